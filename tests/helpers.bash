@@ -1,0 +1,47 @@
+# Shared setup for every bats suite. Suites run from `make check` (which
+# exports VU_BUILDDIR/VU_SRCDIR) or by hand from the source tree.
+: "${VU_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${VU_BUILDDIR:=$VU_SRCDIR}"
+export PATH="$VU_BUILDDIR:$VU_BUILDDIR/vuovl:$VU_BUILDDIR/vuchroot:$PATH"
+VUTAR="$VU_BUILDDIR/vutar"
+VUOVL="$VU_BUILDDIR/vuovl"
+VUCHROOT="$VU_BUILDDIR/vuchroot"
+VUMETA="$VU_BUILDDIR/vuovl-meta"
+
+# A private scratch dir per test, removed by vu_teardown.
+vu_setup() {
+	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/vu.XXXXXX")
+	VU_MOUNTS=()
+	VU_PIDS=()
+}
+
+# Unmounts what the test mounted and ends what it started, even on failure.
+vu_teardown() {
+	local m p i
+	for ((i = ${#VU_MOUNTS[@]} - 1; i >= 0; i--)); do
+		m=${VU_MOUNTS[i]}
+		fusermount3 -u -z "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+	done
+	for p in "${VU_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	[ -n "${T:-}" ] && { chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"; }
+	return 0
+}
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# Skips (saying which limit) when user namespaces are not available.
+need_userns() {
+	unshare -Ur true 2>/dev/null || skip "user namespaces are not available here"
+}
+
+# Skips when /dev/fuse cannot be opened by this user.
+need_fuse() {
+	[ -r /dev/fuse ] && [ -w /dev/fuse ] || skip "/dev/fuse is not usable by $(id -un)"
+}
+
+# Numeric-owner listing of an archive: "mode uid/gid size path [-> target]".
+tar_listing() {
+	tar -tvf "$1" --numeric-owner | awk '{ $4 = ""; $5 = ""; print }'
+}
