@@ -196,7 +196,9 @@ static int check_identity(struct sidecar *sc, int layer_fd)
 	r = scdb_layer_get(&sc->db, "root", was, sizeof(was));
 	if (r == 0 && strcmp(strchr(was, ':') ? strchr(was, ':') : was, strchr(now, ':')) == 0)
 		return 0;
-	if (r == 0 && (r = rekey(sc, layer_fd)) < 0)
+	/* Moved, copied, or never recorded (a file made by other tools):
+	 * the paths are what we trust. */
+	if ((r = rekey(sc, layer_fd)) < 0)
 		return r;
 	if (sc->rdonly)
 		return 0;
