@@ -320,30 +320,38 @@ static void merge_fields(struct vmeta *dst, const struct vmeta *src)
 	dst->mask |= m;
 }
 
-/* The node of path, created when missing; a stale row is dropped first
- * (it described a file that is gone). Caller holds the write lock. */
+/* The node of path, created when missing with the fields of m (NULL: none)
+ * and host's inode; a stale row is dropped first (it described a file that
+ * is gone). *created says whether the node is new, its fields already
+ * written. Caller holds the write lock. */
 static int node_for_write(struct sidecar *sc, const char *path,
-			  const struct stat *host, struct sc_node **out)
+			  const struct stat *host, const struct vmeta *m,
+			  struct sc_node **out, int *created)
 {
 	struct sc_entry *e = scx_find(&sc->idx, path);
 	struct sc_node *n;
 	int r;
 
-	if (e && !sc_fresh(e->node, host) && (r = drop_entry(sc, e, 1)) < 0)
-		return r;
-	else if (e && sc_fresh(e->node, host)) {
+	*created = 0;
+	if (e && sc_fresh(e->node, host)) {
 		*out = e->node;
 		return 0;
 	}
+	if (e && (r = drop_entry(sc, e, 1)) < 0)
+		return r;
 	if (!(n = scx_node_new()))
 		return -ENOMEM;
+	if (m)
+		merge_fields(&n->m, m);
 	if (host)
 		n->host_ino = (uint64_t)host->st_ino;
+	/* One INSERT with every field: a new row costs two statements. */
 	if ((r = scdb_node_write(&sc->db, n)) < 0 || (r = scx_insert(&sc->idx, path, n)) < 0) {
 		scx_node_free(n);
 		return r;
 	}
 	*out = n;
+	*created = 1;
 	return scdb_path_put(&sc->db, path, n);
 }
 
@@ -351,18 +359,19 @@ int sidecar_set(struct sidecar *sc, const char *path, const struct stat *host,
 		const struct vmeta *m)
 {
 	struct sc_node *n;
-	int r;
+	int r, created;
 
 	if (sc->rdonly)
 		return -EROFS;
 	pthread_rwlock_wrlock(&sc->lock);
-	r = node_for_write(sc, path, host, &n);
-	if (r == 0) {
+	r = node_for_write(sc, path, host, m, &n, &created);
+	if (r == 0 && !created) {
 		merge_fields(&n->m, m);
 		if (host)
 			n->host_ino = (uint64_t)host->st_ino;
-		r = maybe_commit(sc, scdb_node_write(&sc->db, n));
+		r = scdb_node_write(&sc->db, n);
 	}
+	r = maybe_commit(sc, r);
 	pthread_rwlock_unlock(&sc->lock);
 	return r;
 }
@@ -600,12 +609,20 @@ int sidecar_xattr_set(struct sidecar *sc, const char *path,
 {
 	struct sc_node *n;
 	struct sc_xattr **pp, *x;
-	int r;
+	int r, created;
 
 	if (sc->rdonly)
 		return -EROFS;
 	pthread_rwlock_wrlock(&sc->lock);
-	if ((r = node_for_write(sc, path, host, &n)) < 0)
+	if (flags & XATTR_REPLACE) {	/* refuse before making a node for nothing */
+		struct sc_entry *e = scx_find(&sc->idx, path);
+
+		if (!e || !sc_fresh(e->node, host) || !*scx_xattr_find(e->node, name)) {
+			r = -ENODATA;
+			goto out;
+		}
+	}
+	if ((r = node_for_write(sc, path, host, NULL, &n, &created)) < 0)
 		goto out;
 	pp = scx_xattr_find(n, name);
 	if ((flags & XATTR_CREATE) && *pp) {
