@@ -497,18 +497,14 @@ static ssize_t plan_moves(struct sidecar *sc, const char *from, const char *to,
 	return k;
 }
 
-/* Takes the planned rows out of index and file, keeping their nodes. */
-static int moves_detach(struct sidecar *sc, struct move *v, size_t n)
+/* Takes the planned rows out of the index, keeping their nodes. The file
+ * is changed by one tree move (scdb_path_move), not row by row. */
+static void moves_detach(struct sidecar *sc, struct move *v, size_t n)
 {
-	int r = 0;
-
 	for (size_t i = 0; i < n; i++) {
 		v[i].node->nlinks++;	/* hold it while it has no path */
 		scx_remove(&sc->idx, scx_find(&sc->idx, v[i].from));
-		if (r == 0)
-			r = scdb_path_delete(&sc->db, v[i].from, 0);
 	}
-	return r;
 }
 
 static int moves_attach(struct sidecar *sc, struct move *v, size_t n)
@@ -519,10 +515,12 @@ static int moves_attach(struct sidecar *sc, struct move *v, size_t n)
 		int r2 = scx_insert(&sc->idx, v[i].to, v[i].node);
 
 		v[i].node->nlinks--;
-		if (r2 == 0)
-			r2 = scdb_path_put(&sc->db, v[i].to, v[i].node);
-		if (r == 0)
-			r = r2;
+		if (r2 < 0) {	/* out of memory: the row is lost from memory only */
+			if (v[i].node->nlinks == 0)
+				scx_node_free(v[i].node);
+			if (r == 0)
+				r = r2;
+		}
 	}
 	return r;
 }
@@ -537,20 +535,29 @@ int sidecar_rename(struct sidecar *sc, const char *oldpath, const char *newpath)
 		return -EROFS;
 	if (strcmp(oldpath, newpath) == 0)
 		return 0;
+	if (!oldpath[0] || !newpath[0])
+		return -EINVAL;	/* the layer root does not move */
 	pthread_rwlock_wrlock(&sc->lock);
 	n = plan_moves(sc, oldpath, newpath, &v);
 	r = n < 0 ? (int)n : 0;
-	if (r == 0)
-		r = moves_detach(sc, v, (size_t)n);
-	if (r == 0 && (r = drop_tree(sc, newpath)) > 0)
-		r = 0;	/* rename(2) replaced what was there */
-	if (r == 0)
-		r = moves_attach(sc, v, (size_t)n);
+	if (r == 0) {
+		moves_detach(sc, v, (size_t)n);
+		if ((r = drop_tree(sc, newpath)) > 0)
+			r = 0;	/* rename(2) replaced what was there */
+		if (r == 0 && n > 0)
+			r = scdb_path_move(&sc->db, oldpath, newpath);
+		if (moves_attach(sc, v, (size_t)n) < 0 && r == 0)
+			r = -ENOMEM;
+	}
 	moves_free(v, n > 0 ? (size_t)n : 0);
 	r = maybe_commit(sc, r);
 	pthread_rwlock_unlock(&sc->lock);
 	return r;
 }
+
+/* Not a path of any layer (paths have no leading '/'): where the file
+ * parks a tree during an exchange. */
+#define EXCHANGE_TMP "/exchange"
 
 int sidecar_exchange(struct sidecar *sc, const char *a, const char *b)
 {
@@ -560,19 +567,28 @@ int sidecar_exchange(struct sidecar *sc, const char *a, const char *b)
 
 	if (sc->rdonly)
 		return -EROFS;
+	if (strcmp(a, b) == 0)
+		return 0;
+	if (!a[0] || !b[0])
+		return -EINVAL;
 	pthread_rwlock_wrlock(&sc->lock);
 	na = plan_moves(sc, a, b, &va);
 	if (na >= 0)
 		nb = plan_moves(sc, b, a, &vb);
 	r = na < 0 ? (int)na : nb < 0 ? (int)nb : 0;
-	if (r == 0)
-		r = moves_detach(sc, va, (size_t)na);
-	if (r == 0)
-		r = moves_detach(sc, vb, (size_t)nb);
-	if (r == 0)
-		r = moves_attach(sc, va, (size_t)na);
-	if (r == 0)
-		r = moves_attach(sc, vb, (size_t)nb);
+	if (r == 0) {
+		moves_detach(sc, va, (size_t)na);
+		moves_detach(sc, vb, (size_t)nb);
+		r = scdb_path_move(&sc->db, a, EXCHANGE_TMP);
+		if (r == 0)
+			r = scdb_path_move(&sc->db, b, a);
+		if (r == 0)
+			r = scdb_path_move(&sc->db, EXCHANGE_TMP, b);
+		if (moves_attach(sc, va, (size_t)na) < 0 && r == 0)
+			r = -ENOMEM;
+		if (moves_attach(sc, vb, (size_t)nb) < 0 && r == 0)
+			r = -ENOMEM;
+	}
 	moves_free(va, na > 0 ? (size_t)na : 0);
 	moves_free(vb, nb > 0 ? (size_t)nb : 0);
 	r = maybe_commit(sc, r);
