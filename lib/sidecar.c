@@ -207,6 +207,18 @@ static int check_identity(struct sidecar *sc, int layer_fd)
 	return scdb_commit(&sc->db);
 }
 
+/* Writers first: a stream of FUSE getattr readers must not starve a
+ * chown waiting for the write lock (glibc prefers readers by default). */
+static void lock_init(pthread_rwlock_t *lock)
+{
+	pthread_rwlockattr_t attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
 static char *default_file(int layer_fd, const char *layer_path, int create)
 {
 	char *file;
@@ -230,7 +242,7 @@ int sidecar_open(int layer_fd, const char *layer_path, const char *dbpath,
 	*out = NULL;
 	if (!sc)
 		return -ENOMEM;
-	pthread_rwlock_init(&sc->lock, NULL);
+	lock_init(&sc->lock);
 	scx_init(&sc->idx);
 	sc->rdonly = !!(flags & SIDECAR_RDONLY);
 	sc->manual = !!(flags & SIDECAR_MANUAL);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <malloc.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "sidecar.h"
@@ -443,6 +444,73 @@ static double now(void)
 	return tv.tv_sec + tv.tv_usec / 1e6;
 }
 
+struct reader {
+	struct sidecar *sc;
+	volatile int *stop;
+	long hits, bad;
+};
+
+/* Reads while the main thread writes: a row is either absent or whole. */
+static void *reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	struct vmeta got;
+	char path[64];
+
+	for (unsigned i = 0; !*rd->stop; i++) {
+		unsigned k = i % 2000;
+
+		snprintf(path, sizeof(path), "%s/f%u", (i / 2000) % 2 ? "B" : "A", k);
+		if (sidecar_get(rd->sc, path, NULL, &got) == 0) {
+			rd->hits++;
+			if (got.uid != k || got.gid != k + 1)
+				rd->bad++;
+		}
+	}
+	return NULL;
+}
+
+/* Many FUSE threads read while one writes: readers run under the read
+ * lock, and never see half a row or a dangling one. */
+static void test_threads(void)
+{
+	struct sidecar *sc;
+	struct reader rd[4];
+	pthread_t tid[4];
+	volatile int stop = 0;
+	long hits = 0, bad = 0;
+
+	mklayer();
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_CREATE, &sc) == 0);
+	for (int t = 0; t < 4; t++) {
+		rd[t] = (struct reader){ .sc = sc, .stop = &stop };
+		CHECK(pthread_create(&tid[t], NULL, reader_main, &rd[t]) == 0);
+	}
+	for (int round = 0; round < 10; round++) {
+		char path[64];
+
+		for (unsigned k = 0; k < 2000; k++) {
+			struct vmeta m = { .mask = VMETA_UID | VMETA_GID, .uid = k, .gid = k + 1 };
+
+			snprintf(path, sizeof(path), "A/f%u", k);
+			CHECK(sidecar_set(sc, path, NULL, &m) == 0);
+		}
+		CHECK(sidecar_rename(sc, "A", "B") == 0);
+		CHECK(sidecar_flush(sc) == 0);
+		CHECK(sidecar_unlink(sc, "B") == 0);
+	}
+	stop = 1;
+	for (int t = 0; t < 4; t++) {
+		pthread_join(tid[t], NULL);
+		hits += rd[t].hits;
+		bad += rd[t].bad;
+	}
+	printf("# 4 readers beside a writer: %ld hits, %ld bad\n", hits, bad);
+	CHECK(bad == 0);
+	CHECK(sidecar_close(sc) == 0);
+	CHECK(integrity_ok());
+}
+
 /* Heap bytes in use: RSS would hide what a previous close freed. */
 static long heap_kib(void)
 {
@@ -499,6 +567,7 @@ int main(void)
 	test_link_nodes();
 	test_trees();
 	test_rdonly();
+	test_threads();
 	test_xattrs();
 	test_stale_repair_and_move();
 	test_versions();
