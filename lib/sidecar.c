@@ -2,20 +2,29 @@
  * sidecar — the public face of a layer's virtual metadata (see sidecar.h).
  * Holds the lock, keeps the in-memory index (sidecar_index.c) and the file
  * (sidecar_db.c) in step. Invariants:
- *  1. Every row of the file is in the index after open; sidecar_get reads
- *     the index only, under the read lock, and never waits for SQLite.
- *  2. A change is applied to the file (inside the open transaction) and to
- *     the index under the write lock, so readers see it at once.
+ *  1. Every row of the file is in the index after open; sidecar_get and the
+ *     xattr readers use the index only, under the read lock, and never wait
+ *     for SQLite. A read-only sidecar closes the file right after loading.
+ *  2. A change is applied to the index and written into the open
+ *     transaction under the write lock, so readers see it at once and the
+ *     file receives changes in the order the index did.
  *  3. The open transaction commits on sidecar_flush, sidecar_close, or
- *     after SIDECAR_BATCH_MAX statements. A commit is atomic and, with
- *     synchronous=FULL in WAL mode, durable when it returns: a crash keeps
- *     every flushed change and none of a half-written batch.
+ *     (unless SIDECAR_MANUAL) once SIDECAR_BATCH_MAX statements are
+ *     pending. WAL with synchronous=FULL: a commit is atomic, and durable
+ *     when it returns (the WAL is fsync'ed at COMMIT), so a crash keeps
+ *     every flushed change and none of an unfinished batch. A batch never
+ *     commits halfway through one API call, except an auto-commit after it.
  *  4. A path has at most one row; hard links are several paths sharing a
  *     node; a node without paths is deleted with its last path.
  *  5. A row applies to a file only while the host inode and type agree
  *     (sc_fresh); a layer found copied elsewhere is re-keyed by path.
- *  6. After a failed SQLite write the index may be ahead of the file; the
+ *  6. A tree moves in the file with one statement (scdb_path_move); an
+ *     exchange parks one tree at EXCHANGE_TMP, a key no layer path can
+ *     take (no leading '/'), and moves it back within the same call.
+ *  7. After a failed SQLite write the index may be ahead of the file; the
  *     error is returned and the next commit decides (nothing is hidden).
+ * Lock order: sc->lock is the only lock here; SQLite's own mutexes are off
+ * (SQLITE_OPEN_NOMUTEX) because the write lock already serializes it.
  */
 #include "config.h"
 #include "sidecar.h"
