@@ -88,8 +88,8 @@ static int sc_fresh(const struct sc_node *n, const struct stat *host)
 		return 1;
 	if (n->host_ino && n->host_ino != (uint64_t)host->st_ino)
 		return 0;
-	if ((n->m.mask & VMETA_MODE) &&
-	    !type_fits(n->m.mode & S_IFMT, host->st_mode & S_IFMT))
+	if ((n->mask & VMETA_MODE) &&
+	    !type_fits(n->mode & S_IFMT, host->st_mode & S_IFMT))
 		return 0;
 	return 1;
 }
@@ -319,26 +319,11 @@ int sidecar_get(struct sidecar *sc, const char *path, const struct stat *host,
 	pthread_rwlock_rdlock(&sc->lock);
 	e = scx_find(&sc->idx, path);
 	if (e && sc_fresh(e->node, host)) {
-		*out = e->node->m;
+		scx_node_get(e->node, out);
 		r = 0;
 	}
 	pthread_rwlock_unlock(&sc->lock);
 	return r;
-}
-
-static void merge_fields(struct vmeta *dst, const struct vmeta *src)
-{
-	unsigned m = src->mask;
-
-	if (m & VMETA_UID) dst->uid = src->uid;
-	if (m & VMETA_GID) dst->gid = src->gid;
-	if (m & VMETA_MODE) dst->mode = src->mode;
-	if (m & VMETA_RDEV) dst->rdev = src->rdev;
-	if (m & VMETA_INO) dst->ino = src->ino;
-	if (m & VMETA_FLAGS) dst->flags = src->flags;
-	if (m & VMETA_UNAME) snprintf(dst->uname, sizeof(dst->uname), "%s", src->uname);
-	if (m & VMETA_GNAME) snprintf(dst->gname, sizeof(dst->gname), "%s", src->gname);
-	dst->mask |= m;
 }
 
 /* The node of path, created when missing with the fields of m (NULL: none)
@@ -362,8 +347,10 @@ static int node_for_write(struct sidecar *sc, const char *path,
 		return r;
 	if (!(n = scx_node_new()))
 		return -ENOMEM;
-	if (m)
-		merge_fields(&n->m, m);
+	if (m && scx_node_merge(&sc->idx, n, m) < 0) {
+		scx_node_free(n);
+		return -ENOMEM;
+	}
 	if (host)
 		n->host_ino = (uint64_t)host->st_ino;
 	/* One INSERT with every field: a new row costs two statements. */
@@ -386,8 +373,7 @@ int sidecar_set(struct sidecar *sc, const char *path, const struct stat *host,
 		return -EROFS;
 	pthread_rwlock_wrlock(&sc->lock);
 	r = node_for_write(sc, path, host, m, &n, &created);
-	if (r == 0 && !created) {
-		merge_fields(&n->m, m);
+	if (r == 0 && !created && (r = scx_node_merge(&sc->idx, n, m)) == 0) {
 		if (host)
 			n->host_ino = (uint64_t)host->st_ino;
 		r = scdb_node_write(&sc->db, n);
@@ -409,10 +395,8 @@ int sidecar_clear(struct sidecar *sc, const char *path, unsigned mask)
 	if (e) {
 		struct sc_node *n = e->node;
 
-		n->m.mask &= ~mask;
-		if (mask & VMETA_FLAGS)
-			n->m.flags = 0;
-		if (!n->m.mask && !n->xattrs && n->nlinks == 1)
+		scx_node_forget(n, mask);
+		if (!n->mask && !n->xattrs && n->nlinks == 1)
 			r = drop_entry(sc, e, 1);	/* nothing left to say */
 		else
 			r = scdb_node_write(&sc->db, n);
@@ -762,7 +746,7 @@ int sidecar_foreach(struct sidecar *sc, sidecar_walk_fn fn, void *arg)
 	if (n >= 0 && !(s = calloc((size_t)n + 1, sizeof(*s))))
 		r = -ENOMEM;
 	for (ssize_t i = 0; r == 0 && i < n; i++) {
-		s[i].m = v[i]->node->m;
+		scx_node_get(v[i]->node, &s[i].m);
 		if (!(s[i].path = strdup(v[i]->path)))
 			r = -ENOMEM;
 	}

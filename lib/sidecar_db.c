@@ -284,19 +284,17 @@ static void bind_opt_int(sqlite3_stmt *st, int col, int set, int64_t v)
 
 static void bind_node(sqlite3_stmt *st, const struct sc_node *n)
 {
-	const struct vmeta *m = &n->m;
-
 	bind_opt_int(st, 1, n->host_ino != 0, (int64_t)n->host_ino);
-	bind_opt_int(st, 2, m->mask & VMETA_UID, m->uid);
-	bind_opt_int(st, 3, m->mask & VMETA_GID, m->gid);
-	bind_opt_int(st, 4, m->mask & VMETA_MODE, m->mode);
-	bind_opt_int(st, 5, m->mask & VMETA_RDEV, (int64_t)m->rdev);
-	bind_opt_int(st, 6, m->mask & VMETA_INO, (int64_t)m->ino);
-	sqlite3_bind_int64(st, 7, m->mask & VMETA_FLAGS ? m->flags : 0);
-	if (m->mask & VMETA_UNAME)
-		sqlite3_bind_text(st, 8, m->uname, -1, SQLITE_STATIC);
-	if (m->mask & VMETA_GNAME)
-		sqlite3_bind_text(st, 9, m->gname, -1, SQLITE_STATIC);
+	bind_opt_int(st, 2, n->mask & VMETA_UID, n->uid);
+	bind_opt_int(st, 3, n->mask & VMETA_GID, n->gid);
+	bind_opt_int(st, 4, n->mask & VMETA_MODE, n->mode);
+	bind_opt_int(st, 5, n->mask & VMETA_RDEV, (int64_t)n->rdev);
+	bind_opt_int(st, 6, n->mask & VMETA_INO, (int64_t)n->ino);
+	sqlite3_bind_int64(st, 7, n->mask & VMETA_FLAGS ? n->flags : 0);
+	if ((n->mask & VMETA_UNAME) && n->uname)
+		sqlite3_bind_text(st, 8, n->uname, -1, SQLITE_STATIC);
+	if ((n->mask & VMETA_GNAME) && n->gname)
+		sqlite3_bind_text(st, 9, n->gname, -1, SQLITE_STATIC);
 }
 
 int scdb_node_write(struct scdb *db, struct sc_node *n)
@@ -522,16 +520,16 @@ static struct sc_node *node_by_id(struct sc_node **v, size_t n, int64_t id)
 	return hit ? *hit : NULL;
 }
 
-static void node_from_row(struct sc_node *n, sqlite3_stmt *st)
+static int node_from_row(struct sc_index *idx, struct sc_node *n, sqlite3_stmt *st)
 {
-	struct vmeta *m = &n->m;
+	struct vmeta m = { 0 };
 
 	n->id = sqlite3_column_int64(st, 0);
 	n->host_ino = (uint64_t)sqlite3_column_int64(st, 1);
 #define COL(i, bit, field, type)                                          \
 	if (sqlite3_column_type(st, i) != SQLITE_NULL) {                   \
-		m->mask |= bit;                                            \
-		m->field = (type)sqlite3_column_int64(st, i);              \
+		m.mask |= bit;                                             \
+		m.field = (type)sqlite3_column_int64(st, i);               \
 	}
 	COL(2, VMETA_UID, uid, uid_t)
 	COL(3, VMETA_GID, gid, gid_t)
@@ -539,17 +537,18 @@ static void node_from_row(struct sc_node *n, sqlite3_stmt *st)
 	COL(5, VMETA_RDEV, rdev, dev_t)
 	COL(6, VMETA_INO, ino, uint64_t)
 #undef COL
-	m->flags = (unsigned)sqlite3_column_int64(st, 7);
-	if (m->flags)
-		m->mask |= VMETA_FLAGS;
+	m.flags = (unsigned)sqlite3_column_int64(st, 7);
+	if (m.flags)
+		m.mask |= VMETA_FLAGS;
 	if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
-		m->mask |= VMETA_UNAME;
-		snprintf(m->uname, sizeof(m->uname), "%s", (const char *)sqlite3_column_text(st, 8));
+		m.mask |= VMETA_UNAME;
+		snprintf(m.uname, sizeof(m.uname), "%s", (const char *)sqlite3_column_text(st, 8));
 	}
 	if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
-		m->mask |= VMETA_GNAME;
-		snprintf(m->gname, sizeof(m->gname), "%s", (const char *)sqlite3_column_text(st, 9));
+		m.mask |= VMETA_GNAME;
+		snprintf(m.gname, sizeof(m.gname), "%s", (const char *)sqlite3_column_text(st, 9));
 	}
+	return scx_node_merge(idx, n, &m);
 }
 
 static int load_xattrs(struct scdb *db, struct sc_node **v, size_t n)
@@ -627,7 +626,8 @@ int scdb_load(struct scdb *db, struct sc_index *idx)
 			r = -ENOMEM;
 			break;
 		}
-		node_from_row(v[n++], st);
+		if ((r = node_from_row(idx, v[n++], st)) < 0)
+			break;
 	}
 	sqlite3_finalize(st);
 	if (r == 0 && rc != SQLITE_DONE)
