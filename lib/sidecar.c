@@ -10,10 +10,12 @@
  *     file receives changes in the order the index did.
  *  3. The open transaction commits on sidecar_flush, sidecar_close, or
  *     (unless SIDECAR_MANUAL) once SIDECAR_BATCH_MAX statements are
- *     pending. WAL with synchronous=FULL: a commit is atomic, and durable
- *     when it returns (the WAL is fsync'ed at COMMIT), so a crash keeps
- *     every flushed change and none of an unfinished batch. A batch never
- *     commits halfway through one API call, except an auto-commit after it.
+ *     pending. WAL with synchronous=NORMAL: every commit is atomic; flush,
+ *     close and repair then fsync the WAL, so a flushed change is durable
+ *     when the call returns. A crash (even a power loss) keeps every
+ *     flushed change and none of an unfinished batch; an auto-commit that
+ *     no flush followed may be lost whole on power loss, never in part. A
+ *     batch never commits halfway through one API call.
  *  4. A path has at most one row; hard links are several paths sharing a
  *     node; a node without paths is deleted with its last path.
  *  5. A row applies to a file only while the host inode and type agree
@@ -98,7 +100,7 @@ static int sc_fresh(const struct sc_node *n, const struct stat *host)
 static int maybe_commit(struct sidecar *sc, int r)
 {
 	if (r == 0 && !sc->manual && sc->db.pending >= SIDECAR_BATCH_MAX)
-		r = scdb_commit(&sc->db);
+		r = scdb_commit(&sc->db, 0);
 	return r;
 }
 
@@ -213,7 +215,7 @@ static int check_identity(struct sidecar *sc, int layer_fd)
 		return 0;
 	if ((r = scdb_layer_set(&sc->db, "root", now)) < 0)
 		return r;
-	return scdb_commit(&sc->db);
+	return scdb_commit(&sc->db, 0);
 }
 
 /* Writers first: a stream of FUSE getattr readers must not starve a
@@ -289,7 +291,7 @@ int sidecar_close(struct sidecar *sc)
 	if (!sc)
 		return 0;
 	if (!sc->rdonly) {
-		r = scdb_commit(&sc->db);
+		r = scdb_commit(&sc->db, 1);
 		scdb_close(&sc->db);
 	}
 	scx_release(&sc->idx);
@@ -305,7 +307,7 @@ int sidecar_flush(struct sidecar *sc)
 	if (sc->rdonly)
 		return 0;
 	pthread_rwlock_wrlock(&sc->lock);
-	r = scdb_commit(&sc->db);
+	r = scdb_commit(&sc->db, 1);
 	pthread_rwlock_unlock(&sc->lock);
 	return r;
 }
@@ -792,7 +794,7 @@ int sidecar_repair(struct sidecar *sc, int layer_fd, unsigned *removed)
 	if (r == 0)
 		r = scdb_purge_orphans(&sc->db, removed);
 	if (r == 0)
-		r = scdb_commit(&sc->db);
+		r = scdb_commit(&sc->db, 1);
 out:
 	pthread_rwlock_unlock(&sc->lock);
 	return r;

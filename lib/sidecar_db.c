@@ -196,8 +196,9 @@ int scdb_open(struct scdb *db, const char *file, int create, int rdonly)
 		return r;
 	if (!rdonly && (r = exec(db, "PRAGMA journal_mode = WAL")) < 0)
 		goto fail;
-	/* FULL: a commit is on disk before sidecar_flush returns. */
-	if ((r = exec(db, "PRAGMA synchronous = FULL")) < 0)
+	/* NORMAL: a commit is atomic at once and durable at the next
+	 * scdb_commit(db, 1), which fsyncs the WAL (sync_wal). */
+	if ((r = exec(db, "PRAGMA synchronous = NORMAL")) < 0)
 		goto fail;
 	if ((r = bring_schema(db, rdonly)) < 0)
 		goto fail;
@@ -261,18 +262,44 @@ static int begin(struct scdb *db)
 	return 0;
 }
 
-int scdb_commit(struct scdb *db)
+/* fsyncs the WAL, making every commit so far durable. SQLite runs
+ * synchronous=NORMAL (commits reach the OS, not the disk) and offers the
+ * WAL's file through SQLITE_FCNTL_JOURNAL_POINTER; one fsync here does what
+ * synchronous=FULL would do at every auto-commit of a long batch. */
+static int sync_wal(struct scdb *db)
 {
-	int r;
+	sqlite3_file *wal = NULL;
+	int rc;
 
-	if (!db->in_txn)
+	if (!db->unsynced)
 		return 0;
-	r = exec(db, "COMMIT");
-	if (r < 0) {
-		exec(db, "ROLLBACK");	/* keeps r: the commit's failure */
+	rc = sqlite3_file_control(db->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+	if (rc == SQLITE_OK && wal && wal->pMethods) {
+		rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+		if (rc != SQLITE_OK)
+			return set_err(db, -EIO, "cannot sync the sidecar's WAL: %s", sqlite3_errstr(rc));
+	} else if ((rc = exec(db, "PRAGMA wal_checkpoint(FULL)")) < 0) {
+		return rc;	/* no WAL file open: a checkpoint syncs what there is */
 	}
-	db->in_txn = 0;
-	db->pending = 0;
+	db->unsynced = 0;
+	return 0;
+}
+
+int scdb_commit(struct scdb *db, int durable)
+{
+	int r = 0;
+
+	if (db->in_txn) {
+		r = exec(db, "COMMIT");
+		if (r < 0)
+			exec(db, "ROLLBACK");	/* keeps r: the commit's failure */
+		else
+			db->unsynced = 1;
+		db->in_txn = 0;
+		db->pending = 0;
+	}
+	if (r == 0 && durable)
+		r = sync_wal(db);
 	return r;
 }
 
