@@ -79,14 +79,12 @@ static struct vmeta owner(uid_t uid, gid_t gid, mode_t mode)
 
 /* One integer from an SQL query on the layer's sidecar file, read by a
  * second connection, as a person with sqlite3 would see it. */
-static long sql_long(const char *query)
+static long sql_long_in(const char *file, const char *query)
 {
-	char file[400];
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	long v = -1;
 
-	snprintf(file, sizeof(file), "%s/%s/%s", layer, SIDECAR_DIR, SIDECAR_FILE);
 	if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(db, query, -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -97,6 +95,14 @@ static long sql_long(const char *query)
 	}
 	sqlite3_close(db);
 	return v;
+}
+
+static long sql_long(const char *query)
+{
+	char file[400];
+
+	snprintf(file, sizeof(file), "%s/%s/%s", layer, SIDECAR_DIR, SIDECAR_FILE);
+	return sql_long_in(file, query);
 }
 
 static int integrity_ok(void)
@@ -418,8 +424,19 @@ static void test_versions(void)
 		  " PRIMARY KEY(node, name)) WITHOUT ROWID;"
 		  "INSERT INTO node(id, uid, gid) VALUES (1, 5, 6); INSERT INTO path VALUES ('x', 1);"
 		  "PRAGMA user_version = 1;");
+	CHECK(sidecar_open(layer_fd, layer, file, SIDECAR_RDONLY, &sc) == -EROFS);	/* cannot migrate */
+	CHECK(sidecar_open_error() && strstr(sidecar_open_error(), "needs migrating"));
 	CHECK(sidecar_open(layer_fd, layer, file, 0, &sc) == 0);
-	CHECK(sidecar_get(sc, "x", NULL, &got) == 0 && got.uid == 5);
+	CHECK(sidecar_get(sc, "x", NULL, &got) == 0 && got.uid == 5 && !(got.mask & VMETA_UNAME));
+	got.mask = VMETA_UNAME;
+	strcpy(got.uname, "daemon");
+	CHECK(sidecar_set(sc, "x", NULL, &got) == 0);
+	CHECK(sidecar_close(sc) == 0);
+	CHECK(sql_long_in(file, "PRAGMA user_version") == 2);
+	CHECK(sql_long_in(file, "SELECT count(*) FROM node WHERE uname = 'daemon' AND uid = 5") == 1);
+	CHECK(sql_long_in(file, "SELECT count(*) FROM layer") == 1);
+	CHECK(sidecar_open(layer_fd, layer, file, SIDECAR_RDONLY, &sc) == 0);
+	CHECK(sidecar_get(sc, "x", NULL, &got) == 0 && strcmp(got.uname, "daemon") == 0);
 	CHECK(sidecar_close(sc) == 0);
 	snprintf(file, sizeof(file), "%s/v99.db", layer);
 	sql(file, "PRAGMA user_version = 99;");
