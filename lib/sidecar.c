@@ -532,6 +532,14 @@ static int moves_attach(struct sidecar *sc, struct move *v, size_t n)
 	return r;
 }
 
+/* Is b a or beneath a? rename(2) refuses to move a directory into itself. */
+static int is_within(const char *a, const char *b)
+{
+	size_t len = strlen(a);
+
+	return strncmp(a, b, len) == 0 && (b[len] == '\0' || b[len] == '/');
+}
+
 int sidecar_rename(struct sidecar *sc, const char *oldpath, const char *newpath)
 {
 	struct move *v;
@@ -542,8 +550,8 @@ int sidecar_rename(struct sidecar *sc, const char *oldpath, const char *newpath)
 		return -EROFS;
 	if (strcmp(oldpath, newpath) == 0)
 		return 0;
-	if (!oldpath[0] || !newpath[0])
-		return -EINVAL;	/* the layer root does not move */
+	if (!oldpath[0] || !newpath[0] || is_within(oldpath, newpath))
+		return -EINVAL;	/* the layer root does not move, nor into itself */
 	pthread_rwlock_wrlock(&sc->lock);
 	n = plan_moves(sc, oldpath, newpath, &v);
 	r = n < 0 ? (int)n : 0;
@@ -576,7 +584,7 @@ int sidecar_exchange(struct sidecar *sc, const char *a, const char *b)
 		return -EROFS;
 	if (strcmp(a, b) == 0)
 		return 0;
-	if (!a[0] || !b[0])
+	if (!a[0] || !b[0] || is_within(a, b) || is_within(b, a))
 		return -EINVAL;
 	pthread_rwlock_wrlock(&sc->lock);
 	na = plan_moves(sc, a, b, &va);

@@ -123,6 +123,17 @@ static int integrity_ok(void)
 	return ok;
 }
 
+static void sql(const char *file, const char *text)
+{
+	sqlite3 *db;
+
+	if (sqlite3_open(file, &db) != SQLITE_OK || sqlite3_exec(db, text, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "sql: %s\n", sqlite3_errmsg(db));
+		exit(2);
+	}
+	sqlite3_close(db);
+}
+
 static void test_set_get_persist(void)
 {
 	struct sidecar *sc;
@@ -282,6 +293,8 @@ static void test_trees(void)
 	CHECK(sidecar_get(sc, "p", NULL, &got) == -ENOENT);
 	CHECK(sidecar_get(sc, "p/q/r", NULL, &got) == -ENOENT);
 	CHECK(sidecar_get(sc, "y/1", NULL, &got) == -ENOENT);
+	CHECK(sidecar_rename(sc, "y", "y/in") == -EINVAL);	/* as rename(2) */
+	CHECK(sidecar_exchange(sc, "y/q", "y") == -EINVAL);
 	/* the layer root "" is a path like any other */
 	CHECK(sidecar_set(sc, "", NULL, &m) == 0 && sidecar_get(sc, "", NULL, &got) == 0);
 	CHECK(sidecar_foreach(sc, count_rows, &n) == 0 && n == 6);
@@ -376,8 +389,15 @@ static void test_stale_repair_and_move(void)
 	CHECK(renameat(layer_fd, "new", layer_fd, "replaced") == 0);
 	CHECK(sidecar_get(sc, "replaced", &st2, &got) == -ENOENT);	/* stale: ignored */
 	CHECK(sidecar_get(sc, "wasdir", &st2, &got) == -ENOENT);	/* a dir row on a file */
+	CHECK(sidecar_flush(sc) == 0);
+	/* rows no path reaches, and a path to no node (made by other tools) */
+	snprintf(cmd, sizeof(cmd), "%s/%s/%s", layer, SIDECAR_DIR, SIDECAR_FILE);
+	sql(cmd, "INSERT INTO node(id, uid) VALUES (900, 1); INSERT INTO path VALUES ('dangling', 901);"
+		 "INSERT INTO xattr VALUES (902, 'trusted.x', x'00');");
 	CHECK(sidecar_repair(sc, layer_fd, &removed) == 0);
-	CHECK(removed == 3);
+	CHECK(removed == 6);
+	CHECK(sql_long("SELECT count(*) FROM node") == 1 && sql_long("SELECT count(*) FROM xattr") == 0);
+	CHECK(sql_long("SELECT count(*) FROM path") == 1);
 	CHECK(sidecar_foreach(sc, count_rows, &n) == 0 && n == 1);
 	CHECK(sidecar_close(sc) == 0);
 	/* copied elsewhere (cp -a): inodes change, paths are re-keyed */
@@ -395,17 +415,6 @@ static void test_stale_repair_and_move(void)
 	close(copy_fd);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", copy);
 	CHECK(system(cmd) == 0);
-}
-
-static void sql(const char *file, const char *text)
-{
-	sqlite3 *db;
-
-	if (sqlite3_open(file, &db) != SQLITE_OK || sqlite3_exec(db, text, NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(stderr, "sql: %s\n", sqlite3_errmsg(db));
-		exit(2);
-	}
-	sqlite3_close(db);
 }
 
 static void test_versions(void)
