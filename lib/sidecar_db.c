@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "schema-sql.h"
@@ -104,6 +106,22 @@ static char *uri_for(const char *path, const char *query)
 	return u;
 }
 
+/* How to read a file without writing beside it. Without a WAL holding
+ * commits (no writer has it open, none crashed), the file says it all:
+ * immutable reads it without creating -wal and -shm files in a lower
+ * layer. Otherwise mode=ro, which reads the WAL (and needs its -shm). */
+static const char *ro_query(const char *file)
+{
+	char wal[PATH_MAX];
+	struct stat st;
+
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", file) >= sizeof(wal))
+		return "mode=ro";
+	if (stat(wal, &st) == 0 && st.st_size > 0)
+		return "mode=ro";
+	return "immutable=1";
+}
+
 static int open_conn(struct scdb *db, const char *file, int create, int rdonly)
 {
 	int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
@@ -114,7 +132,7 @@ static int open_conn(struct scdb *db, const char *file, int create, int rdonly)
 		return set_err(db, -ENOENT, "no sidecar at %s", file);
 	flags |= rdonly ? SQLITE_OPEN_READONLY
 			: SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
-	uri = uri_for(file, rdonly ? "mode=ro" : create ? "mode=rwc" : "mode=rw");
+	uri = uri_for(file, rdonly ? ro_query(file) : create ? "mode=rwc" : "mode=rw");
 	if (!uri)
 		return -ENOMEM;
 	rc = sqlite3_open_v2(uri, &db->db, flags, NULL);
