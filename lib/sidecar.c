@@ -39,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -152,13 +154,25 @@ static int drop_tree(struct sidecar *sc, const char *path)
 	return r < 0 ? r : count;
 }
 
+/* "fsid:ino" of the layer root. The filesystem id (from its UUID on
+ * ext4, xfs, btrfs) stays across reboots where st_dev may not, and tells
+ * two filesystems apart where the root inode alone would not (the root of
+ * every ext4 is inode 2). */
 static int layer_identity(int layer_fd, char *buf, size_t size)
 {
+	struct statfs sfs;
 	struct stat st;
+	uint32_t id[2];
 
-	if (fstat(layer_fd, &st) < 0)
+	if (fstat(layer_fd, &st) < 0 || fstatfs(layer_fd, &sfs) < 0)
 		return -errno;
-	snprintf(buf, size, "%" PRIu64 ":%" PRIu64, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+	memcpy(id, &sfs.f_fsid, sizeof(id));
+	if (!id[0] && !id[1]) {	/* no fsid (some virtual fs): the device it is */
+		id[0] = major(st.st_dev);
+		id[1] = minor(st.st_dev);
+	}
+	snprintf(buf, size, "%08" PRIx32 "%08" PRIx32 ":%" PRIu64, id[0], id[1],
+		 (uint64_t)st.st_ino);
 	return 0;
 }
 
@@ -205,7 +219,7 @@ static int check_identity(struct sidecar *sc, int layer_fd)
 	if ((r = layer_identity(layer_fd, now, sizeof(now))) < 0)
 		return r;
 	r = scdb_layer_get(&sc->db, "root", was, sizeof(was));
-	if (r == 0 && strcmp(strchr(was, ':') ? strchr(was, ':') : was, strchr(now, ':')) == 0)
+	if (r == 0 && strcmp(was, now) == 0)
 		return 0;
 	/* Moved, copied, or never recorded (a file made by other tools):
 	 * the paths are what we trust. */
