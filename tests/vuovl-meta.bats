@@ -126,6 +126,16 @@ teardown() {
 	[[ "$output" == *"not a vuovl sidecar"* ]]
 }
 
+@test "sqlite3 .dump of a sidecar reads as plain SQL" {
+	run sqlite3 "$L/.vuovl/meta.db" .dump
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CREATE TABLE node ("* ]]
+	[[ "$output" == *"INSERT INTO path VALUES('dir/b',2);"* ]]
+	[ "$(sqlite3 "$L/.vuovl/meta.db" 'PRAGMA user_version')" = 2 ]
+	run sqlite3 "$L/.vuovl/meta.db" 'PRAGMA integrity_check'
+	[ "$output" = ok ]
+}
+
 @test "usage errors exit 2 and --help, --version answer" {
 	run "$VUMETA" frobnicate "$L"
 	[ "$status" -eq 2 ]
