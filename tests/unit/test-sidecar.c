@@ -303,6 +303,32 @@ static void test_trees(void)
 	CHECK(sql_long("SELECT count(*) FROM path") == 6);
 }
 
+/* Without SIDECAR_MANUAL a long batch commits every SIDECAR_BATCH_MAX
+ * statements; with it, nothing reaches the file before the flush. */
+static void test_batches(void)
+{
+	struct sidecar *sc;
+	struct vmeta m = owner(1, 1, S_IFREG | 0644);
+	char path[32];
+
+	for (int manual = 0; manual < 2; manual++) {
+		mklayer();
+		CHECK(sidecar_open(layer_fd, layer, NULL,
+				   SIDECAR_CREATE | (manual ? SIDECAR_MANUAL : 0), &sc) == 0);
+		for (int i = 0; i < SIDECAR_BATCH_MAX * 2; i++) {
+			snprintf(path, sizeof(path), "f%d", i);
+			CHECK(sidecar_set(sc, path, NULL, &m) == 0);
+		}
+		if (manual)
+			CHECK(sql_long("SELECT count(*) FROM path") == 0);
+		else
+			CHECK(sql_long("SELECT count(*) FROM path") >= SIDECAR_BATCH_MAX / 2);
+		CHECK(sidecar_flush(sc) == 0);
+		CHECK(sql_long("SELECT count(*) FROM path") == SIDECAR_BATCH_MAX * 2);
+		CHECK(sidecar_close(sc) == 0);
+	}
+}
+
 /* A read-only open loads everything and leaves the file alone, so a lower
  * layer in a read-only directory works. */
 static void test_rdonly(void)
@@ -618,6 +644,7 @@ int main(void)
 	test_link_nodes();
 	test_trees();
 	test_rdonly();
+	test_batches();
 	test_threads();
 	test_xattrs();
 	test_stale_repair_and_move();
