@@ -321,6 +321,8 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	close(v->fd);
 	v->fd = fd;
 	v->meta = m;
+	/* overlayfs without an index: lower hard links part at copy-up */
+	vnode_unindex_inode(v);
 	v->layer = 0;
 	if (!meta_only)
 		v->dlayer = 0;

@@ -72,6 +72,8 @@ static int take(struct vnode *dir, struct vnode *v, int i, const char *name,
 	v->layer = v->dlayer = i;
 	v->type = st->st_mode & S_IFMT;
 	v->ino = VO_INO(i, st->st_ino);
+	v->hino = st->st_ino;
+	v->ilayer = S_ISREG(st->st_mode) && st->st_nlink > 1 ? i : -1;
 	return 0;
 }
 
@@ -206,6 +208,23 @@ int lookup_child(struct vnode *dir, const char *name, struct vnode **out)
 		err = lookup_resolve(dir, name, &v);
 		if (err)
 			return err;
+		if (v->ilayer >= 0) {
+			/* another name of a hard-linked file: the same vnode */
+			struct vnode *same = vnode_find_inode(v->ilayer, v->hino);
+
+			if (same) {
+				vnode_free(v);
+				*out = same;
+				return 0;
+			}
+			v = vnode_insert(dir, name, v);
+			if (v && !v->iindexed && v->ilayer >= 0)
+				vnode_index_inode(v, v->ilayer, v->hino);
+			if (!v)
+				return -ENOMEM;
+			*out = v;
+			return 0;
+		}
 		v = vnode_insert(dir, name, v);
 		if (!v)
 			return -ENOMEM;

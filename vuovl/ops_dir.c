@@ -135,8 +135,16 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	if (!err)
 		err = whiteout_remove(dir->dirfds[0], newname);
 	if (!err) {
+		struct stat st;
+
 		bump(dir);
-		err = lookup_child(dir, newname, &nv);
+		/* the kernel must see one inode under both names */
+		pthread_mutex_lock(&v->lock);
+		if (fstatat(v->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0)
+			vnode_index_inode(v, 0, st.st_ino);
+		pthread_mutex_unlock(&v->lock);
+		vnode_hold(v);
+		nv = v;
 	}
 out:
 	free(oldpath);

@@ -30,7 +30,9 @@ void vnode_table_init(void)
 	pthread_mutex_init(&vo.tab.lock, NULL);
 	vo.tab.nbuckets = TAB_MIN;
 	vo.tab.buckets = calloc(TAB_MIN, sizeof(*vo.tab.buckets));
-	if (!vo.tab.buckets)
+	vo.tab.nibuckets = TAB_MIN;
+	vo.tab.ibuckets = calloc(TAB_MIN, sizeof(*vo.tab.ibuckets));
+	if (!vo.tab.buckets || !vo.tab.ibuckets)
 		BUG();
 }
 
@@ -170,6 +172,64 @@ struct vnode *vnode_insert(struct vnode *parent, const char *name,
 	return fresh;
 }
 
+static struct vnode **islot(int layer, ino_t hino)
+{
+	uint64_t h = ((uint64_t)hino * 0x9e3779b97f4a7c15ull) ^ (unsigned)layer;
+
+	return &vo.tab.ibuckets[(h >> 17) & (vo.tab.nibuckets - 1)];
+}
+
+/* Caller holds tab.lock. */
+static void iunlink(struct vnode *v)
+{
+	struct vnode **pp;
+
+	if (!v->iindexed)
+		return;
+	for (pp = islot(v->ilayer, v->hino); *pp; pp = &(*pp)->inext)
+		if (*pp == v) {
+			*pp = v->inext;
+			break;
+		}
+	v->iindexed = false;
+}
+
+struct vnode *vnode_find_inode(int layer, ino_t hino)
+{
+	struct vnode *v;
+
+	pthread_mutex_lock(&vo.tab.lock);
+	for (v = *islot(layer, hino); v; v = v->inext)
+		if (v->ilayer == layer && v->hino == hino && !v->unlinked)
+			break;
+	if (v)
+		v->nlookup++;
+	pthread_mutex_unlock(&vo.tab.lock);
+	return v;
+}
+
+void vnode_index_inode(struct vnode *v, int layer, ino_t hino)
+{
+	struct vnode **pp;
+
+	pthread_mutex_lock(&vo.tab.lock);
+	iunlink(v);
+	v->ilayer = layer;
+	v->hino = hino;
+	pp = islot(layer, hino);
+	v->inext = *pp;
+	*pp = v;
+	v->iindexed = true;
+	pthread_mutex_unlock(&vo.tab.lock);
+}
+
+void vnode_unindex_inode(struct vnode *v)
+{
+	pthread_mutex_lock(&vo.tab.lock);
+	iunlink(v);
+	pthread_mutex_unlock(&vo.tab.lock);
+}
+
 /* Caller holds tab.lock; frees v and the parents it kept alive. */
 static void maybe_free_locked(struct vnode *v)
 {
@@ -177,6 +237,7 @@ static void maybe_free_locked(struct vnode *v)
 		struct vnode *p = v->parent;
 
 		unhash(v);
+		iunlink(v);
 		vnode_free(v);
 		v = p;
 		if (v)
@@ -356,4 +417,11 @@ int vnode_root_init(void)
 	if (vo.any_sidecar)
 		lookup_load_meta(r, "", &st);
 	return 0;
+}
+
+void vnode_hold(struct vnode *v)
+{
+	pthread_mutex_lock(&vo.tab.lock);
+	v->nlookup++;
+	pthread_mutex_unlock(&vo.tab.lock);
 }

@@ -35,6 +35,10 @@ struct vnode {
 	uint64_t nlookup;	/* kernel references, protected by tab.lock */
 	unsigned refs;		/* children + open handles + 1 while hashed */
 	bool hashed;
+	struct vnode *inext;	/* inode index chain, protected by tab.lock */
+	bool iindexed;		/* in the inode index (hard-linked file) */
+	int ilayer;		/* inode index key: layer, host inode */
+	ino_t hino;
 
 	pthread_mutex_t lock;
 	/* Below: protected by lock (read without it only when stale values
@@ -56,6 +60,10 @@ struct vo_tab {
 	pthread_mutex_t lock;
 	struct vnode **buckets;
 	size_t nbuckets, count;
+	/* hard-linked files by (layer, host inode): one vnode, one kernel
+	 * inode, whichever name the kernel looked up */
+	struct vnode **ibuckets;
+	size_t nibuckets;
 };
 
 struct vo {
@@ -105,8 +113,16 @@ struct vnode *vnode_find(struct vnode *parent, const char *name);
 struct vnode *vnode_insert(struct vnode *parent, const char *name,
 			   struct vnode *fresh);
 void vnode_forget(struct vnode *v, uint64_t n);
+/* One more kernel reference (an entry reply naming an existing vnode). */
+void vnode_hold(struct vnode *v);
 void vnode_ref(struct vnode *v);
 void vnode_unref(struct vnode *v);
+/* The vnode already standing for host inode (layer, hino), nlookup
+ * taken, or NULL. */
+struct vnode *vnode_find_inode(int layer, ino_t hino);
+/* Enters v in the inode index under its current layer and host inode. */
+void vnode_index_inode(struct vnode *v, int layer, ino_t hino);
+void vnode_unindex_inode(struct vnode *v);
 /* Unhash (unlink, rmdir, rename over). */
 void vnode_drop_name(struct vnode *parent, const char *name);
 /* Moves the hashed child (rename). */
