@@ -346,3 +346,57 @@ int copyup_meta(struct vnode *v)
 {
 	return do_copyup(v, true);
 }
+
+/* Caller holds dir->lock: the directory is whole in the upper layer
+ * and opaque; its lower parts no longer take part. */
+static void drop_lower(struct vnode *dir)
+{
+	int i;
+
+	for (i = 1; i < vo.nlayers; i++)
+		if (dir->dirfds[i] >= 0) {
+			close(dir->dirfds[i]);
+			dir->dirfds[i] = -1;
+		}
+}
+
+int copyup_tree(struct vnode *dir)
+{
+	struct vo_dir list;
+	struct vnode *c;
+	size_t k;
+	int err = copyup_dir(dir);
+
+	if (!err)
+		err = dir_list(dir, &list);
+	if (err)
+		return err;
+	for (k = 2; !err && k < list.n; k++) {	/* after "." and ".." */
+		c = NULL;
+		err = lookup_child(dir, list.ents[k].name, &c);
+		if (err == -ENOENT) {
+			err = 0;	/* gone meanwhile */
+			continue;
+		}
+		if (!err)
+			err = c->dirfds ? copyup_tree(c) : copyup_data(c);
+		if (c)
+			vnode_forget(c, 1);
+		c = NULL;
+	}
+	dir_release(&list);
+	if (err)
+		return err;
+	pthread_mutex_lock(&dir->lock);
+	err = whiteout_set_opaque(dir->dirfds[0]);
+	if (!err) {
+		/* its own whiteouts hide nothing now: opaque says it all */
+		err = create_clean_upper_dir(dir->dirfds[0]);
+		if (!err)
+			err = whiteout_set_opaque(dir->dirfds[0]);
+		drop_lower(dir);
+		dir->version++;
+	}
+	pthread_mutex_unlock(&dir->lock);
+	return err;
+}

@@ -78,6 +78,7 @@ static int serve(struct fuse_session *se, const struct vo_opts *o)
 		return -ENOMEM;
 	/* a queue per thread: no contention on one /dev/fuse fd */
 	fuse_loop_cfg_set_clone_fd(cfg, 1);
+	fuse_loop_cfg_set_max_threads(cfg, 64);
 	fuse_loop_cfg_set_idle_threads(cfg, o->max_idle ? o->max_idle : 10);
 	ret = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);

@@ -223,9 +223,8 @@ void vo_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, -do_remove(vnode_get(parent), name, true));
 }
 
-/* A directory still merged with lower ones cannot move: its lower
- * parts are found by name (overlayfs without redirect_dir: EXDEV, and
- * mv(1) falls back to copying). */
+/* A directory still merged with lower ones cannot move as is: its
+ * lower parts are found by name. It is copied up whole first. */
 static bool is_merged_lower(struct vnode *v)
 {
 	int i;
@@ -247,7 +246,7 @@ struct rename_ctx {
 static int rename_check(struct rename_ctx *c)
 {
 	struct vo_dir list;
-	int err;
+	int err = 0;
 
 	if (c->flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
@@ -255,9 +254,6 @@ static int rename_check(struct rename_ctx *c)
 		return -ENOENT;
 	if ((c->flags & RENAME_NOREPLACE) && c->d)
 		return -EEXIST;
-	if (is_merged_lower(c->s) ||
-	    ((c->flags & RENAME_EXCHANGE) && is_merged_lower(c->d)))
-		return -EXDEV;
 	if (!c->d || (c->flags & RENAME_EXCHANGE))
 		return 0;
 	if (c->s->dirfds && !c->d->dirfds)
@@ -300,7 +296,9 @@ static int do_rename(struct rename_ctx *c)
 	if (!err && c->d && (c->flags & RENAME_EXCHANGE) && !c->d->dirfds)
 		err = copyup_data(c->d);
 	if (!err && c->s->dirfds)
-		err = copyup_dir(c->s);
+		err = is_merged_lower(c->s) ? copyup_tree(c->s) : copyup_dir(c->s);
+	if (!err && c->d && (c->flags & RENAME_EXCHANGE) && is_merged_lower(c->d))
+		err = copyup_tree(c->d);
 	if (err)
 		return err;
 	old_lower = lookup_in_lower(c->od, c->on);

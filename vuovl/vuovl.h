@@ -165,6 +165,10 @@ int copyup_dir(struct vnode *dir);
 int copyup_data(struct vnode *v);
 /* Metadata-only copy-up: an upper placeholder whose data stays below. */
 int copyup_meta(struct vnode *v);
+/* Copies a whole directory tree up (data included) and makes it
+ * opaque, so it no longer depends on lower names: rename of a lower
+ * directory. */
+int copyup_tree(struct vnode *dir);
 /* Helper for sidecar updates: set fields for v (upper layer). */
 int vo_meta_set(struct vnode *v, const struct vmeta *m);
 
