@@ -20,6 +20,10 @@
 
 static bool is_reserved(struct vnode *dir, const char *name)
 {
+	/* "." and ".." are the kernel's business: resolved here, ".." of a
+	 * layer root would name a host directory outside the layers */
+	if (!strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/'))
+		return true;
 	return whiteout_is_reserved(name) ||
 	       (dir == &vo.root && strcmp(name, SIDECAR_DIR) == 0);
 }

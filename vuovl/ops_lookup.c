@@ -14,8 +14,9 @@
 void vo_init(void *userdata, struct fuse_conn_info *conn)
 {
 	/* the daemon is the only writer of its upper: caches stay valid */
-	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
-		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
+	/* no EXPORT_SUPPORT: it would ask us to look up "..", and a layer
+	 * root's ".." is a host directory outside the view */
+	conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE;
 	if (conn->capable & FUSE_CAP_SPLICE_MOVE)
