@@ -94,14 +94,12 @@ void vo_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct vnode *v = vnode_get(ino);
 	char buf[PATH_MAX + 1];
 	ssize_t n;
-	int err;
 
 	pthread_mutex_lock(&v->lock);
-	n = readlinkat(v->fd, "", buf, sizeof(buf) - 1);
-	err = errno;
+	n = vnode_readlink(v, buf, sizeof(buf) - 1);
 	pthread_mutex_unlock(&v->lock);
 	if (n < 0) {
-		fuse_reply_err(req, err == ENOENT ? EINVAL : err);
+		fuse_reply_err(req, -n);
 		return;
 	}
 	buf[n] = '\0';
