@@ -69,8 +69,8 @@ teardown() { vu_teardown; }
 	not_mounted "$T/m"
 }
 
-@test "no lowerdir at all is a usage error" {
-	run "$VUOVL_BIN" -o "upperdir=$T/u" "$T/m"
+@test "neither lowerdir nor upperdir is a usage error" {
+	run "$VUOVL_BIN" -o "ro" "$T/m"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"lowerdir"* ]]
 	not_mounted "$T/m"
@@ -118,4 +118,37 @@ teardown() { vu_teardown; }
 	[ "$status" -eq 0 ]
 	[ "$output" = l1a ]
 	[ "$(cat "$T/u/w")" = w ]
+}
+
+@test "an upper layer alone is a writable view with virtual ownership" {
+	echo old >"$T/u/f"
+	vo_mount "$T/m" -o "upperdir=$T/u"
+	[ "$(cat "$T/m/f")" = old ]
+	chmod 4711 "$T/m/f"
+	rm "$T/m/f"
+	[ ! -e "$T/u/f" ] && [ ! -e "$T/u/.wh.f" ]
+	echo new >"$T/m/g"
+	[ "$(cat "$T/u/g")" = new ]
+}
+
+@test "the daemon keeps working after pivot_root into its own view" {
+	need_userns
+	# bash builtins only after the pivot: no binaries in the new root
+	run unshare -Ur -m --propagation private bash -c "
+		'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u' '$T/m' || exit 9
+		mkdir -p '$T/m/old' && cd '$T/m' && pivot_root . old || exit 8
+		cd /
+		read -r a </d/a && echo \"\$a\"
+		echo written >/newfile || exit 7
+		echo more >>/d/b || exit 6
+		read -r b </newfile && echo \"\$b\"
+		echo /d/*"
+	# the view lives on in the namespace only its daemon holds: stop it
+	VU_PIDS+=($(pgrep -f "vuovl.*$T/m"))
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = l1a ]
+	[ "${lines[1]}" = written ]
+	[ "${lines[2]}" = "/d/a /d/b /d/link /d/sub" ]
+	[ "$(cat "$T/u/newfile")" = written ]
+	[ "$(tail -1 "$T/u/d/b")" = more ]
 }

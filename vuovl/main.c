@@ -44,6 +44,11 @@ static int detach(void)
 	}
 	close(p[0]);
 	setsid();
+	/* a daemon keeps none of its caller's descriptors (a test
+	 * harness or a pipe reader would wait on them forever) */
+	if (p[1] > 3)
+		close_range(3, p[1] - 1, 0);
+	close_range(p[1] + 1, ~0u, 0);
 	return p[1];
 }
 
@@ -89,8 +94,10 @@ static int serve(struct fuse_session *se, const struct vo_opts *o)
 	cfg = fuse_loop_cfg_create();
 	if (!cfg)
 		return -ENOMEM;
-	/* a queue per thread: no contention on one /dev/fuse fd */
-	fuse_loop_cfg_set_clone_fd(cfg, 1);
+	/* no clone_fd unless asked: it opens "/dev/fuse" by path for each
+	 * new thread, which after a pivot_root into the view is a lookup in
+	 * the view itself — a deadlock */
+	fuse_loop_cfg_set_clone_fd(cfg, o->clone_fd);
 	fuse_loop_cfg_set_max_threads(cfg, 64);
 	fuse_loop_cfg_set_idle_threads(cfg, o->max_idle ? o->max_idle : 10);
 	ret = fuse_session_loop_mt(se, cfg);

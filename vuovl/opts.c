@@ -235,8 +235,12 @@ int opts_open_layers(const struct vo_opts *o)
 	char **lowers = NULL;
 	int n = 0, i, base;
 
-	if (!o->lowerdir || split_lowers(o, &lowers, &n)) {
-		fprintf(stderr, "%s: lowerdir= is missing or empty\n", vu_progname);
+	/* an upper alone is a plain view of one directory with virtual
+	 * ownership (vuchroot's in-place mode) */
+	if ((!o->lowerdir && !o->upperdir) ||
+	    (o->lowerdir && split_lowers(o, &lowers, &n))) {
+		fprintf(stderr, "%s: lowerdir= is %s\n", vu_progname,
+			o->lowerdir ? "empty" : "missing (and no upperdir=)");
 		return 1;
 	}
 	vo.has_upper = o->upperdir != NULL;
