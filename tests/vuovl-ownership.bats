@@ -42,6 +42,10 @@ host_owner() { stat -c %u:%g "$1"; }
 	chmod 0600 "$T/m/d/big"
 	[ "$(stat -c %b "$T/u/d/big")" = 0 ]
 	cmp "$T/l2/d/big" "$T/m/d/big"
+	vo_umount "$T/m"
+	vo_mount_stack
+	cmp "$T/l2/d/big" "$T/m/d/big"
+	[ "$(stat -c %a "$T/m/d/big")" = 600 ]
 	echo x >>"$T/m/d/big"
 	[ "$(stat -c %a "$T/m/d/big")" = 600 ]
 	[ "$(stat -c %s "$T/m/d/big")" = 1048578 ]
