@@ -152,3 +152,42 @@ teardown() { vu_teardown; }
 	[ "$(cat "$T/u/newfile")" = written ]
 	[ "$(tail -1 "$T/u/d/b")" = more ]
 }
+
+@test "a corrupt upper sidecar is refused with one line and nothing mounted" {
+	mkdir -p "$T/u/.vuovl"
+	head -c 8192 /dev/urandom >"$T/u/.vuovl/meta.db"
+	run "$VUOVL_BIN" -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u" "$T/m"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "vuovl: sidecar of $T/u: "* ]]
+	not_mounted "$T/m"
+}
+
+@test "a corrupt lower sidecar is refused too" {
+	mkdir -p "$T/l2/.vuovl"
+	echo "not a database" >"$T/l2/.vuovl/meta.db"
+	run "$VUOVL_BIN" -o "lowerdir=$T/l1:$T/l2" "$T/m"
+	[ "$status" -eq 3 ]
+	[[ "$output" == "vuovl: sidecar of $T/l2: "* ]]
+	not_mounted "$T/m"
+}
+
+@test "without /dev/fuse the mount fails with a clear message" {
+	need_userns
+	# a private /dev without fuse, in a namespace of our own
+	run unshare -Ur -m sh -c "mount -t tmpfs none /dev &&
+		'$VUOVL_BIN' -o 'lowerdir=$T/l1' '$T/m'; echo status=\$?"
+	[[ "$output" == *"vuovl: cannot mount $T/m"* ]]
+	[[ "$output" == *"status=4"* ]]
+	not_mounted "$T/m"
+}
+
+@test "the sidecar is flushed at unmount" {
+	vo_mount_stack
+	chmod 4711 "$T/m/d/b"
+	vo_umount "$T/m"
+	no_daemon_for "$T/m"
+	run "$VU_BUILDDIR/vuovl-meta" dump "$T/u"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"d/b"* ]]
+}
