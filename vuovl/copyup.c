@@ -243,7 +243,7 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
 		(void)futimens(dst, ts);	/* cosmetic: times only */
 	}
 	/* durable before it becomes visible: rename publishes it */
-	if (!meta_only && fsync(dst) < 0) {
+	if (!meta_only && !vo.volatile_ && fsync(dst) < 0) {
 		err = -errno;
 		goto fail;
 	}
@@ -293,7 +293,7 @@ static int fill_placeholder(struct vnode *v)
 		err = -errno;
 	if (!err)
 		err = copy_data(src, dst, lst.st_size);
-	if (!err && (fsync(dst) < 0 || fstat(dst, &ust) < 0))
+	if (!err && ((!vo.volatile_ && fsync(dst) < 0) || fstat(dst, &ust) < 0))
 		err = -errno;
 	if (!err && !(path = vnode_path(v)))
 		err = -ENOMEM;
