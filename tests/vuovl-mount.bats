@@ -191,3 +191,19 @@ teardown() { vu_teardown; }
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"d/b"* ]]
 }
+
+@test "SIGTERM unmounts the view and flushes the sidecar" {
+	"$VUOVL_BIN" -f -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u" "$T/m" &
+	pid=$!
+	VU_PIDS+=("$pid")
+	VU_MOUNTS+=("$T/m")
+	for _ in $(seq 50); do is_mounted "$T/m" && break; sleep 0.1; done
+	chmod 2700 "$T/m/d"
+	kill -TERM "$pid"
+	wait "$pid"
+	not_mounted "$T/m"
+	run "$VU_BUILDDIR/vuovl-meta" dump "$T/u"
+	[[ "$output" == *"d"* ]]
+	vo_mount_stack
+	[ "$(stat -c %a "$T/m/d")" = 2700 ]
+}

@@ -79,6 +79,7 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = 1.0;
+
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
 		return -EINVAL;
 	if (o->show_version)
@@ -92,6 +93,7 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 	o->singlethread = c.singlethread;
 	o->clone_fd = c.clone_fd;
 	o->max_idle = c.max_idle_threads;
+	o->max_threads = c.max_threads;
 	if (o->timeout < 0) {
 		fprintf(stderr, "%s: timeout=%g: must not be negative\n", vu_progname, o->timeout);
 		return -EINVAL;

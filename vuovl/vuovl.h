@@ -91,7 +91,7 @@ struct vo_opts {
 	int ro, kernel_markers, nopermcheck, volatile_;
 	double timeout;
 	int foreground, debug, show_help, show_version;
-	int singlethread, clone_fd, max_idle;
+	int singlethread, clone_fd, max_idle, max_threads;
 	char *mountpoint;
 };
 int opts_parse(struct fuse_args *args, struct vo_opts *o);
