@@ -358,6 +358,28 @@ ssize_t vnode_readlink(struct vnode *v, char *buf, size_t size)
 	return n;
 }
 
+int vnode_utimens(struct vnode *v, int layer, const struct timespec ts[2])
+{
+	struct vloc l;
+	int err, fd;
+
+	if (v->dirfds) {
+		fd = vnode_open_host(v, layer, O_RDONLY | O_DIRECTORY, 0);
+		if (fd < 0)
+			return fd;
+		err = futimens(fd, ts) < 0 ? -errno : 0;
+		close(fd);
+		return err;
+	}
+	err = locate(v, layer, &l);
+	if (err)
+		return err;
+	/* by name, never following: symlinks, fifos and sockets too */
+	err = utimensat(l.dfd, l.name, ts, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	vnode_unref(l.p);
+	return err;
+}
+
 int vnode_pin(struct vnode *v)
 {
 	struct vloc l;

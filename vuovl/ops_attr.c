@@ -71,14 +71,7 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
 			ts[1].tv_nsec = UTIME_NOW;
 		pthread_mutex_lock(&v->lock);
-		if (v->type == S_IFLNK)
-			err = 0;	/* FIXME: symlink times need utimensat by name */
-		else {
-			fd = vnode_open_host(v, 0, O_RDONLY | O_NONBLOCK, 0);
-			err = fd < 0 ? fd : (futimens(fd, ts) < 0 ? -errno : 0);
-			if (fd >= 0)
-				close(fd);
-		}
+		err = vnode_utimens(v, 0, ts);
 		pthread_mutex_unlock(&v->lock);
 		if (err)
 			return err;

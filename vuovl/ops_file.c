@@ -137,6 +137,21 @@ void vo_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 	fuse_reply_err(req, fallocate(fi->fh, mode, offset, length) < 0 ? errno : 0);
 }
 
+void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+			struct fuse_file_info *fi_in, fuse_ino_t ino_out,
+			off_t off_out, struct fuse_file_info *fi_out,
+			size_t len, int flags)
+{
+	/* both ends are host files: the host copies (reflink or in-kernel) */
+	ssize_t n = copy_file_range(fi_in->fh, &off_in, fi_out->fh, &off_out,
+				    len, flags);
+
+	if (n < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_write(req, n);
+}
+
 void vo_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	      struct fuse_file_info *fi)
 {
