@@ -205,3 +205,17 @@ PY
 	cmp "$T/m/d/src" "$T/m/d/dst"
 	cmp "$T/l2/d/src" "$T/u/d/dst"
 }
+
+@test "with -o writeback, appends, partial writes and copy-up keep the data right" {
+	vo_umount "$T/m"
+	vo_mount_stack -o writeback
+	echo more >>"$T/m/d/b"
+	printf 'XY' | dd of="$T/m/d/a" bs=1 seek=1 conv=notrunc status=none
+	python3 -c "import os,sys; fd=os.open(sys.argv[1], os.O_WRONLY|os.O_CREAT|os.O_APPEND); os.write(fd,b'1'); os.write(fd,b'2'); os.close(fd)" "$T/m/new"
+	[ "$(cat "$T/m/d/b")" = "$(printf 'l2b\nmore')" ]
+	[ "$(cat "$T/m/d/a")" = lXY ]
+	[ "$(cat "$T/m/new")" = 12 ]
+	vo_umount "$T/m"
+	[ "$(cat "$T/u/d/a")" = lXY ]
+	[ "$(cat "$T/u/new")" = 12 ]
+}

@@ -73,7 +73,8 @@ struct vo {
 	bool ro;
 	bool kernel_markers;
 	bool any_sidecar;	/* some layer has virtual metadata */
-	bool volatile_;		/* -o volatile: no fsync of copied-up data */	/* read kernel overlayfs opaque xattrs */
+	bool volatile_;		/* -o volatile: no fsync of copied-up data */
+	bool writeback;		/* -o writeback: the kernel's writeback cache */	/* read kernel overlayfs opaque xattrs */
 	int workfd;		/* UPPER/.vuovl/work, O_PATH */
 	double timeout;		/* entry/attr cache seconds */
 	struct vnode root;
@@ -88,7 +89,7 @@ extern struct vo vo;
 /* opts.c */
 struct vo_opts {
 	char *lowerdir, *upperdir, *metadb;
-	int ro, kernel_markers, nopermcheck, volatile_;
+	int ro, kernel_markers, nopermcheck, volatile_, writeback;
 	double timeout;
 	int foreground, debug, show_help, show_version;
 	int singlethread, clone_fd, max_idle, max_threads;
