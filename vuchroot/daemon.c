@@ -1,0 +1,169 @@
+/*
+ * daemon — runs the vuovl FUSE daemon that serves the view, as a child
+ * of the session process, in the session's user namespace (so requests
+ * carry namespace ids and /dev/fuse can be mounted there) and in mount
+ * namespace M1, which the command's pivot_root never touches.
+ * `vuovl -f` stays our child: we see it die, and it dies with us.
+ */
+#include "config.h"
+#include "vuchroot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define DAEMON_READY_MS 20000	/* how long a mount may take to appear */
+#define DAEMON_STOP_MS 5000	/* how long a flush at exit may take */
+
+/* vuovl's -o cannot carry these in a path (overlayfs-style lists). */
+static int check_opt_path(const char *what, const char *path)
+{
+	if (strpbrk(path, ",:\\")) {
+		vu_err("%s '%s' contains ',' ':' or '\\', which vuovl options cannot carry",
+		       what, path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The -o option string for the plan's write mode; caller frees. */
+static int build_opts(const struct vc_plan *plan, char **out)
+{
+	const char *common = "allow_other,default_permissions,fsname=vuchroot";
+	int n, r;
+
+	if ((r = check_opt_path("NEWROOT", plan->newroot)))
+		return r;
+	switch (plan->write) {
+	case VC_WRITE_INPLACE:
+		/* Upper only: writes land in NEWROOT, owners in its sidecar. */
+		n = asprintf(out, "upperdir=%s,%s", plan->newroot, common);
+		break;
+	case VC_WRITE_COW:
+		if ((r = check_opt_path("UPPER", plan->upper)))
+			return r;
+		n = asprintf(out, "lowerdir=%s,upperdir=%s,%s", plan->newroot,
+			     plan->upper, common);
+		break;
+	case VC_WRITE_RO:
+		n = asprintf(out, "lowerdir=%s,ro,%s", plan->newroot, common);
+		break;
+	default:
+		BUG();
+	}
+	return n < 0 ? -ENOMEM : 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The child side: its own session (no terminal signals), then exec. */
+static _Noreturn void daemon_exec(const struct vc_plan *plan, const char *opts,
+				  const char *mnt, pid_t parent)
+{
+	const char *argv[] = { "vuovl", "-f", "-o", opts, mnt, NULL };
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	/* Ctrl-C in the caller's terminal is for the command, not us. */
+	setsid();
+	if (ns_die_with_parent(SIGTERM, parent) < 0)
+		_exit(VC_EXIT_FAIL);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+	}
+	execv(plan->vuovl, (char **)argv);
+	vu_err("cannot run %s: %s", plan->vuovl, strerror(errno));
+	_exit(VC_EXIT_FAIL);
+}
+
+/* True once something is mounted on mnt (its device differs from its parent's). */
+static bool is_mounted(const char *mnt, dev_t parent_dev)
+{
+	struct stat st;
+
+	return stat(mnt, &st) == 0 && st.st_dev != parent_dev;
+}
+
+/*
+ * Starts the daemon mounting the view on mnt and waits until the mount is
+ * there. Returns 0 with the daemon's pid in *out, or -errno (printed).
+ */
+int daemon_start(const struct vc_plan *plan, const char *mnt, pid_t *out)
+{
+	char *opts = NULL;
+	struct stat parent;
+	pid_t self = getpid(), pid;
+	int r, status;
+
+	if ((r = build_opts(plan, &opts)))
+		return r;
+	if (stat(plan->stage, &parent) < 0)
+		return -errno;
+	vu_debug(VU_CAT_NS, "running %s -f -o %s %s", plan->vuovl, opts, mnt);
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (pid == 0)
+		daemon_exec(plan, opts, mnt, self);
+	for (long waited = 0; !is_mounted(mnt, parent.st_dev); waited++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			vu_err("vuovl could not mount the view of %s (it %s %d)", plan->newroot,
+			       WIFEXITED(status) ? "exited with status" : "was killed by signal",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			r = -EIO;
+			goto out;
+		}
+		if (waited > DAEMON_READY_MS * 5) {
+			vu_err("vuovl did not mount the view of %s in time", plan->newroot);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			r = -ETIMEDOUT;
+			goto out;
+		}
+		usleep(200);
+	}
+	*out = pid;
+out:
+	free(opts);
+	return r;
+}
+
+/*
+ * Asks the daemon to unmount and flush its sidecar (SIGTERM), and waits;
+ * a daemon that hangs is killed. Returns 0 when it exited cleanly.
+ */
+int daemon_stop(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGTERM);
+	for (long ms = 0; ms < DAEMON_STOP_MS; ms += 5) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		sleep_ms(5);
+	}
+	vu_warn("vuovl did not stop in %d ms: killed", DAEMON_STOP_MS);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -ETIMEDOUT;
+}
