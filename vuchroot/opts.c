@@ -291,23 +291,39 @@ static int resolve_dir(const char *what, char **path)
 	return 0;
 }
 
-/* The vuovl daemon: next to our own binary first (a build tree), then PATH. */
+/* True when path is an executable regular file. */
+static bool is_program(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/*
+ * The vuovl daemon: $VUCHROOT_VUOVL when set, then next to our own binary
+ * (installed side by side, or a build tree's vuovl/ beside vuchroot/),
+ * then PATH.
+ */
 static int find_vuovl(struct vc_plan *plan)
 {
-	char self[PATH_MAX], cand[PATH_MAX + 8];
+	static const char *const near[] = { "/vuovl", "/../vuovl/vuovl", "/../vuovl", NULL };
+	char self[PATH_MAX], cand[2 * PATH_MAX];
+	const char *env = getenv("VUCHROOT_VUOVL"), *path = getenv("PATH");
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	const char *path = getenv("PATH");
 
-	if (n > 0) {
-		char *slash;
-
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(cand, sizeof(cand), "%s/vuovl", self);
-			if (access(cand, X_OK) == 0)
-				return (plan->vuovl = strdup(cand)) ? 0 : -ENOMEM;
+	if (env && *env) {
+		plan->vuovl = realpath(env, NULL);
+		if (plan->vuovl && is_program(plan->vuovl))
+			return 0;
+		vu_err("cannot use VUCHROOT_VUOVL '%s': not an executable file", env);
+		return -ENOENT;
+	}
+	if (n > 0 && (self[n] = '\0', strrchr(self, '/'))) {
+		*strrchr(self, '/') = '\0';
+		for (int i = 0; near[i]; i++) {
+			snprintf(cand, sizeof(cand), "%s%s", self, near[i]);
+			if (is_program(cand))
+				return (plan->vuovl = realpath(cand, NULL)) ? 0 : -ENOMEM;
 		}
 	}
 	while (path && *path) {
@@ -315,7 +331,7 @@ static int find_vuovl(struct vc_plan *plan)
 
 		if (len && len < PATH_MAX) {
 			snprintf(cand, sizeof(cand), "%.*s/vuovl", (int)len, path);
-			if (cand[0] == '/' && access(cand, X_OK) == 0)
+			if (cand[0] == '/' && is_program(cand))
 				return (plan->vuovl = strdup(cand)) ? 0 : -ENOMEM;
 		}
 		path += len + (path[len] == ':');
