@@ -264,7 +264,12 @@ static int populate_sys_etc(const struct vc_plan *plan, int rootfd)
 	else if (r)
 		return fail("/sys", r);
 	if (!r) {
-		r = bind_at("/sys", fd, true);
+		/* A private network namespace gets its own sysfs, which shows
+		 * only its interfaces; else the host's, read-only. */
+		if (plan->clone_flags & CLONE_NEWNET)
+			r = mount_fs_at(fd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+		else
+			r = bind_at("/sys", fd, true);
 		close(fd);
 		if (r)
 			return fail("/sys", r);
