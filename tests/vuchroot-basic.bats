@@ -77,14 +77,14 @@ teardown() { vu_teardown; }
 }
 
 @test "without a command the shell runs, falling back to /bin/sh" {
-	run env SHELL=/no/such/shell "$VUCHROOT" $([ "$VC_VIEW" = bind ] && echo --view=bind) "$R" <<<'echo shell-ran-as-$(id -u)'
+	run env SHELL=/no/such/shell "$VUCHROOT" "${VC_ARGS[@]}" "$R" <<<'echo shell-ran-as-$(id -u)'
 	[ "$status" = 0 ]
 	[[ "$output" == *"shell-ran-as-0"* ]]
 }
 
 @test "without /bin/sh inside the default command fails clearly" {
 	rm "$R/bin/sh"
-	run -127 env SHELL=/bin/sh "$VUCHROOT" $([ "$VC_VIEW" = bind ] && echo --view=bind) "$R" </dev/null
+	run -127 env SHELL=/bin/sh "$VUCHROOT" "${VC_ARGS[@]}" "$R" </dev/null
 	[ "$status" = 127 ]
 	[[ "$output" == *"no /bin/sh inside the new root"* ]]
 }
@@ -124,8 +124,8 @@ teardown() { vu_teardown; }
 }
 
 @test "--setenv and --clearenv shape the command's environment" {
-	run env FROM_HOST=yes "$VUCHROOT" $([ "$VC_VIEW" = bind ] && echo --view=bind) --setenv A 'b c' "$R" /bin/sh -c 'echo "$A/$FROM_HOST"'
+	run env FROM_HOST=yes "$VUCHROOT" "${VC_ARGS[@]}" --setenv A 'b c' "$R" /bin/sh -c 'echo "$A/$FROM_HOST"'
 	[ "$output" = "b c/yes" ]
-	run env FROM_HOST=yes "$VUCHROOT" $([ "$VC_VIEW" = bind ] && echo --view=bind) --clearenv --setenv A 1 "$R" /bin/env
+	run env FROM_HOST=yes "$VUCHROOT" "${VC_ARGS[@]}" --clearenv --setenv A 1 "$R" /bin/env
 	[ "$output" = "A=1" ]
 }

@@ -41,13 +41,14 @@ vc_rootfs() {
 	chmod 1777 "$d/tmp"
 }
 
+# The options that select the chosen view, for direct "$VUCHROOT" calls
+# (a background job must be vuchroot itself, not a shell function).
+VC_ARGS=()
+[ "$VC_VIEW" = bind ] && VC_ARGS=(--view=bind)
+
 # Runs vuchroot on the chosen view: vc [OPTION]... NEWROOT [COMMAND...]
 vc() {
-	if [ "$VC_VIEW" = bind ]; then
-		"$VUCHROOT" --view=bind "$@"
-	else
-		"$VUCHROOT" "$@"
-	fi
+	"$VUCHROOT" "${VC_ARGS[@]}" "$@"
 }
 
 # A manifest of a tree: path, type, mode, owner, size, mtime, link target

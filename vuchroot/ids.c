@@ -71,9 +71,11 @@ int ids_choose(const struct vc_plan *plan, struct vc_ids *ids)
 	}
 	if (ids->map == VC_MAP_AUTO)
 		ids->map = (!ru && !rg) ? VC_MAP_SUBID : VC_MAP_SINGLE;
-	if (ids->map == VC_MAP_SINGLE && plan->map == VC_MAP_AUTO)
+	if (ids->map == VC_MAP_SINGLE && plan->map == VC_MAP_AUTO && (ru || rg))
 		vu_warn("no range for %s in %s: single-id map, chown to other ids will fail",
 			ids->name ? ids->name : "this user", ru ? "/etc/subuid" : "/etc/subgid");
+	else if (ids->map == VC_MAP_SINGLE && plan->map == VC_MAP_SINGLE)
+		vu_warn("single-id map (--map=single): chown to other ids will fail");
 	return 0;
 }
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# vuchroot: nothing outlives the session — no mount in the caller's
+# namespace, no daemon, no temporary upper — even when vuchroot is
+# killed with SIGKILL; signals sent to vuchroot reach the command.
+
+load helpers
+load vuchroot-helpers
+
+setup() {
+	vu_setup
+	vc_need
+	R=$T/root
+	vc_rootfs "$R"
+	mkdir "$T/tmp"
+	export TMPDIR=$T/tmp
+}
+
+teardown() { vu_teardown; }
+
+# Waits up to 10 s for a condition (a shell command) to hold.
+wait_for() {
+	for _ in $(seq 100); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+cow_opt() { [ "$VC_VIEW" = vuovl ] && echo --cow; return 0; }
+
+@test "nothing stays mounted or running after the command exits" {
+	before=$(wc -l </proc/self/mountinfo)
+	run vc $(cow_opt) "$R" /bin/sh -c 'grep -c . /proc/self/mountinfo'
+	[ "$status" = 0 ]
+	[ "${lines[-1]}" -gt 3 ]
+	[ "$(wc -l </proc/self/mountinfo)" = "$before" ]
+	! grep -q "$R" /proc/self/mountinfo
+	[ -z "$(vc_running "$R")" ]
+	[ -z "$(ls -A "$T/tmp")" ]
+}
+
+@test "kill -9 of vuchroot ends the command and the daemon and removes the temporary upper" {
+	(exec "$VUCHROOT" "${VC_ARGS[@]}" $(cow_opt) "$R" /bin/sleep 1234 3>&-) &
+	pid=$!
+	VU_PIDS+=("$pid")
+	wait_for '[ -n "$(vc_running "sleep 1234")" ]'
+	kill -9 "$pid"
+	wait_for '[ -z "$(vc_running "$R")" ] && [ -z "$(vc_running "sleep 1234")" ]'
+	wait_for '[ -z "$(ls -A "$T/tmp")" ]'
+	! grep -q "$R" /proc/self/mountinfo
+}
+
+@test "SIGTERM sent to vuchroot reaches the command" {
+	(exec "$VUCHROOT" "${VC_ARGS[@]}" "$R" /bin/sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >"$T/out" 3>&-) &
+	pid=$!
+	VU_PIDS+=("$pid")
+	wait_for 'grep -q ready "$T/out"'
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" = 3 ]
+	grep -q got-term "$T/out"
+}
