@@ -63,13 +63,6 @@ static int build_opts(const struct vc_plan *plan, char **out)
 	return n < 0 ? -ENOMEM : 0;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* The child side: its own session (no terminal signals), then exec. */
 static _Noreturn void daemon_exec(const struct vc_plan *plan, const char *opts,
 				  const char *mnt, pid_t parent)
@@ -150,17 +143,22 @@ out:
  */
 int daemon_stop(pid_t pid)
 {
+	long step_us = 100, waited_us = 0;
 	int status;
 
 	kill(pid, SIGTERM);
-	for (long ms = 0; ms < DAEMON_STOP_MS; ms += 5) {
+	/* Short steps first: a clean exit takes a few ms, a flush longer. */
+	while (waited_us < DAEMON_STOP_MS * 1000L) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 
 		if (w == pid)
 			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 		if (w < 0 && errno != EINTR)
 			return -errno;
-		sleep_ms(5);
+		usleep(step_us);
+		waited_us += step_us;
+		if (step_us < 10000)
+			step_us *= 2;
 	}
 	vu_warn("vuovl did not stop in %d ms: killed", DAEMON_STOP_MS);
 	kill(pid, SIGKILL);

@@ -79,14 +79,13 @@ int ids_choose(const struct vc_plan *plan, struct vc_ids *ids)
 	return 0;
 }
 
-/* Runs newuidmap/newgidmap PID 0 ID 1 1 START COUNT; 0 or -errno. */
-static int run_newidmap(const char *tool, pid_t child, unsigned id,
-			const struct idmap_range *r, const char *file, const char *name)
+/* Starts newuidmap/newgidmap PID 0 ID 1 1 START COUNT; 0 or -errno. */
+static int start_newidmap(const char *tool, pid_t child, unsigned id,
+			  const struct idmap_range *r, pid_t *out)
 {
-	char a[6][16];
+	char a[4][16];
 	const char *path = helper_path(tool);
 	pid_t pid;
-	int status;
 
 	if (!path) {
 		vu_err("%s not found: install the uidmap package or use --map=single", tool);
@@ -103,6 +102,16 @@ static int run_newidmap(const char *tool, pid_t child, unsigned id,
 		execl(path, tool, a[0], "0", a[1], "1", "1", a[2], a[3], (char *)NULL);
 		_exit(127);
 	}
+	*out = pid;
+	return 0;
+}
+
+/* Waits for one started helper; a failure names the subid line to check. */
+static int finish_newidmap(pid_t pid, const char *tool, const struct idmap_range *r,
+			   const char *file, const char *name)
+{
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
@@ -112,6 +121,21 @@ static int run_newidmap(const char *tool, pid_t child, unsigned id,
 	       name ? name : "this user", name ? name : "?", (unsigned)r->start,
 	       (unsigned)r->count, file);
 	return -EPERM;
+}
+
+/* Both maps at once: each helper is a setuid fork+exec of about 1 ms. */
+static int write_subid_maps(const struct vc_ids *ids, pid_t child)
+{
+	pid_t u = 0, g = 0;
+	int ru, rg;
+
+	ru = start_newidmap("newuidmap", child, ids->uid, &ids->subuid, &u);
+	rg = start_newidmap("newgidmap", child, ids->gid, &ids->subgid, &g);
+	if (!ru)
+		ru = finish_newidmap(u, "newuidmap", &ids->subuid, "/etc/subuid", ids->name);
+	if (!rg)
+		rg = finish_newidmap(g, "newgidmap", &ids->subgid, "/etc/subgid", ids->name);
+	return ru ? ru : rg;
 }
 
 static int write_file(pid_t child, const char *file, const char *text)
@@ -140,9 +164,7 @@ int ids_write_maps(const struct vc_ids *ids, pid_t child)
 
 	switch (ids->map) {
 	case VC_MAP_SUBID:
-		r = run_newidmap("newuidmap", child, ids->uid, &ids->subuid, "/etc/subuid", ids->name);
-		return r ? r : run_newidmap("newgidmap", child, ids->gid, &ids->subgid,
-					    "/etc/subgid", ids->name);
+		return write_subid_maps(ids, child);
 	case VC_MAP_FULL:
 		u.outside = g.outside = 0;
 		u.count = g.count = 4294967295u;
