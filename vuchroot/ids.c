@@ -186,3 +186,9 @@ int ids_write_maps(const struct vc_ids *ids, pid_t child)
 		BUG();
 	return write_file(child, "gid_map", buf);
 }
+
+void ids_release(struct vc_ids *ids)
+{
+	free(ids->name);
+	ids->name = NULL;
+}

@@ -174,7 +174,7 @@ static int wait_session(pid_t session)
 int main(int argc, char **argv)
 {
 	struct vc_plan plan;
-	struct vc_ids ids;
+	struct vc_ids ids = { .name = NULL };
 	pid_t session;
 	int sync_fd, status = VC_EXIT_FAIL;
 
@@ -205,6 +205,7 @@ out:
 	/* The session removes it; this covers a session that was killed. */
 	if (plan.upper_is_temp)
 		fs_remove_tree(plan.upper);
+	ids_release(&ids);
 	opts_release(&plan);
 	return status;
 }

@@ -93,7 +93,7 @@ struct vc_ids {
 	enum vc_map map;	/* never VC_MAP_AUTO once chosen */
 	uid_t uid;		/* the caller's */
 	gid_t gid;
-	const char *name;	/* the caller's login name, may be NULL */
+	char *name;		/* the caller's login name, may be NULL */
 	struct idmap_range subuid;
 	struct idmap_range subgid;
 };
@@ -107,6 +107,7 @@ void opts_release(struct vc_plan *plan);
 /* ids.c */
 int ids_choose(const struct vc_plan *plan, struct vc_ids *ids);
 int ids_write_maps(const struct vc_ids *ids, pid_t child);
+void ids_release(struct vc_ids *ids);
 
 /* ns.c */
 int ns_clone_session(const struct vc_plan *plan, int *sync_fd, pid_t *out);
