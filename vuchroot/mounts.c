@@ -386,6 +386,7 @@ int fs_remove_tree(const char *path)
 int mounts_temp_upper(struct vc_plan *plan)
 {
 	const char *tmp = getenv("TMPDIR");
+	struct stat st;
 	char *path;
 
 	if (asprintf(&path, "%s/vuchroot-cow.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
@@ -397,6 +398,9 @@ int mounts_temp_upper(struct vc_plan *plan)
 		free(path);
 		return -e;
 	}
+	/* mkdtemp made it 0700; the view's root takes the upper's mode, so
+	 * give it NEWROOT's or --userspec users could not even enter /. */
+	chmod(path, stat(plan->newroot, &st) == 0 ? st.st_mode & 07777 : 0755);
 	plan->upper = path;
 	plan->upper_is_temp = true;
 	return 0;

@@ -166,6 +166,14 @@ static int parse_enum(const char *what, const char *arg, const char *const *name
 	return -EINVAL;
 }
 
+/* Replaces *slot by a copy of s (NULL stays NULL); 0 or -ENOMEM. */
+static int set_str(char **slot, const char *s)
+{
+	free(*slot);
+	*slot = s ? strdup(s) : NULL;
+	return s && !*slot ? -ENOMEM : 0;
+}
+
 /* One option into the plan; 0, -EINVAL (message printed), -ENOMEM. */
 static int parse_one(struct vc_plan *plan, int c, int argc, char **argv)
 {
@@ -175,22 +183,18 @@ static int parse_one(struct vc_plan *plan, int c, int argc, char **argv)
 
 	switch (c) {
 	case OPT_USERSPEC: return parse_userspec(plan, optarg);
-	case OPT_GROUPS: free(plan->groups); plan->groups = strdup(optarg); break;
+	case OPT_GROUPS: return set_str(&plan->groups, optarg);
 	case OPT_SKIP_CHDIR: plan->skip_chdir = true; break;
 	case OPT_COW:
 		plan->write = VC_WRITE_COW;
-		free(plan->upper);
-		plan->upper = optarg ? strdup(optarg) : NULL;
-		break;
+		return set_str(&plan->upper, optarg);
 	case OPT_RO: plan->write = VC_WRITE_RO; break;
 	case OPT_BIND: return add_mount(plan, VC_MNT_BIND, optarg);
 	case OPT_RO_BIND: return add_mount(plan, VC_MNT_RO_BIND, optarg);
 	case OPT_TMPFS: return add_mount(plan, VC_MNT_TMPFS, optarg);
 	case OPT_HOSTNAME:
-		free(plan->hostname);
-		plan->hostname = strdup(optarg);
 		plan->clone_flags |= CLONE_NEWUTS;
-		break;
+		return set_str(&plan->hostname, optarg);
 	case OPT_UNSHARE_NET: plan->clone_flags |= CLONE_NEWNET; break;
 	case OPT_UNSHARE_PID: plan->clone_flags |= CLONE_NEWPID; break;
 	case OPT_UNSHARE_IPC: plan->clone_flags |= CLONE_NEWIPC; break;
@@ -206,7 +210,7 @@ static int parse_one(struct vc_plan *plan, int c, int argc, char **argv)
 		}
 		return add_env(plan, optarg, argv[optind++]);
 	case OPT_CLEARENV: return add_env(plan, NULL, NULL);
-	case OPT_CHDIR: free(plan->chdir); plan->chdir = strdup(optarg); break;
+	case OPT_CHDIR: return set_str(&plan->chdir, optarg);
 	case OPT_MAP:
 		r = parse_enum("map", optarg, maps, &v);
 		plan->map = (enum vc_map)v;
