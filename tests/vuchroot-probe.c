@@ -3,6 +3,7 @@
  * static at test time, since NEWROOT is a bare busybox tree):
  *   probe tiocsti   try to push a byte into the terminal on fd 0
  *   probe keyring   print the session keyring's id
+ *   probe now       print CLOCK_MONOTONIC in ns (startup-time measurements)
  */
 #include <errno.h>
 #include <linux/keyctl.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -29,6 +31,13 @@ int main(int argc, char **argv)
 		printf("%ld\n", id);
 		return id < 0;
 	}
-	fprintf(stderr, "usage: probe tiocsti|keyring\n");
+	if (argc == 2 && strcmp(argv[1], "now") == 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		printf("%lld\n", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+		return 0;
+	}
+	fprintf(stderr, "usage: probe tiocsti|keyring|now\n");
 	return 2;
 }
