@@ -50,14 +50,18 @@ cow_opt() { [ "$VC_VIEW" = vuovl ] && echo --cow; return 0; }
 	! grep -q "$R" /proc/self/mountinfo
 }
 
-@test "SIGTERM sent to vuchroot reaches the command" {
-	(exec "$VUCHROOT" "${VC_ARGS[@]}" "$R" /bin/sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >"$T/out" 3>&-) &
-	pid=$!
-	VU_PIDS+=("$pid")
-	wait_for 'grep -q ready "$T/out"'
-	kill -TERM "$pid"
-	status=0
-	wait "$pid" || status=$?
-	[ "$status" = 3 ]
-	grep -q got-term "$T/out"
+@test "SIGTERM sent to vuchroot reaches the command, with or without a pid namespace" {
+	# as pid 1 of a pid namespace the session must relay, not die
+	for opt in --skip-chdir --unshare-pid; do
+		rm -f "$T/out"
+		(exec "$VUCHROOT" "${VC_ARGS[@]}" $opt "$R" /bin/sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >"$T/out" 3>&-) &
+		pid=$!
+		VU_PIDS+=("$pid")
+		wait_for 'grep -q ready "$T/out"'
+		kill -TERM "$pid"
+		status=0
+		wait "$pid" || status=$?
+		[ "$status" = 3 ]
+		grep -q got-term "$T/out"
+	done
 }

@@ -26,16 +26,23 @@
 #define SIG_PARENT_GONE (SIGRTMIN + 2)
 
 static volatile sig_atomic_t relay_pid;	/* where relayed signals go */
+static volatile sig_atomic_t pending_sig; /* one that came before relay_pid */
 
 /*
  * Relays a signal someone sent us on purpose; one the terminal sent to
- * the whole foreground group reached the command already.
+ * the whole foreground group reached the command already. Before there
+ * is a process to relay to, the signal waits (as pid 1 of a pid
+ * namespace, a signal without a handler would kill the session).
  */
 static void relay(int sig, siginfo_t *si, void *ctx)
 {
 	(void)ctx;
-	if (si->si_code != SI_KERNEL && relay_pid > 0)
+	if (si->si_code == SI_KERNEL)
+		return;
+	if (relay_pid > 0)
 		kill(relay_pid, sig);
+	else
+		pending_sig = sig;
 }
 
 static void parent_gone(int sig)
@@ -45,6 +52,7 @@ static void parent_gone(int sig)
 		kill(relay_pid, SIGKILL);
 }
 
+/* Installs the relay; `to` 0 keeps signals pending until relay_to(). */
 static void relay_signals(pid_t to)
 {
 	static const int sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
@@ -56,6 +64,14 @@ static void relay_signals(pid_t to)
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Starts relaying to `to`, first handing it a signal that waited. */
+static void relay_to(pid_t to)
+{
+	relay_pid = to;
+	if (pending_sig)
+		kill(to, pending_sig);
 }
 
 static void default_signals(void)
@@ -127,6 +143,7 @@ static int session_main(const struct vc_plan *plan, int sync_fd)
 	int status, r;
 
 	signal(SIG_PARENT_GONE, parent_gone);
+	relay_signals(0);
 	/* A vuchroot that dies leaves an EOF on the sync pipe or this signal. */
 	if (prctl(PR_SET_PDEATHSIG, SIG_PARENT_GONE) < 0 || ns_await_maps(sync_fd))
 		return VC_EXIT_FAIL;
@@ -148,7 +165,7 @@ static int session_main(const struct vc_plan *plan, int sync_fd)
 	} else if (cmd == 0) {
 		command_main(plan, root, self);
 	} else {
-		relay_signals(cmd);
+		relay_to(cmd);
 		status = session_wait(cmd, &daemon);
 	}
 	if (daemon > 0 && daemon_stop(daemon) < 0)
@@ -164,7 +181,7 @@ static int wait_session(pid_t session)
 {
 	int status;
 
-	relay_signals(session);
+	relay_to(session);
 	while (waitpid(session, &status, 0) < 0)
 		if (errno != EINTR)
 			return VC_EXIT_FAIL;
@@ -190,6 +207,7 @@ int main(int argc, char **argv)
 	if (opts_check(&plan) || ids_choose(&plan, &ids))
 		goto out;
 	fflush(NULL);
+	relay_signals(0);
 	if (ns_clone_session(&plan, &sync_fd, &session))
 		goto out;
 	if (session == 0)
