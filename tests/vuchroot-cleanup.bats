@@ -52,7 +52,7 @@ cow_opt() { [ "$VC_VIEW" = vuovl ] && echo --cow; return 0; }
 
 @test "SIGTERM sent to vuchroot reaches the command, with or without a pid namespace" {
 	# as pid 1 of a pid namespace the session must relay, not die
-	for opt in --skip-chdir --unshare-pid; do
+	for opt in --chdir=/ --unshare-pid; do
 		rm -f "$T/out"
 		(exec "$VUCHROOT" "${VC_ARGS[@]}" $opt "$R" /bin/sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >"$T/out" 3>&-) &
 		pid=$!
