@@ -19,7 +19,7 @@ vc_need() {
 	need_userns
 	if [ "$VC_VIEW" = vuovl ]; then
 		need_fuse
-		[ -x "$VU_BUILDDIR/vuovl/vuovl" ] || [ -x "$VU_BUILDDIR/vuovl" -a -f "$VU_BUILDDIR/vuovl" ] ||
+		[ -x "${VUCHROOT_VUOVL:-/nonexistent}" ] || [ -x "$VU_BUILDDIR/vuovl/vuovl" ] ||
 			command -v vuovl >/dev/null || skip "vuovl is not built"
 	fi
 	command -v busybox >/dev/null || skip "busybox is not installed"

@@ -35,18 +35,26 @@ static int check_opt_path(const char *what, const char *path)
 	return 0;
 }
 
-/* The -o option string for the plan's write mode; caller frees. */
-static int build_opts(const struct vc_plan *plan, char **out)
+/*
+ * The -o option string for the plan's write mode; caller frees. `empty`
+ * is an empty directory on the staging tmpfs.
+ */
+static int build_opts(const struct vc_plan *plan, const char *empty, char **out)
 {
-	const char *common = "allow_other,default_permissions,fsname=vuchroot";
+	/* allow_other: --userspec and setuid-down programs are other uids;
+	 * vuovl adds default_permissions itself (the virtual modes count). */
+	const char *common = "allow_other";
 	int n, r;
 
 	if ((r = check_opt_path("NEWROOT", plan->newroot)))
 		return r;
 	switch (plan->write) {
 	case VC_WRITE_INPLACE:
-		/* Upper only: writes land in NEWROOT, owners in its sidecar. */
-		n = asprintf(out, "upperdir=%s,%s", plan->newroot, common);
+		/* NEWROOT as the upper: writes land in it, owners in its
+		 * sidecar. vuovl wants a lower layer: an empty one changes
+		 * nothing in the view (FIXME: drop it once vuovl mounts an
+		 * upper alone). */
+		n = asprintf(out, "lowerdir=%s,upperdir=%s,%s", empty, plan->newroot, common);
 		break;
 	case VC_WRITE_COW:
 		if ((r = check_opt_path("UPPER", plan->upper)))
@@ -63,9 +71,12 @@ static int build_opts(const struct vc_plan *plan, char **out)
 	return n < 0 ? -ENOMEM : 0;
 }
 
-/* The child side: its own session (no terminal signals), then exec. */
+/*
+ * The child side: its own session (no terminal signals), stderr into
+ * errfd (unless -d), then exec.
+ */
 static _Noreturn void daemon_exec(const struct vc_plan *plan, const char *opts,
-				  const char *mnt, pid_t parent)
+				  const char *mnt, pid_t parent, int errfd)
 {
 	const char *argv[] = { "vuovl", "-f", "-o", opts, mnt, NULL };
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -78,9 +89,32 @@ static _Noreturn void daemon_exec(const struct vc_plan *plan, const char *opts,
 		dup2(null, 0);
 		dup2(null, 1);
 	}
+	if (!plan->debug)
+		dup2(errfd, 2);
 	execv(plan->vuovl, (char **)argv);
 	vu_err("cannot run %s: %s", plan->vuovl, strerror(errno));
 	_exit(VC_EXIT_FAIL);
+}
+
+/* What the daemon said before the view was ready, kept for a failure. */
+struct daemon_said {
+	char buf[4096];
+	size_t len;
+};
+
+/* Gathers what the daemon said so far (the first 4 KiB of it). */
+static void gather_errors(int fd, struct daemon_said *said)
+{
+	char drop[512];
+	ssize_t n;
+
+	do {
+		size_t room = sizeof(said->buf) - said->len;
+
+		n = room ? read(fd, said->buf + said->len, room) : read(fd, drop, sizeof(drop));
+		if (n > 0 && room)
+			said->len += (size_t)n;
+	} while (n > 0);
 }
 
 /* True once something is mounted on mnt (its device differs from its parent's). */
@@ -93,29 +127,55 @@ static bool is_mounted(const char *mnt, dev_t parent_dev)
 
 /*
  * Starts the daemon mounting the view on mnt and waits until the mount is
- * there. Returns 0 with the daemon's pid in *out, or -errno (printed).
+ * there. What the daemon says meanwhile is shown only when the mount
+ * fails (its reason); anything later would land in the command's own
+ * output, so it goes nowhere. With -d the daemon keeps our stderr.
+ * (libfuse ignores SIGPIPE: the closed pipe costs the daemon nothing.)
+ * Returns 0 with the daemon's pid in *out, or -errno (printed).
  */
 int daemon_start(const struct vc_plan *plan, const char *mnt, pid_t *out)
 {
-	char *opts = NULL;
+	char *opts = NULL, *empty = NULL;
 	struct stat parent;
-	pid_t self = getpid(), pid;
-	int r, status;
+	pid_t self = getpid(), pid = 0;
+	int r, status, errp[2];
+	struct daemon_said said = { .len = 0 };
 
-	if ((r = build_opts(plan, &opts)))
-		return r;
 	if (stat(plan->stage, &parent) < 0)
 		return -errno;
+	if (asprintf(&empty, "%s/empty", plan->stage) < 0)
+		return -ENOMEM;
+	if (mkdir(empty, 0755) < 0 && errno != EEXIST) {
+		r = -errno;
+		free(empty);
+		return r;
+	}
+	r = build_opts(plan, empty, &opts);
+	free(empty);
+	if (r)
+		return r;
 	vu_debug(VU_CAT_NS, "running %s -f -o %s %s", plan->vuovl, opts, mnt);
-	pid = fork();
-	if (pid < 0) {
+	if (pipe2(errp, O_CLOEXEC) < 0) {
 		r = -errno;
 		goto out;
 	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(errp[0]);
+		close(errp[1]);
+		goto out;
+	}
 	if (pid == 0)
-		daemon_exec(plan, opts, mnt, self);
+		daemon_exec(plan, opts, mnt, self, errp[1]);
+	close(errp[1]);
+	fcntl(errp[0], F_SETFL, O_NONBLOCK);
 	for (long waited = 0; !is_mounted(mnt, parent.st_dev); waited++) {
+		gather_errors(errp[0], &said);
 		if (waitpid(pid, &status, WNOHANG) == pid) {
+			fcntl(errp[0], F_SETFL, 0);
+			gather_errors(errp[0], &said);
+			(void)!write(2, said.buf, said.len);	/* tolerated: best effort */
 			vu_err("vuovl could not mount the view of %s (it %s %d)", plan->newroot,
 			       WIFEXITED(status) ? "exited with status" : "was killed by signal",
 			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
@@ -133,6 +193,8 @@ int daemon_start(const struct vc_plan *plan, const char *mnt, pid_t *out)
 	}
 	*out = pid;
 out:
+	if (pid > 0)
+		close(errp[0]);
 	free(opts);
 	return r;
 }
@@ -151,8 +213,12 @@ int daemon_stop(pid_t pid)
 	while (waited_us < DAEMON_STOP_MS * 1000L) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 
-		if (w == pid)
-			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+		if (w == pid) {
+			/* It ran its exit path (unmount, flush) whatever
+			 * status it chose for "stopped by a signal". */
+			vu_debug(VU_CAT_NS, "vuovl stopped with wait status 0x%x", (unsigned)status);
+			return WIFEXITED(status) ? 0 : -EIO;
+		}
 		if (w < 0 && errno != EINTR)
 			return -errno;
 		usleep(step_us);
