@@ -176,9 +176,11 @@ int daemon_start(const struct vc_plan *plan, const char *mnt, pid_t *out)
 			fcntl(errp[0], F_SETFL, 0);
 			gather_errors(errp[0], &said);
 			(void)!write(2, said.buf, said.len);	/* tolerated: best effort */
-			vu_err("vuovl could not mount the view of %s (it %s %d)", plan->newroot,
+			vu_err("vuovl could not mount the view of %s (it %s %d)%s", plan->newroot,
 			       WIFEXITED(status) ? "exited with status" : "was killed by signal",
-			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			       plan->write == VC_WRITE_INPLACE ? "; by default writes go into "
+			       "NEWROOT: --cow or --ro need no write access to it" : "");
 			r = -EIO;
 			goto out;
 		}
