@@ -31,8 +31,9 @@ int vo_meta_set(struct vnode *v, const struct vmeta *m)
 
 	if (!sc)
 		return 0;
-	if (fstatat(v->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
+	err = vnode_hstat(v, v->layer, &st);
+	if (err)
+		return err;
 	path = vnode_path(v);
 	if (!path)
 		return -ENOMEM;
@@ -200,12 +201,13 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
 	char target[PATH_MAX];
 	ssize_t n;
 
-	if (fstatat(v->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
+	err = vnode_hstat(v, v->layer, &st);
+	if (err)
+		return err;
 	if (S_ISLNK(st.st_mode)) {
-		n = readlinkat(v->fd, "", target, sizeof(target) - 1);
+		n = vnode_readlink(v, target, sizeof(target) - 1);
 		if (n < 0)
-			return -errno;
+			return n;
 		target[n] = '\0';
 		if (symlinkat(target, vo.workfd, tmp) < 0)
 			return -errno;
@@ -276,7 +278,7 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	struct stat st;
 	struct vmeta m;
 	char *path = NULL;
-	int err, fd;
+	int err;
 
 	if (v->dirfds)
 		return copyup_dir(v);
@@ -313,13 +315,9 @@ static int do_copyup(struct vnode *v, bool meta_only)
 		err = -errno;
 		goto unlink;
 	}
-	fd = openat(p->dirfds[0], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	close(v->fd);
-	v->fd = fd;
+	if (v->fd >= 0)
+		close(v->fd);	/* a pin on the lower object: no longer it */
+	v->fd = -1;
 	v->meta = m;
 	/* overlayfs without an index: lower hard links part at copy-up */
 	vnode_unindex_inode(v);

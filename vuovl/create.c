@@ -76,10 +76,9 @@ int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 	err = lookup_child(dir, name, &v);
 	if (err)
 		return err;
-	if (fstatat(v->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
-		err = -errno;
+	err = vnode_hstat(v, 0, &st);
+	if (err)
 		goto fail;
-	}
 	memset(&m, 0, sizeof(m));
 	if (uid != st.st_uid) {
 		m.mask |= VMETA_UID;

@@ -20,6 +20,10 @@
 
 static bool is_reserved(struct vnode *dir, const char *name)
 {
+	/* "." and ".." are the kernel's business: resolved here, ".." of a
+	 * layer root would name a host directory outside the layers */
+	if (!strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/'))
+		return true;
 	return whiteout_is_reserved(name) ||
 	       (dir == &vo.root && strcmp(name, SIDECAR_DIR) == 0);
 }
@@ -64,9 +68,13 @@ found:
 static int take(struct vnode *dir, struct vnode *v, int i, const char *name,
 		const struct stat *st)
 {
-	int fd = openat(dir->dirfds[i], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	/* Only directories hold an fd (their dirfds): a file is reached
+	 * as parent dir fd + name, so a big tree does not exhaust fds. */
+	int fd = S_ISDIR(st->st_mode)
+		? openat(dir->dirfds[i], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+		: -1;
 
-	if (fd < 0)
+	if (fd < 0 && S_ISDIR(st->st_mode))
 		return -errno;
 	v->fd = fd;
 	v->layer = v->dlayer = i;
@@ -259,9 +267,8 @@ int vnode_stat(struct vnode *v, struct stat *st)
 	int err = 0;
 
 	pthread_mutex_lock(&v->lock);
-	if (fstatat(v->fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		err = -errno;
-	else {
+	err = vnode_hstat(v, v->layer, st);
+	if (!err) {
 		st->st_ino = v->ino;
 		if (v->meta.mask & VMETA_UID)
 			st->st_uid = v->meta.uid;
@@ -286,31 +293,105 @@ int lookup_entry(struct vnode *v, struct fuse_entry_param *e)
 	return vnode_stat(v, &e->attr);
 }
 
+/* Where a non-directory lives: its parent (a ref taken: the parent
+ * cannot go away under a concurrent rename) and its name. */
+struct vloc {
+	struct vnode *p;
+	char name[NAME_MAX + 1];
+	int dfd;
+};
+
+static int locate(struct vnode *v, int layer, struct vloc *l)
+{
+	pthread_mutex_lock(&vo.tab.lock);
+	l->p = v->parent;
+	if (!l->p || v->unlinked) {
+		pthread_mutex_unlock(&vo.tab.lock);
+		return -ESTALE;
+	}
+	l->p->refs++;
+	strcpy(l->name, v->name);
+	pthread_mutex_unlock(&vo.tab.lock);
+	l->dfd = l->p->dirfds ? l->p->dirfds[layer] : -1;
+	if (l->dfd < 0) {
+		vnode_unref(l->p);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int vnode_hstat(struct vnode *v, int layer, struct stat *st)
+{
+	struct vloc l;
+	int err;
+
+	if (v->dirfds)
+		return v->dirfds[layer] < 0 ? -ENOENT
+		       : fstat(v->dirfds[layer], st) < 0 ? -errno : 0;
+	if (v->fd >= 0)	/* pinned: unlinked or replaced while in use */
+		return fstatat(v->fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	err = locate(v, layer, &l);
+	if (err)
+		return err;
+	err = fstatat(l.dfd, l.name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	vnode_unref(l.p);
+	return err;
+}
+
+ssize_t vnode_readlink(struct vnode *v, char *buf, size_t size)
+{
+	struct vloc l;
+	ssize_t n;
+	int err;
+
+	if (v->fd >= 0 && !v->dirfds) {
+		n = readlinkat(v->fd, "", buf, size);
+		return n < 0 ? -errno : n;
+	}
+	err = locate(v, v->layer, &l);
+	if (err)
+		return err;
+	n = readlinkat(l.dfd, l.name, buf, size);
+	if (n < 0)
+		n = -errno;
+	vnode_unref(l.p);
+	return n;
+}
+
+int vnode_pin(struct vnode *v)
+{
+	struct vloc l;
+	int err, fd;
+
+	if (v->dirfds || v->fd >= 0)
+		return 0;
+	err = locate(v, v->layer, &l);
+	if (err)
+		return err;
+	fd = openat(l.dfd, l.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
+	vnode_unref(l.p);
+	if (!err)
+		v->fd = fd;
+	return err;
+}
+
 int vnode_open_host(struct vnode *v, int layer, int flags, mode_t mode)
 {
-	char name[NAME_MAX + 1];
-	struct vnode *p;
-	int fd, dfd;
+	struct vloc l;
+	int fd, err;
 
 	if (v->dirfds) {
 		fd = v->dirfds[layer] < 0 ? -ENOENT
 			: openat(v->dirfds[layer], ".", flags | O_CLOEXEC);
 		return fd < 0 && v->dirfds[layer] >= 0 ? -errno : fd;
 	}
-	pthread_mutex_lock(&vo.tab.lock);
-	p = v->parent;
-	if (!p || v->unlinked) {
-		pthread_mutex_unlock(&vo.tab.lock);
-		return -ESTALE;
-	}
-	p->refs++;
-	strcpy(name, v->name);
-	pthread_mutex_unlock(&vo.tab.lock);
-	dfd = p->dirfds ? p->dirfds[layer] : -1;
-	fd = dfd < 0 ? -ENOENT
-		     : openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0 && dfd >= 0)
+	err = locate(v, layer, &l);
+	if (err)
+		return err;
+	fd = openat(l.dfd, l.name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
 		fd = -errno;
-	vnode_unref(p);
+	vnode_unref(l.p);
 	return fd;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,6 +67,18 @@ static void ready(int fd, unsigned char st)
 	close(fd);
 }
 
+/* Every looked-up object holds an O_PATH fd (that is what keeps the
+ * daemon independent of host paths): allow as many as the hard limit. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);	/* tolerated: fewer cached vnodes */
+	}
+}
+
 static int serve(struct fuse_session *se, const struct vo_opts *o)
 {
 	struct fuse_loop_config *cfg;
@@ -118,6 +131,7 @@ int main(int argc, char **argv)
 			return 4;
 		}
 	}
+	raise_nofile();
 	status = opts_open_layers(&o);
 	if (status)
 		goto fail;

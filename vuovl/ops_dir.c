@@ -140,7 +140,7 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		bump(dir);
 		/* the kernel must see one inode under both names */
 		pthread_mutex_lock(&v->lock);
-		if (fstatat(v->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0)
+		if (vnode_hstat(v, 0, &st) == 0)
 			vnode_index_inode(v, 0, st.st_ino);
 		pthread_mutex_unlock(&v->lock);
 		vnode_hold(v);
@@ -196,6 +196,11 @@ static int do_remove(struct vnode *dir, const char *name, bool isdir)
 	err = copyup_dir(dir);
 	if (!err && lower)
 		err = whiteout_create(dir->dirfds[0], name);
+	if (!err && !isdir) {
+		pthread_mutex_lock(&v->lock);
+		err = vnode_pin(v);
+		pthread_mutex_unlock(&v->lock);
+	}
 	if (!err && v->layer == 0) {
 		if (isdir)
 			err = create_clean_upper_dir(v->fd);
@@ -314,6 +319,11 @@ static int do_rename(struct rename_ctx *c)
 	}
 	if (!err && old_lower && !(c->flags & RENAME_EXCHANGE))
 		err = whiteout_create(c->od->dirfds[0], c->on);
+	if (!err && c->d && !c->d->dirfds && !(c->flags & RENAME_EXCHANGE)) {
+		pthread_mutex_lock(&c->d->lock);
+		err = vnode_pin(c->d);
+		pthread_mutex_unlock(&c->d->lock);
+	}
 	if (err)
 		return err;
 	if (renameat2(c->od->dirfds[0], c->on, c->nd->dirfds[0], c->nn,

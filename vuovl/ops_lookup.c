@@ -14,8 +14,9 @@
 void vo_init(void *userdata, struct fuse_conn_info *conn)
 {
 	/* the daemon is the only writer of its upper: caches stay valid */
-	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
-		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
+	/* no EXPORT_SUPPORT: it would ask us to look up "..", and a layer
+	 * root's ".." is a host directory outside the view */
+	conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE;
 	if (conn->capable & FUSE_CAP_SPLICE_MOVE)
@@ -93,14 +94,12 @@ void vo_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct vnode *v = vnode_get(ino);
 	char buf[PATH_MAX + 1];
 	ssize_t n;
-	int err;
 
 	pthread_mutex_lock(&v->lock);
-	n = readlinkat(v->fd, "", buf, sizeof(buf) - 1);
-	err = errno;
+	n = vnode_readlink(v, buf, sizeof(buf) - 1);
 	pthread_mutex_unlock(&v->lock);
 	if (n < 0) {
-		fuse_reply_err(req, err == ENOENT ? EINVAL : err);
+		fuse_reply_err(req, -n);
 		return;
 	}
 	buf[n] = '\0';

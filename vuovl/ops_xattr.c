@@ -123,11 +123,10 @@ static int change(struct vnode *v, const char *name, const char *value,
 	if (!path)
 		return -ENOMEM;
 	pthread_mutex_lock(&v->lock);
-	if (fstatat(v->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		err = -errno;
-	else if (remove)
+	err = vnode_hstat(v, 0, &st);
+	if (!err && remove)
 		err = sidecar_xattr_remove(vo_upper_sc(), path, name);
-	else
+	else if (!err)
 		err = sidecar_xattr_set(vo_upper_sc(), path, &st, name, value, size, flags);
 	pthread_mutex_unlock(&v->lock);
 	free(path);

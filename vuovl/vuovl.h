@@ -155,6 +155,13 @@ int lookup_child(struct vnode *dir, const char *name, struct vnode **out);
 /* Opens the host object of v in layer (its data layer normally) with
  * openat beneath the parent's layer dir: never through /proc. */
 int vnode_open_host(struct vnode *v, int layer, int flags, mode_t mode);
+/* Host stat of v's object in layer, by parent fd + name (no fd per
+ * file). 0 or -errno; -ESTALE for a vnode whose name is gone. */
+int vnode_hstat(struct vnode *v, int layer, struct stat *st);
+ssize_t vnode_readlink(struct vnode *v, char *buf, size_t size);
+/* Keeps an O_PATH fd on v's object before its name goes (unlink,
+ * rename over): an open file is still stat-able. */
+int vnode_pin(struct vnode *v);
 /* Reply helper: fills e from v. */
 int lookup_entry(struct vnode *v, struct fuse_entry_param *e);
 
