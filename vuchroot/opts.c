@@ -406,7 +406,9 @@ int opts_check(struct vc_plan *plan)
 	}
 	if (plan->upper) {
 		/* A named UPPER persists; make it on first use. */
-		if (mkdir(plan->upper, 0755) < 0 && errno != EEXIST) {
+		bool made = mkdir(plan->upper, 0755) == 0;
+
+		if (!made && errno != EEXIST) {
 			vu_err("cannot create UPPER '%s': %s", plan->upper, strerror(errno));
 			return -errno;
 		}
@@ -416,6 +418,8 @@ int opts_check(struct vc_plan *plan)
 		if (is_within(plan->upper, plan->newroot) || is_within(plan->newroot, plan->upper)) {
 			vu_err("UPPER '%s' and NEWROOT '%s' must not contain each other",
 			       plan->upper, plan->newroot);
+			if (made)
+				rmdir(plan->upper);	/* tolerated: only what we made */
 			return -EINVAL;
 		}
 	}
