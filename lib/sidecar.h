@@ -72,6 +72,9 @@ struct vmeta {
 enum sidecar_open_flags {
 	SIDECAR_CREATE = 1u << 0,	/* create the file (and .vuovl/) if missing */
 	SIDECAR_RDONLY = 1u << 1,	/* load into memory, then close the file */
+	/* Commit only on sidecar_flush/close, never after SIDECAR_BATCH_MAX:
+	 * everything between two flushes is one all-or-nothing batch. */
+	SIDECAR_MANUAL = 1u << 2,
 };
 
 /*

@@ -4,8 +4,8 @@
 : "${VU_BUILDDIR:=$VU_SRCDIR}"
 export PATH="$VU_BUILDDIR:$VU_BUILDDIR/vuovl:$VU_BUILDDIR/vuchroot:$PATH"
 VUTAR="$VU_BUILDDIR/vutar"
-VUOVL="$VU_BUILDDIR/vuovl"
-VUCHROOT="$VU_BUILDDIR/vuchroot"
+VUOVL="$VU_BUILDDIR/vuovl/vuovl"
+VUCHROOT="$VU_BUILDDIR/vuchroot/vuchroot"
 VUMETA="$VU_BUILDDIR/vuovl-meta"
 
 # A private scratch dir per test, removed by vu_teardown.

@@ -1,0 +1,759 @@
+/*
+ * sidecar — the public face of a layer's virtual metadata (see sidecar.h).
+ * Holds the lock, keeps the in-memory index (sidecar_index.c) and the file
+ * (sidecar_db.c) in step. Invariants:
+ *  1. Every row of the file is in the index after open; sidecar_get reads
+ *     the index only, under the read lock, and never waits for SQLite.
+ *  2. A change is applied to the file (inside the open transaction) and to
+ *     the index under the write lock, so readers see it at once.
+ *  3. The open transaction commits on sidecar_flush, sidecar_close, or
+ *     after SIDECAR_BATCH_MAX statements. A commit is atomic and, with
+ *     synchronous=FULL in WAL mode, durable when it returns: a crash keeps
+ *     every flushed change and none of a half-written batch.
+ *  4. A path has at most one row; hard links are several paths sharing a
+ *     node; a node without paths is deleted with its last path.
+ *  5. A row applies to a file only while the host inode and type agree
+ *     (sc_fresh); a layer found copied elsewhere is re-keyed by path.
+ *  6. After a failed SQLite write the index may be ahead of the file; the
+ *     error is returned and the next commit decides (nothing is hidden).
+ */
+#include "config.h"
+#include "sidecar.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "sidecar_db.h"
+#include "sidecar_index.h"
+
+struct sidecar {
+	pthread_rwlock_t lock;	/* lock order: only lock of its own */
+	struct sc_index idx;	/* protected by lock */
+	struct scdb db;		/* protected by lock (write side) */
+	int rdonly;
+	int manual;	/* SIDECAR_MANUAL */
+};
+
+static __thread char open_err[1024];
+
+const char *sidecar_open_error(void)
+{
+	return open_err[0] ? open_err : NULL;
+}
+
+const char *sidecar_strerror(const struct sidecar *sc, int err)
+{
+	(void)err;
+	return sc && sc->db.err[0] ? sc->db.err : NULL;
+}
+
+int vmeta_xattr_is_virtual(const char *name)
+{
+	return strncmp(name, "security.", 9) == 0 ||
+	       strncmp(name, "trusted.", 8) == 0 ||
+	       strncmp(name, "system.posix_acl_", 17) == 0;
+}
+
+/* May a row whose type is vt describe a host file of type ht? Device
+ * nodes, fifos and sockets are stored as regular files (or real fifos). */
+static int type_fits(mode_t vt, mode_t ht)
+{
+	if (vt == ht)
+		return 1;
+	if (vt == S_IFDIR || vt == S_IFLNK || ht == S_IFDIR || ht == S_IFLNK)
+		return 0;
+	return 1;
+}
+
+static int sc_fresh(const struct sc_node *n, const struct stat *host)
+{
+	if (!host)
+		return 1;
+	if (n->host_ino && n->host_ino != (uint64_t)host->st_ino)
+		return 0;
+	if ((n->m.mask & VMETA_MODE) &&
+	    !type_fits(n->m.mode & S_IFMT, host->st_mode & S_IFMT))
+		return 0;
+	return 1;
+}
+
+/* Commits when the batch is full. Caller holds the write lock. */
+static int maybe_commit(struct sidecar *sc, int r)
+{
+	if (r == 0 && !sc->manual && sc->db.pending >= SIDECAR_BATCH_MAX)
+		r = scdb_commit(&sc->db);
+	return r;
+}
+
+/* Drops one path (entry e) from index and file; the node goes with its
+ * last path. Caller holds the write lock. */
+static int drop_entry(struct sidecar *sc, struct sc_entry *e, int in_file)
+{
+	struct sc_node *n;
+	int r = 0;
+
+	if (in_file)
+		r = scdb_path_delete(&sc->db, e->path, 0);
+	n = scx_remove(&sc->idx, e);
+	if (n->nlinks == 0) {
+		int r2 = scdb_node_delete(&sc->db, n);
+
+		if (r == 0)
+			r = r2;
+		scx_node_free(n);
+	}
+	return r;
+}
+
+/* Drops path and everything beneath it. Returns the count dropped, or
+ * -errno. Caller holds the write lock. */
+static int drop_tree(struct sidecar *sc, const char *path)
+{
+	struct sc_entry **below = NULL, *e = scx_find(&sc->idx, path);
+	ssize_t n = scx_collect_below(&sc->idx, path, &below);
+	int r = 0, count = 0;
+
+	if (n < 0)
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++, count++)
+		if (drop_entry(sc, below[i], 0) < 0 && r == 0)
+			r = -EIO;
+	free(below);
+	if (e) {
+		if (drop_entry(sc, e, 0) < 0 && r == 0)
+			r = -EIO;
+		count++;
+	}
+	if (count) {
+		int r2 = scdb_path_delete(&sc->db, path, n > 0);
+
+		if (r == 0)
+			r = r2;
+	}
+	return r < 0 ? r : count;
+}
+
+static int layer_identity(int layer_fd, char *buf, size_t size)
+{
+	struct stat st;
+
+	if (fstat(layer_fd, &st) < 0)
+		return -errno;
+	snprintf(buf, size, "%" PRIu64 ":%" PRIu64, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+	return 0;
+}
+
+static int stat_beneath(int layer_fd, const char *path, struct stat *st)
+{
+	if (fstatat(layer_fd, path[0] ? path : ".", st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The layer was copied elsewhere: its host inodes changed, its paths did
+ * not. Records each file's new inode (in memory only when read-only). */
+static int rekey(struct sidecar *sc, int layer_fd)
+{
+	struct sc_entry **v;
+	ssize_t n = scx_collect_all(&sc->idx, &v);
+	int r = 0;
+
+	if (n < 0)
+		return (int)n;
+	for (ssize_t i = 0; i < n && r == 0; i++) {
+		struct sc_node *node = v[i]->node;
+		struct stat st;
+
+		if (!node->host_ino || stat_beneath(layer_fd, v[i]->path, &st) < 0)
+			continue;	/* a vanished file: ignored, repair drops it */
+		if (node->host_ino == (uint64_t)st.st_ino)
+			continue;
+		node->host_ino = (uint64_t)st.st_ino;
+		if (!sc->rdonly)
+			r = maybe_commit(sc, scdb_node_write(&sc->db, node));
+	}
+	free(v);
+	return r;
+}
+
+static int check_identity(struct sidecar *sc, int layer_fd)
+{
+	char now[64], was[64];
+	int r;
+
+	if (layer_fd < 0)
+		return 0;
+	if ((r = layer_identity(layer_fd, now, sizeof(now))) < 0)
+		return r;
+	r = scdb_layer_get(&sc->db, "root", was, sizeof(was));
+	if (r == 0 && strcmp(strchr(was, ':') ? strchr(was, ':') : was, strchr(now, ':')) == 0)
+		return 0;
+	if (r == 0 && (r = rekey(sc, layer_fd)) < 0)
+		return r;
+	if (sc->rdonly)
+		return 0;
+	if ((r = scdb_layer_set(&sc->db, "root", now)) < 0)
+		return r;
+	return scdb_commit(&sc->db);
+}
+
+static char *default_file(int layer_fd, const char *layer_path, int create)
+{
+	char *file;
+
+	if (create && mkdirat(layer_fd, SIDECAR_DIR, 0700) < 0 && errno != EEXIST)
+		return NULL;
+	if (asprintf(&file, "%s/%s/%s", layer_path, SIDECAR_DIR, SIDECAR_FILE) < 0)
+		return NULL;
+	return file;
+}
+
+int sidecar_open(int layer_fd, const char *layer_path, const char *dbpath,
+		 unsigned flags, struct sidecar **out)
+{
+	int create = (flags & SIDECAR_CREATE) && !(flags & SIDECAR_RDONLY);
+	struct sidecar *sc = calloc(1, sizeof(*sc));
+	char *file = NULL;
+	int r;
+
+	open_err[0] = '\0';
+	*out = NULL;
+	if (!sc)
+		return -ENOMEM;
+	pthread_rwlock_init(&sc->lock, NULL);
+	scx_init(&sc->idx);
+	sc->rdonly = !!(flags & SIDECAR_RDONLY);
+	sc->manual = !!(flags & SIDECAR_MANUAL);
+	file = dbpath ? strdup(dbpath) : default_file(layer_fd, layer_path, create);
+	if (!file) {
+		r = -errno ? -errno : -ENOMEM;
+		snprintf(open_err, sizeof(open_err), "cannot create %s/%s: %s", layer_path,
+			 SIDECAR_DIR, strerror(-r));
+		goto fail;
+	}
+	if ((r = scdb_open(&sc->db, file, create, sc->rdonly)) < 0)
+		goto fail_db;
+	if ((r = scdb_load(&sc->db, &sc->idx)) < 0 || (r = check_identity(sc, layer_fd)) < 0)
+		goto fail_db;
+	if (sc->rdonly)
+		scdb_close(&sc->db);	/* all in memory: the file is not needed */
+	free(file);
+	*out = sc;
+	return 0;
+fail_db:
+	snprintf(open_err, sizeof(open_err), "%s: %s", file, sc->db.err[0] ? sc->db.err : strerror(-r));
+	scdb_close(&sc->db);
+fail:
+	free(file);
+	scx_release(&sc->idx);
+	pthread_rwlock_destroy(&sc->lock);
+	free(sc);
+	return r;
+}
+
+int sidecar_close(struct sidecar *sc)
+{
+	int r = 0;
+
+	if (!sc)
+		return 0;
+	if (!sc->rdonly) {
+		r = scdb_commit(&sc->db);
+		scdb_close(&sc->db);
+	}
+	scx_release(&sc->idx);
+	pthread_rwlock_destroy(&sc->lock);
+	free(sc);
+	return r;
+}
+
+int sidecar_flush(struct sidecar *sc)
+{
+	int r;
+
+	if (sc->rdonly)
+		return 0;
+	pthread_rwlock_wrlock(&sc->lock);
+	r = scdb_commit(&sc->db);
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+int sidecar_get(struct sidecar *sc, const char *path, const struct stat *host,
+		struct vmeta *out)
+{
+	struct sc_entry *e;
+	int r = -ENOENT;
+
+	pthread_rwlock_rdlock(&sc->lock);
+	e = scx_find(&sc->idx, path);
+	if (e && sc_fresh(e->node, host)) {
+		*out = e->node->m;
+		r = 0;
+	}
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+static void merge_fields(struct vmeta *dst, const struct vmeta *src)
+{
+	unsigned m = src->mask;
+
+	if (m & VMETA_UID) dst->uid = src->uid;
+	if (m & VMETA_GID) dst->gid = src->gid;
+	if (m & VMETA_MODE) dst->mode = src->mode;
+	if (m & VMETA_RDEV) dst->rdev = src->rdev;
+	if (m & VMETA_INO) dst->ino = src->ino;
+	if (m & VMETA_FLAGS) dst->flags = src->flags;
+	if (m & VMETA_UNAME) snprintf(dst->uname, sizeof(dst->uname), "%s", src->uname);
+	if (m & VMETA_GNAME) snprintf(dst->gname, sizeof(dst->gname), "%s", src->gname);
+	dst->mask |= m;
+}
+
+/* The node of path, created when missing; a stale row is dropped first
+ * (it described a file that is gone). Caller holds the write lock. */
+static int node_for_write(struct sidecar *sc, const char *path,
+			  const struct stat *host, struct sc_node **out)
+{
+	struct sc_entry *e = scx_find(&sc->idx, path);
+	struct sc_node *n;
+	int r;
+
+	if (e && !sc_fresh(e->node, host) && (r = drop_entry(sc, e, 1)) < 0)
+		return r;
+	else if (e && sc_fresh(e->node, host)) {
+		*out = e->node;
+		return 0;
+	}
+	if (!(n = scx_node_new()))
+		return -ENOMEM;
+	if (host)
+		n->host_ino = (uint64_t)host->st_ino;
+	if ((r = scdb_node_write(&sc->db, n)) < 0 || (r = scx_insert(&sc->idx, path, n)) < 0) {
+		scx_node_free(n);
+		return r;
+	}
+	*out = n;
+	return scdb_path_put(&sc->db, path, n);
+}
+
+int sidecar_set(struct sidecar *sc, const char *path, const struct stat *host,
+		const struct vmeta *m)
+{
+	struct sc_node *n;
+	int r;
+
+	if (sc->rdonly)
+		return -EROFS;
+	pthread_rwlock_wrlock(&sc->lock);
+	r = node_for_write(sc, path, host, &n);
+	if (r == 0) {
+		merge_fields(&n->m, m);
+		if (host)
+			n->host_ino = (uint64_t)host->st_ino;
+		r = maybe_commit(sc, scdb_node_write(&sc->db, n));
+	}
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+int sidecar_clear(struct sidecar *sc, const char *path, unsigned mask)
+{
+	struct sc_entry *e;
+	int r = -ENOENT;
+
+	if (sc->rdonly)
+		return -EROFS;
+	pthread_rwlock_wrlock(&sc->lock);
+	e = scx_find(&sc->idx, path);
+	if (e) {
+		struct sc_node *n = e->node;
+
+		n->m.mask &= ~mask;
+		if (mask & VMETA_FLAGS)
+			n->m.flags = 0;
+		if (!n->m.mask && !n->xattrs && n->nlinks == 1)
+			r = drop_entry(sc, e, 1);	/* nothing left to say */
+		else
+			r = scdb_node_write(&sc->db, n);
+		r = maybe_commit(sc, r);
+	}
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+int sidecar_link(struct sidecar *sc, const char *existing, const char *newpath)
+{
+	struct sc_entry *e, *old;
+	int r;
+
+	if (sc->rdonly)
+		return -EROFS;
+	pthread_rwlock_wrlock(&sc->lock);
+	e = scx_find(&sc->idx, existing);
+	if (!e) {
+		r = -ENOENT;
+		goto out;
+	}
+	old = scx_find(&sc->idx, newpath);
+	if (old == e) {
+		r = 0;
+		goto out;
+	}
+	if (old && (r = drop_entry(sc, old, 1)) < 0)
+		goto out;
+	if ((r = scx_insert(&sc->idx, newpath, e->node)) == 0)
+		r = maybe_commit(sc, scdb_path_put(&sc->db, newpath, e->node));
+out:
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+int sidecar_unlink(struct sidecar *sc, const char *path)
+{
+	int r;
+
+	if (sc->rdonly)
+		return -EROFS;
+	pthread_rwlock_wrlock(&sc->lock);
+	r = drop_tree(sc, path);
+	if (r == 0)
+		r = -ENOENT;
+	else if (r > 0)
+		r = maybe_commit(sc, 0);
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+/* One moved row: where it was, the node, where it goes. */
+struct move {
+	char *from, *to;
+	struct sc_node *node;
+};
+
+static void moves_free(struct move *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].from);
+		free(v[i].to);
+	}
+	free(v);
+}
+
+/* Lists the rows at and beneath `from`, each with its destination under
+ * `to`. Returns the count or -ENOMEM. Caller holds the lock. */
+static ssize_t plan_moves(struct sidecar *sc, const char *from, const char *to,
+			  struct move **out)
+{
+	struct sc_entry **below = NULL, *top = scx_find(&sc->idx, from);
+	ssize_t n = scx_collect_below(&sc->idx, from, &below), k = 0;
+	size_t flen = strlen(from);
+	struct move *v;
+
+	*out = NULL;
+	if (n < 0)
+		return n;
+	v = calloc((size_t)n + 1, sizeof(*v));
+	if (!v) {
+		free(below);
+		return -ENOMEM;
+	}
+	for (ssize_t i = -1; i < n; i++) {
+		struct sc_entry *e = i < 0 ? top : below[i];
+
+		if (!e)
+			continue;
+		v[k].node = e->node;
+		v[k].from = strdup(e->path);
+		if (asprintf(&v[k].to, "%s%s", to, e->path + flen) < 0)
+			v[k].to = NULL;
+		if (!v[k].from || !v[k++].to) {
+			moves_free(v, (size_t)k);
+			free(below);
+			return -ENOMEM;
+		}
+	}
+	free(below);
+	*out = v;
+	return k;
+}
+
+/* Takes the planned rows out of index and file, keeping their nodes. */
+static int moves_detach(struct sidecar *sc, struct move *v, size_t n)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		v[i].node->nlinks++;	/* hold it while it has no path */
+		scx_remove(&sc->idx, scx_find(&sc->idx, v[i].from));
+		if (r == 0)
+			r = scdb_path_delete(&sc->db, v[i].from, 0);
+	}
+	return r;
+}
+
+static int moves_attach(struct sidecar *sc, struct move *v, size_t n)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int r2 = scx_insert(&sc->idx, v[i].to, v[i].node);
+
+		v[i].node->nlinks--;
+		if (r2 == 0)
+			r2 = scdb_path_put(&sc->db, v[i].to, v[i].node);
+		if (r == 0)
+			r = r2;
+	}
+	return r;
+}
+
+int sidecar_rename(struct sidecar *sc, const char *oldpath, const char *newpath)
+{
+	struct move *v;
+	ssize_t n;
+	int r;
+
+	if (sc->rdonly)
+		return -EROFS;
+	if (strcmp(oldpath, newpath) == 0)
+		return 0;
+	pthread_rwlock_wrlock(&sc->lock);
+	n = plan_moves(sc, oldpath, newpath, &v);
+	r = n < 0 ? (int)n : 0;
+	if (r == 0)
+		r = moves_detach(sc, v, (size_t)n);
+	if (r == 0 && (r = drop_tree(sc, newpath)) > 0)
+		r = 0;	/* rename(2) replaced what was there */
+	if (r == 0)
+		r = moves_attach(sc, v, (size_t)n);
+	moves_free(v, n > 0 ? (size_t)n : 0);
+	r = maybe_commit(sc, r);
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+int sidecar_exchange(struct sidecar *sc, const char *a, const char *b)
+{
+	struct move *va = NULL, *vb = NULL;
+	ssize_t na, nb = -1;
+	int r;
+
+	if (sc->rdonly)
+		return -EROFS;
+	pthread_rwlock_wrlock(&sc->lock);
+	na = plan_moves(sc, a, b, &va);
+	if (na >= 0)
+		nb = plan_moves(sc, b, a, &vb);
+	r = na < 0 ? (int)na : nb < 0 ? (int)nb : 0;
+	if (r == 0)
+		r = moves_detach(sc, va, (size_t)na);
+	if (r == 0)
+		r = moves_detach(sc, vb, (size_t)nb);
+	if (r == 0)
+		r = moves_attach(sc, va, (size_t)na);
+	if (r == 0)
+		r = moves_attach(sc, vb, (size_t)nb);
+	moves_free(va, na > 0 ? (size_t)na : 0);
+	moves_free(vb, nb > 0 ? (size_t)nb : 0);
+	r = maybe_commit(sc, r);
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+ssize_t sidecar_xattr_get(struct sidecar *sc, const char *path,
+			  const char *name, void *buf, size_t size)
+{
+	struct sc_entry *e;
+	ssize_t r = -ENODATA;
+
+	pthread_rwlock_rdlock(&sc->lock);
+	e = scx_find(&sc->idx, path);
+	if (e) {
+		struct sc_xattr *x = *scx_xattr_find(e->node, name);
+
+		if (x && size && size < x->size)
+			r = -ERANGE;
+		else if (x) {
+			if (size)
+				memcpy(buf, x->value, x->size);
+			r = (ssize_t)x->size;
+		}
+	}
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+int sidecar_xattr_set(struct sidecar *sc, const char *path,
+		      const struct stat *host, const char *name,
+		      const void *value, size_t size, int flags)
+{
+	struct sc_node *n;
+	struct sc_xattr **pp, *x;
+	int r;
+
+	if (sc->rdonly)
+		return -EROFS;
+	pthread_rwlock_wrlock(&sc->lock);
+	if ((r = node_for_write(sc, path, host, &n)) < 0)
+		goto out;
+	pp = scx_xattr_find(n, name);
+	if ((flags & XATTR_CREATE) && *pp) {
+		r = -EEXIST;
+		goto out;
+	}
+	if ((flags & XATTR_REPLACE) && !*pp) {
+		r = -ENODATA;
+		goto out;
+	}
+	x = malloc(sizeof(*x) + size);
+	if (!x || !(x->name = strdup(name))) {
+		free(x);
+		r = -ENOMEM;
+		goto out;
+	}
+	x->size = size;
+	memcpy(x->value, value, size);
+	if (*pp) {	/* replace in place, keeping list order */
+		x->next = (*pp)->next;
+		free((*pp)->name);
+		free(*pp);
+	} else {
+		x->next = NULL;
+	}
+	*pp = x;
+	r = maybe_commit(sc, scdb_xattr_put(&sc->db, n, x));
+out:
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+int sidecar_xattr_remove(struct sidecar *sc, const char *path, const char *name)
+{
+	struct sc_entry *e;
+	int r = -ENODATA;
+
+	if (sc->rdonly)
+		return -EROFS;
+	pthread_rwlock_wrlock(&sc->lock);
+	e = scx_find(&sc->idx, path);
+	if (e) {
+		struct sc_xattr **pp = scx_xattr_find(e->node, name), *x = *pp;
+
+		if (x) {
+			*pp = x->next;
+			r = maybe_commit(sc, scdb_xattr_delete(&sc->db, e->node, name));
+			free(x->name);
+			free(x);
+		}
+	}
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+ssize_t sidecar_xattr_list(struct sidecar *sc, const char *path, char *buf,
+			   size_t size)
+{
+	struct sc_entry *e;
+	size_t total = 0;
+	ssize_t r;
+
+	pthread_rwlock_rdlock(&sc->lock);
+	e = scx_find(&sc->idx, path);
+	for (struct sc_xattr *x = e ? e->node->xattrs : NULL; x; x = x->next)
+		total += strlen(x->name) + 1;
+	r = (ssize_t)total;
+	if (size && size < total) {
+		r = -ERANGE;
+	} else if (size) {
+		char *p = buf;
+
+		for (struct sc_xattr *x = e ? e->node->xattrs : NULL; x; x = x->next)
+			p = stpcpy(p, x->name) + 1;
+	}
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+/* A snapshot of one row, taken under the lock for walking without it. */
+struct snap {
+	char *path;
+	struct vmeta m;
+};
+
+static int cmp_snap(const void *a, const void *b)
+{
+	return strcmp(((const struct snap *)a)->path, ((const struct snap *)b)->path);
+}
+
+int sidecar_foreach(struct sidecar *sc, sidecar_walk_fn fn, void *arg)
+{
+	struct sc_entry **v;
+	struct snap *s = NULL;
+	ssize_t n;
+	int r = 0;
+
+	pthread_rwlock_rdlock(&sc->lock);
+	n = scx_collect_all(&sc->idx, &v);
+	if (n >= 0 && !(s = calloc((size_t)n + 1, sizeof(*s))))
+		r = -ENOMEM;
+	for (ssize_t i = 0; r == 0 && i < n; i++) {
+		s[i].m = v[i]->node->m;
+		if (!(s[i].path = strdup(v[i]->path)))
+			r = -ENOMEM;
+	}
+	pthread_rwlock_unlock(&sc->lock);
+	if (n < 0)
+		return (int)n;
+	free(v);
+	if (r == 0)
+		qsort(s, (size_t)n, sizeof(*s), cmp_snap);
+	for (ssize_t i = 0; r == 0 && i < n; i++)
+		r = fn(s[i].path, &s[i].m, arg);
+	for (ssize_t i = 0; i < n; i++)
+		free(s[i].path);
+	free(s);
+	return r;
+}
+
+int sidecar_repair(struct sidecar *sc, int layer_fd, unsigned *removed)
+{
+	struct sc_entry **v;
+	ssize_t n;
+	int r = 0;
+
+	*removed = 0;
+	if (sc->rdonly)
+		return -EROFS;
+	pthread_rwlock_wrlock(&sc->lock);
+	n = scx_collect_all(&sc->idx, &v);
+	if (n < 0) {
+		r = (int)n;
+		goto out;
+	}
+	/* Parents before children, so a dropped tree is not visited twice. */
+	for (ssize_t i = 0; i < n && r == 0; i++) {
+		struct stat st;
+
+		if (stat_beneath(layer_fd, v[i]->path, &st) == 0 && sc_fresh(v[i]->node, &st))
+			continue;
+		r = drop_entry(sc, v[i], 1);
+		(*removed)++;
+	}
+	free(v);
+	if (r == 0)
+		r = scdb_purge_orphans(&sc->db, removed);
+	if (r == 0)
+		r = scdb_commit(&sc->db);
+out:
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}

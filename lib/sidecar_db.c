@@ -1,0 +1,622 @@
+/*
+ * sidecar_db — SQLite persistence of a sidecar. The only file besides
+ * sidecar.c that includes sqlite3.h. Owns the connection, the prepared
+ * statements and the open transaction; never touches the index except
+ * to fill it in scdb_load.
+ */
+#include "config.h"
+#include "sidecar_db.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "schema-sql.h"
+
+static const char *const stmt_sql[SQL_NSTMT] = {
+	[SQL_NODE_INSERT] = "INSERT INTO node(host_ino, uid, gid, mode, rdev, ino, flags, uname, gname)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[SQL_NODE_UPDATE] = "UPDATE node SET host_ino = ?1, uid = ?2, gid = ?3, mode = ?4, rdev = ?5,"
+			    " ino = ?6, flags = ?7, uname = ?8, gname = ?9 WHERE id = ?10",
+	[SQL_NODE_DELETE] = "DELETE FROM node WHERE id = ?1",
+	[SQL_PATH_PUT] = "INSERT OR REPLACE INTO path(path, node) VALUES (?1, ?2)",
+	[SQL_PATH_DELETE] = "DELETE FROM path WHERE path = ?1",
+	[SQL_PATH_DELETE_BELOW] = "DELETE FROM path WHERE path >= ?1 AND path < ?2",
+	[SQL_PATH_MOVE] = "UPDATE path SET path = ?2 WHERE path = ?1",
+	[SQL_XATTR_PUT] = "INSERT OR REPLACE INTO xattr(node, name, value) VALUES (?1, ?2, ?3)",
+	[SQL_XATTR_DELETE] = "DELETE FROM xattr WHERE node = ?1 AND name = ?2",
+	[SQL_XATTR_DELETE_NODE] = "DELETE FROM xattr WHERE node = ?1",
+};
+
+static int set_err(struct scdb *db, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int set_err(struct scdb *db, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(db->err, sizeof(db->err), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* Maps an SQLite result to -errno, recording its message. */
+static int sql_err(struct scdb *db, int rc)
+{
+	int err;
+
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM: err = -ENOMEM; break;
+	case SQLITE_READONLY: err = -EROFS; break;
+	case SQLITE_PERM: case SQLITE_AUTH: err = -EACCES; break;
+	case SQLITE_FULL: err = -ENOSPC; break;
+	case SQLITE_CANTOPEN: err = -ENOENT; break;
+	case SQLITE_NOTADB: case SQLITE_CORRUPT: err = -EBADMSG; break;
+	case SQLITE_BUSY: case SQLITE_LOCKED: err = -EBUSY; break;
+	default: err = -EIO; break;
+	}
+	return set_err(db, err, "%s", db->db ? sqlite3_errmsg(db->db) : sqlite3_errstr(rc));
+}
+
+static int exec(struct scdb *db, const char *sql)
+{
+	int rc = sqlite3_exec(db->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : sql_err(db, rc);
+}
+
+static int pragma_int(struct scdb *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db->db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return sql_err(db, rc);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_err(db, rc);
+}
+
+/* "file:" URI for path, escaping what a URI gives meaning to. */
+static char *uri_for(const char *path, const char *query)
+{
+	size_t n = strlen(path);
+	char *u = malloc(3 * n + strlen(query) + 8), *p;
+
+	if (!u)
+		return NULL;
+	p = u + sprintf(u, "file:");
+	for (; *path; path++) {
+		if (*path == '%' || *path == '?' || *path == '#')
+			p += sprintf(p, "%%%02X", (unsigned char)*path);
+		else
+			*p++ = *path;
+	}
+	sprintf(p, "?%s", query);
+	return u;
+}
+
+static int open_conn(struct scdb *db, const char *file, int create, int rdonly)
+{
+	int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+	char *uri;
+	int rc;
+
+	if (access(file, F_OK) < 0 && (!create || rdonly))
+		return set_err(db, -ENOENT, "no sidecar at %s", file);
+	flags |= rdonly ? SQLITE_OPEN_READONLY
+			: SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	uri = uri_for(file, rdonly ? "mode=ro" : create ? "mode=rwc" : "mode=rw");
+	if (!uri)
+		return -ENOMEM;
+	rc = sqlite3_open_v2(uri, &db->db, flags, NULL);
+	free(uri);
+	if (rc == SQLITE_OK && rdonly) {
+		int64_t v;
+
+		/* A read-only directory cannot hold the -shm file WAL wants:
+		 * fall back to reading the file as it stands. */
+		if (pragma_int(db, "PRAGMA user_version", &v) < 0) {
+			sqlite3_close(db->db);
+			db->db = NULL;
+			uri = uri_for(file, "immutable=1");
+			if (!uri)
+				return -ENOMEM;
+			rc = sqlite3_open_v2(uri, &db->db, flags, NULL);
+			free(uri);
+		}
+	}
+	if (rc != SQLITE_OK) {
+		int err = sql_err(db, rc);
+
+		sqlite3_close(db->db);
+		db->db = NULL;
+		return err;
+	}
+	sqlite3_busy_timeout(db->db, 5000);
+	return 0;
+}
+
+/* Creates the schema in an empty file, or migrates an older one. */
+static int bring_schema(struct scdb *db, int rdonly)
+{
+	int64_t version, tables;
+	int r;
+
+	if ((r = pragma_int(db, "PRAGMA user_version", &version)) < 0)
+		return r == -EIO ? set_err(db, -EBADMSG, "not a vuovl sidecar: %s", db->err) : r;
+	if ((r = pragma_int(db, "SELECT count(*) FROM sqlite_master", &tables)) < 0)
+		return r;
+	if (version > SCDB_VERSION)
+		return set_err(db, -EPROTO, "schema version %" PRId64 " is newer than this vuovl (%d)",
+			       version, SCDB_VERSION);
+	if (version == 0 && tables > 0)
+		return set_err(db, -EBADMSG, "not a vuovl sidecar (an SQLite file with other tables)");
+	if (version == SCDB_VERSION)
+		return 0;
+	if (rdonly)
+		return set_err(db, -EROFS, "schema version %" PRId64 " needs migrating, and the file is read-only", version);
+	if ((r = exec(db, "BEGIN IMMEDIATE")) < 0)
+		return r;
+	if (version == 0) {
+		r = exec(db, sidecar_schema_sql);
+	} else {
+		for (size_t i = 0; r == 0 && sidecar_migrations[i].sql; i++) {
+			char pragma[64];
+
+			if (sidecar_migrations[i].version <= version)
+				continue;
+			snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+				 sidecar_migrations[i].version);
+			r = exec(db, sidecar_migrations[i].sql);
+			if (r == 0)
+				r = exec(db, pragma);
+		}
+	}
+	if (r == 0)
+		return exec(db, "COMMIT");
+	exec(db, "ROLLBACK");	/* keeps r: the migration's own failure */
+	return r;
+}
+
+int scdb_open(struct scdb *db, const char *file, int create, int rdonly)
+{
+	int r;
+
+	memset(db, 0, sizeof(*db));
+	if ((r = open_conn(db, file, create, rdonly)) < 0)
+		return r;
+	if (!rdonly && (r = exec(db, "PRAGMA journal_mode = WAL")) < 0)
+		goto fail;
+	/* FULL: a commit is on disk before sidecar_flush returns. */
+	if ((r = exec(db, "PRAGMA synchronous = FULL")) < 0)
+		goto fail;
+	if ((r = bring_schema(db, rdonly)) < 0)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_close(db->db);
+	db->db = NULL;
+	return r;
+}
+
+void scdb_close(struct scdb *db)
+{
+	for (int i = 0; i < SQL_NSTMT; i++)
+		sqlite3_finalize(db->stmt[i]);
+	sqlite3_close(db->db);
+	memset(db->stmt, 0, sizeof(db->stmt));
+	db->db = NULL;
+}
+
+/* The prepared statement, reset and ready for binding; NULL on failure. */
+static sqlite3_stmt *stmt(struct scdb *db, enum scdb_stmt which)
+{
+	sqlite3_stmt *st = db->stmt[which];
+
+	if (!st && sqlite3_prepare_v3(db->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+				      &db->stmt[which], NULL) != SQLITE_OK) {
+		sql_err(db, sqlite3_errcode(db->db));
+		return NULL;
+	}
+	st = db->stmt[which];
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+/* Runs a bound write statement inside the open transaction. */
+static int step(struct scdb *db, sqlite3_stmt *st)
+{
+	int rc;
+
+	if (!st)
+		return -EIO;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sql_err(db, rc);
+	db->pending++;
+	return 0;
+}
+
+static int begin(struct scdb *db)
+{
+	int r;
+
+	if (db->in_txn)
+		return 0;
+	if ((r = exec(db, "BEGIN IMMEDIATE")) < 0)
+		return r;
+	db->in_txn = 1;
+	db->pending = 0;
+	return 0;
+}
+
+int scdb_commit(struct scdb *db)
+{
+	int r;
+
+	if (!db->in_txn)
+		return 0;
+	r = exec(db, "COMMIT");
+	if (r < 0) {
+		exec(db, "ROLLBACK");	/* keeps r: the commit's failure */
+	}
+	db->in_txn = 0;
+	db->pending = 0;
+	return r;
+}
+
+static void bind_opt_int(sqlite3_stmt *st, int col, int set, int64_t v)
+{
+	if (set)
+		sqlite3_bind_int64(st, col, v);
+}
+
+static void bind_node(sqlite3_stmt *st, const struct sc_node *n)
+{
+	const struct vmeta *m = &n->m;
+
+	bind_opt_int(st, 1, n->host_ino != 0, (int64_t)n->host_ino);
+	bind_opt_int(st, 2, m->mask & VMETA_UID, m->uid);
+	bind_opt_int(st, 3, m->mask & VMETA_GID, m->gid);
+	bind_opt_int(st, 4, m->mask & VMETA_MODE, m->mode);
+	bind_opt_int(st, 5, m->mask & VMETA_RDEV, (int64_t)m->rdev);
+	bind_opt_int(st, 6, m->mask & VMETA_INO, (int64_t)m->ino);
+	sqlite3_bind_int64(st, 7, m->mask & VMETA_FLAGS ? m->flags : 0);
+	if (m->mask & VMETA_UNAME)
+		sqlite3_bind_text(st, 8, m->uname, -1, SQLITE_STATIC);
+	if (m->mask & VMETA_GNAME)
+		sqlite3_bind_text(st, 9, m->gname, -1, SQLITE_STATIC);
+}
+
+int scdb_node_write(struct scdb *db, struct sc_node *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = begin(db)) < 0)
+		return r;
+	st = stmt(db, n->id ? SQL_NODE_UPDATE : SQL_NODE_INSERT);
+	if (!st)
+		return -EIO;
+	bind_node(st, n);
+	if (n->id)
+		sqlite3_bind_int64(st, 10, n->id);
+	if ((r = step(db, st)) < 0)
+		return r;
+	if (!n->id)
+		n->id = sqlite3_last_insert_rowid(db->db);
+	return 0;
+}
+
+int scdb_node_delete(struct scdb *db, struct sc_node *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!n->id)
+		return 0;
+	if ((r = begin(db)) < 0)
+		return r;
+	st = stmt(db, SQL_XATTR_DELETE_NODE);
+	if (st)
+		sqlite3_bind_int64(st, 1, n->id);
+	if ((r = step(db, st)) < 0)
+		return r;
+	st = stmt(db, SQL_NODE_DELETE);
+	if (st)
+		sqlite3_bind_int64(st, 1, n->id);
+	return step(db, st);
+}
+
+int scdb_path_put(struct scdb *db, const char *path, const struct sc_node *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = begin(db)) < 0)
+		return r;
+	st = stmt(db, SQL_PATH_PUT);
+	if (st) {
+		sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, n->id);
+	}
+	return step(db, st);
+}
+
+int scdb_path_delete(struct scdb *db, const char *path, int with_below)
+{
+	sqlite3_stmt *st;
+	size_t len = strlen(path);
+	char *lo, *hi;
+	int r;
+
+	if ((r = begin(db)) < 0)
+		return r;
+	st = stmt(db, SQL_PATH_DELETE);
+	if (st)
+		sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	if ((r = step(db, st)) < 0 || !with_below)
+		return r;
+	/* Everything beneath "a" sorts in ["a/", "a0"): '0' follows '/'. */
+	lo = malloc(2 * (len + 2));
+	if (!lo)
+		return -ENOMEM;
+	hi = lo + len + 2;
+	sprintf(lo, "%s/", path);
+	sprintf(hi, "%s0", path);
+	st = stmt(db, SQL_PATH_DELETE_BELOW);
+	if (st) {
+		sqlite3_bind_text(st, 1, len ? lo : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, len ? hi : "\xff", -1, SQLITE_STATIC);
+	}
+	r = step(db, st);
+	free(lo);
+	return r;
+}
+
+int scdb_path_move(struct scdb *db, const char *from, const char *to)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = begin(db)) < 0)
+		return r;
+	st = stmt(db, SQL_PATH_MOVE);
+	if (st) {
+		sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+	}
+	return step(db, st);
+}
+
+int scdb_xattr_put(struct scdb *db, const struct sc_node *n, const struct sc_xattr *x)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = begin(db)) < 0)
+		return r;
+	st = stmt(db, SQL_XATTR_PUT);
+	if (st) {
+		sqlite3_bind_int64(st, 1, n->id);
+		sqlite3_bind_text(st, 2, x->name, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, x->value, (int)x->size, SQLITE_STATIC);
+	}
+	return step(db, st);
+}
+
+int scdb_xattr_delete(struct scdb *db, const struct sc_node *n, const char *name)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = begin(db)) < 0)
+		return r;
+	st = stmt(db, SQL_XATTR_DELETE);
+	if (st) {
+		sqlite3_bind_int64(st, 1, n->id);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	}
+	return step(db, st);
+}
+
+int scdb_purge_orphans(struct scdb *db, unsigned *removed)
+{
+	static const char *const sql[] = {
+		"DELETE FROM path WHERE node NOT IN (SELECT id FROM node)",
+		"DELETE FROM node WHERE id NOT IN (SELECT node FROM path)",
+		"DELETE FROM xattr WHERE node NOT IN (SELECT id FROM node)",
+	};
+	int r;
+
+	if ((r = begin(db)) < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if ((r = exec(db, sql[i])) < 0)
+			return r;
+		*removed += (unsigned)sqlite3_changes(db->db);
+	}
+	return 0;
+}
+
+int scdb_layer_get(struct scdb *db, const char *key, char *buf, size_t size)
+{
+	sqlite3_stmt *st;
+	int rc, r = -ENOENT;
+
+	rc = sqlite3_prepare_v2(db->db, "SELECT value FROM layer WHERE key = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_err(db, rc);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+		snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int scdb_layer_set(struct scdb *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if ((r = begin(db)) < 0)
+		return r;
+	rc = sqlite3_prepare_v2(db->db, "INSERT OR REPLACE INTO layer(key, value) VALUES (?1, ?2)",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_err(db, rc);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sql_err(db, rc);
+}
+
+/* ---- loading ---- */
+
+static int cmp_node_id(const void *a, const void *b)
+{
+	int64_t x = (*(struct sc_node *const *)a)->id, y = (*(struct sc_node *const *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct sc_node *node_by_id(struct sc_node **v, size_t n, int64_t id)
+{
+	struct sc_node key = { .id = id }, *kp = &key, **hit;
+
+	hit = bsearch(&kp, v, n, sizeof(*v), cmp_node_id);
+	return hit ? *hit : NULL;
+}
+
+static void node_from_row(struct sc_node *n, sqlite3_stmt *st)
+{
+	struct vmeta *m = &n->m;
+
+	n->id = sqlite3_column_int64(st, 0);
+	n->host_ino = (uint64_t)sqlite3_column_int64(st, 1);
+#define COL(i, bit, field, type)                                          \
+	if (sqlite3_column_type(st, i) != SQLITE_NULL) {                   \
+		m->mask |= bit;                                            \
+		m->field = (type)sqlite3_column_int64(st, i);              \
+	}
+	COL(2, VMETA_UID, uid, uid_t)
+	COL(3, VMETA_GID, gid, gid_t)
+	COL(4, VMETA_MODE, mode, mode_t)
+	COL(5, VMETA_RDEV, rdev, dev_t)
+	COL(6, VMETA_INO, ino, uint64_t)
+#undef COL
+	m->flags = (unsigned)sqlite3_column_int64(st, 7);
+	if (m->flags)
+		m->mask |= VMETA_FLAGS;
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+		m->mask |= VMETA_UNAME;
+		snprintf(m->uname, sizeof(m->uname), "%s", (const char *)sqlite3_column_text(st, 8));
+	}
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+		m->mask |= VMETA_GNAME;
+		snprintf(m->gname, sizeof(m->gname), "%s", (const char *)sqlite3_column_text(st, 9));
+	}
+}
+
+static int load_xattrs(struct scdb *db, struct sc_node **v, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db->db, "SELECT node, name, value FROM xattr", -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return sql_err(db, rc);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sc_node *node = node_by_id(v, n, sqlite3_column_int64(st, 0));
+		size_t size = (size_t)sqlite3_column_bytes(st, 2);
+		struct sc_xattr *x;
+
+		if (!node)
+			continue;	/* orphan row: repair removes it */
+		x = malloc(sizeof(*x) + size);
+		if (!x || !(x->name = strdup((const char *)sqlite3_column_text(st, 1)))) {
+			free(x);
+			sqlite3_finalize(st);
+			return -ENOMEM;
+		}
+		x->size = size;
+		memcpy(x->value, sqlite3_column_blob(st, 2), size);
+		x->next = node->xattrs;
+		node->xattrs = x;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sql_err(db, rc);
+}
+
+static int load_paths(struct scdb *db, struct sc_index *idx, struct sc_node **v, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db->db, "SELECT path, node FROM path", -1, &st, NULL);
+	int r = 0;
+
+	if (rc != SQLITE_OK)
+		return sql_err(db, rc);
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sc_node *node = node_by_id(v, n, sqlite3_column_int64(st, 1));
+
+		if (node)	/* else a dangling path: repair removes it */
+			r = scx_insert(idx, (const char *)sqlite3_column_text(st, 0), node);
+	}
+	sqlite3_finalize(st);
+	if (r < 0)
+		return r;
+	return rc == SQLITE_DONE ? 0 : sql_err(db, rc);
+}
+
+int scdb_load(struct scdb *db, struct sc_index *idx)
+{
+	sqlite3_stmt *st;
+	struct sc_node **v = NULL;
+	size_t n = 0, cap = 0;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(db->db,
+				"SELECT id, host_ino, uid, gid, mode, rdev, ino, flags, uname, gname"
+				" FROM node ORDER BY id", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_err(db, rc);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			struct sc_node **nv = realloc(v, (cap = cap ? 2 * cap : 1024) * sizeof(*v));
+
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (!(v[n] = scx_node_new())) {
+			r = -ENOMEM;
+			break;
+		}
+		node_from_row(v[n++], st);
+	}
+	sqlite3_finalize(st);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sql_err(db, rc);
+	if (r == 0)
+		r = load_xattrs(db, v, n);
+	if (r == 0)
+		r = load_paths(db, idx, v, n);
+	/* Nodes no path reached are not kept in memory. */
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->nlinks == 0)
+			scx_node_free(v[i]);
+	free(v);
+	return r;
+}

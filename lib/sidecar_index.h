@@ -1,0 +1,75 @@
+/*
+ * sidecar_index — the in-memory copy of a sidecar: a hash of paths to
+ * nodes, plus a count of rows beneath every directory prefix so that a
+ * rename knows in O(1) whether it moves a subtree. Private to
+ * lib/sidecar*.c; no locking here (sidecar.c holds the lock), no SQL.
+ */
+#ifndef VU_SIDECAR_INDEX_H
+#define VU_SIDECAR_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sidecar.h"
+
+struct sc_xattr {
+	struct sc_xattr *next;
+	char *name;
+	size_t size;
+	unsigned char value[];
+};
+
+struct sc_node {
+	int64_t id;		/* node.id in the file; 0 before it is written */
+	uint64_t host_ino;	/* 0: not recorded */
+	unsigned nlinks;	/* paths in the index pointing here */
+	struct vmeta m;
+	struct sc_xattr *xattrs;
+};
+
+struct sc_entry {
+	struct sc_entry *next;
+	uint32_t hash;
+	union {
+		struct sc_node *node;	/* in the path table */
+		size_t below;		/* in the prefix table */
+	};
+	char path[];
+};
+
+struct sc_table {
+	struct sc_entry **buckets;
+	size_t nbuckets;
+	size_t count;
+};
+
+struct sc_index {
+	struct sc_table paths;
+	struct sc_table prefixes;	/* "a/b" -> rows strictly beneath it */
+};
+
+void scx_init(struct sc_index *idx);
+/* Frees every entry and node (a node is freed with its last path). */
+void scx_release(struct sc_index *idx);
+
+struct sc_entry *scx_find(const struct sc_index *idx, const char *path);
+/* Adds path -> node (path must be absent); takes a link on node.
+ * Returns 0 or -ENOMEM. */
+int scx_insert(struct sc_index *idx, const char *path, struct sc_node *node);
+/* Removes the entry; returns its node with nlinks dropped (the caller
+ * frees it, with scx_node_free, when nlinks reaches 0). */
+struct sc_node *scx_remove(struct sc_index *idx, struct sc_entry *e);
+/* True when some row lies strictly beneath path. */
+int scx_has_below(const struct sc_index *idx, const char *path);
+/* Collects the entries strictly beneath path into a new array (the
+ * caller frees the array, not the entries). Returns the count or -ENOMEM. */
+ssize_t scx_collect_below(const struct sc_index *idx, const char *path,
+			  struct sc_entry ***out);
+/* Collects every entry (unsorted). */
+ssize_t scx_collect_all(const struct sc_index *idx, struct sc_entry ***out);
+
+struct sc_node *scx_node_new(void);
+void scx_node_free(struct sc_node *n);
+struct sc_xattr **scx_xattr_find(struct sc_node *n, const char *name);
+
+#endif

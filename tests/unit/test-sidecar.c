@@ -1,0 +1,340 @@
+/*
+ * Unit tests of lib/sidecar: the C API on a scratch layer, no mounts and
+ * no privileges. Each check prints what failed; exit 1 on any failure.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "sidecar.h"
+
+static int failures;
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #cond);                            \
+			failures++;                                          \
+		}                                                            \
+	} while (0)
+
+static char layer[256];
+static int layer_fd = -1;
+
+static void mklayer(void)
+{
+	char cmd[300];
+
+	if (layer_fd >= 0) {
+		close(layer_fd);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", layer);
+		if (system(cmd) != 0)
+			exit(2);
+	}
+	snprintf(layer, sizeof(layer), "%s/test-sidecar.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(layer) || (layer_fd = open(layer, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		perror("layer");
+		exit(2);
+	}
+}
+
+static void touch(const char *path, struct stat *st)
+{
+	int fd = openat(layer_fd, path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+
+	if (fd < 0 || fstat(fd, st) < 0) {
+		perror(path);
+		exit(2);
+	}
+	close(fd);
+}
+
+static struct sidecar *reopen(struct sidecar *sc)
+{
+	CHECK(sidecar_close(sc) == 0);
+	CHECK(sidecar_open(layer_fd, layer, NULL, 0, &sc) == 0);
+	return sc;
+}
+
+static struct vmeta owner(uid_t uid, gid_t gid, mode_t mode)
+{
+	struct vmeta m = { .mask = VMETA_UID | VMETA_GID | VMETA_MODE,
+			   .uid = uid, .gid = gid, .mode = mode };
+	return m;
+}
+
+static void test_set_get_persist(void)
+{
+	struct sidecar *sc;
+	struct vmeta m = owner(0, 0, S_IFCHR | 0666), got;
+	struct stat st;
+
+	mklayer();
+	CHECK(sidecar_open(layer_fd, layer, NULL, 0, &sc) == -ENOENT);
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_CREATE, &sc) == 0);
+	touch("null", &st);
+	m.mask |= VMETA_RDEV | VMETA_UNAME;
+	m.rdev = makedev(1, 3);
+	strcpy(m.uname, "root");
+	CHECK(sidecar_set(sc, "null", &st, &m) == 0);
+	CHECK(sidecar_get(sc, "null", &st, &got) == 0);
+	CHECK(got.uid == 0 && got.mode == (S_IFCHR | 0666) && got.rdev == makedev(1, 3));
+	CHECK(sidecar_get(sc, "other", NULL, &got) == -ENOENT);
+	sc = reopen(sc);
+	CHECK(sidecar_get(sc, "null", &st, &got) == 0);
+	CHECK(got.mask == (VMETA_UID | VMETA_GID | VMETA_MODE | VMETA_RDEV | VMETA_UNAME));
+	CHECK(strcmp(got.uname, "root") == 0 && got.rdev == makedev(1, 3));
+	/* set merges: other fields keep their value */
+	m = (struct vmeta){ .mask = VMETA_UID, .uid = 42 };
+	CHECK(sidecar_set(sc, "null", &st, &m) == 0);
+	CHECK(sidecar_get(sc, "null", &st, &got) == 0 && got.uid == 42 && got.mode == (S_IFCHR | 0666));
+	CHECK(sidecar_clear(sc, "null", VMETA_UID) == 0);
+	CHECK(sidecar_get(sc, "null", &st, &got) == 0 && !(got.mask & VMETA_UID));
+	CHECK(sidecar_clear(sc, "null", ~0u) == 0);
+	CHECK(sidecar_get(sc, "null", &st, &got) == -ENOENT);
+	CHECK(sidecar_close(sc) == 0);
+}
+
+static void test_links_and_rename(void)
+{
+	struct sidecar *sc;
+	struct vmeta m = owner(7, 8, S_IFREG | 04755), got;
+	struct stat st;
+
+	mklayer();
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_CREATE, &sc) == 0);
+	CHECK(mkdirat(layer_fd, "d", 0755) == 0 && mkdirat(layer_fd, "d/e", 0755) == 0);
+	touch("d/e/f", &st);
+	CHECK(sidecar_set(sc, "d/e/f", &st, &m) == 0);
+	CHECK(sidecar_set(sc, "d", NULL, &m) == 0);
+	CHECK(linkat(layer_fd, "d/e/f", layer_fd, "g", 0) == 0);
+	CHECK(sidecar_link(sc, "d/e/f", "g") == 0);
+	CHECK(sidecar_link(sc, "nothing", "h") == -ENOENT);
+	/* hard links share one node: a change through one shows on the other */
+	m = (struct vmeta){ .mask = VMETA_UID, .uid = 9 };
+	CHECK(sidecar_set(sc, "g", &st, &m) == 0);
+	CHECK(sidecar_get(sc, "d/e/f", &st, &got) == 0 && got.uid == 9);
+	/* rename of a whole directory moves its subtree */
+	CHECK(renameat(layer_fd, "d", layer_fd, "D") == 0);
+	CHECK(sidecar_rename(sc, "d", "D") == 0);
+	CHECK(sidecar_get(sc, "d/e/f", NULL, &got) == -ENOENT);
+	CHECK(sidecar_get(sc, "D/e/f", &st, &got) == 0 && got.uid == 9);
+	sc = reopen(sc);
+	CHECK(sidecar_get(sc, "D/e/f", &st, &got) == 0 && got.uid == 9 && got.mode == (S_IFREG | 04755));
+	CHECK(sidecar_get(sc, "D", NULL, &got) == 0);
+	/* unlink of one link keeps the other */
+	CHECK(sidecar_unlink(sc, "g") == 0);
+	CHECK(sidecar_get(sc, "D/e/f", &st, &got) == 0);
+	/* unlink of a directory removes what is beneath */
+	CHECK(sidecar_unlink(sc, "D") == 0);
+	CHECK(sidecar_get(sc, "D/e/f", NULL, &got) == -ENOENT);
+	CHECK(sidecar_unlink(sc, "D") == -ENOENT);
+	/* rename over an existing row replaces it; exchange swaps */
+	m = owner(1, 1, S_IFREG | 0600);
+	CHECK(sidecar_set(sc, "a", NULL, &m) == 0);
+	m = owner(2, 2, S_IFREG | 0600);
+	CHECK(sidecar_set(sc, "b", NULL, &m) == 0);
+	CHECK(sidecar_exchange(sc, "a", "b") == 0);
+	CHECK(sidecar_get(sc, "a", NULL, &got) == 0 && got.uid == 2);
+	CHECK(sidecar_rename(sc, "a", "b") == 0);
+	CHECK(sidecar_get(sc, "b", NULL, &got) == 0 && got.uid == 2);
+	CHECK(sidecar_get(sc, "a", NULL, &got) == -ENOENT);
+	/* a prefix that is not a directory prefix is not moved along */
+	CHECK(sidecar_set(sc, "ab", NULL, &m) == 0);
+	CHECK(sidecar_rename(sc, "b", "c") == 0);
+	CHECK(sidecar_get(sc, "ab", NULL, &got) == 0);
+	sc = reopen(sc);
+	CHECK(sidecar_get(sc, "c", NULL, &got) == 0 && sidecar_get(sc, "b", NULL, &got) == -ENOENT);
+	CHECK(sidecar_close(sc) == 0);
+}
+
+static void test_xattrs(void)
+{
+	struct sidecar *sc;
+	struct stat st;
+	char buf[64];
+
+	mklayer();
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_CREATE, &sc) == 0);
+	touch("f", &st);
+	CHECK(vmeta_xattr_is_virtual("security.capability") && vmeta_xattr_is_virtual("trusted.x"));
+	CHECK(vmeta_xattr_is_virtual("system.posix_acl_access") && !vmeta_xattr_is_virtual("user.x"));
+	CHECK(sidecar_xattr_set(sc, "f", &st, "security.capability", "\1\2\3", 3, XATTR_REPLACE) == -ENODATA);
+	CHECK(sidecar_xattr_set(sc, "f", &st, "security.capability", "\1\2\3", 3, XATTR_CREATE) == 0);
+	CHECK(sidecar_xattr_set(sc, "f", &st, "security.capability", "\1\2\3", 3, XATTR_CREATE) == -EEXIST);
+	CHECK(sidecar_xattr_set(sc, "f", &st, "trusted.t", "v", 1, 0) == 0);
+	CHECK(sidecar_xattr_get(sc, "f", "security.capability", buf, 2) == -ERANGE);
+	CHECK(sidecar_xattr_get(sc, "f", "security.capability", NULL, 0) == 3);
+	sc = reopen(sc);
+	CHECK(sidecar_xattr_get(sc, "f", "security.capability", buf, sizeof(buf)) == 3 && memcmp(buf, "\1\2\3", 3) == 0);
+	CHECK(sidecar_xattr_list(sc, "f", NULL, 0) == (ssize_t)(strlen("security.capability") + strlen("trusted.t") + 2));
+	CHECK(sidecar_xattr_list(sc, "f", buf, 3) == -ERANGE);
+	CHECK(sidecar_xattr_remove(sc, "f", "trusted.t") == 0);
+	CHECK(sidecar_xattr_remove(sc, "f", "trusted.t") == -ENODATA);
+	CHECK(sidecar_xattr_get(sc, "f", "trusted.t", buf, sizeof(buf)) == -ENODATA);
+	CHECK(sidecar_close(sc) == 0);
+}
+
+static int count_rows(const char *path, const struct vmeta *m, void *arg)
+{
+	(void)path;
+	(void)m;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_stale_repair_and_move(void)
+{
+	struct sidecar *sc;
+	struct vmeta m = owner(0, 0, S_IFREG | 0644), got;
+	struct stat st, st2;
+	unsigned removed;
+	char cmd[1200], copy[300];
+	int n = 0, copy_fd;
+
+	mklayer();
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_CREATE, &sc) == 0);
+	touch("keep", &st);
+	CHECK(sidecar_set(sc, "keep", &st, &m) == 0);
+	touch("gone", &st);
+	CHECK(sidecar_set(sc, "gone", &st, &m) == 0);
+	touch("replaced", &st);
+	CHECK(sidecar_set(sc, "replaced", &st, &m) == 0);
+	m = owner(0, 0, S_IFDIR | 0755);
+	touch("wasdir", &st);
+	CHECK(sidecar_set(sc, "wasdir", NULL, &m) == 0);
+	/* changed outside vuovl: removed, replaced by another inode */
+	CHECK(unlinkat(layer_fd, "gone", 0) == 0);
+	touch("new", &st2);	/* another inode while "replaced" still lives */
+	CHECK(renameat(layer_fd, "new", layer_fd, "replaced") == 0);
+	CHECK(sidecar_get(sc, "replaced", &st2, &got) == -ENOENT);	/* stale: ignored */
+	CHECK(sidecar_get(sc, "wasdir", &st2, &got) == -ENOENT);	/* a dir row on a file */
+	CHECK(sidecar_repair(sc, layer_fd, &removed) == 0);
+	CHECK(removed == 3);
+	CHECK(sidecar_foreach(sc, count_rows, &n) == 0 && n == 1);
+	CHECK(sidecar_close(sc) == 0);
+	/* copied elsewhere (cp -a): inodes change, paths are re-keyed */
+	snprintf(copy, sizeof(copy), "%s.copy", layer);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s && cp -a %s %s", copy, layer, copy);
+	CHECK(system(cmd) == 0);
+	copy_fd = open(copy, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fstatat(copy_fd, "keep", &st, 0) == 0);
+	CHECK(sidecar_open(copy_fd, copy, NULL, SIDECAR_RDONLY, &sc) == 0);
+	CHECK(sidecar_get(sc, "keep", &st, &got) == 0);
+	CHECK(sidecar_close(sc) == 0);
+	CHECK(sidecar_open(copy_fd, copy, NULL, 0, &sc) == 0);
+	CHECK(sidecar_get(sc, "keep", &st, &got) == 0);
+	CHECK(sidecar_close(sc) == 0);
+	close(copy_fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", copy);
+	CHECK(system(cmd) == 0);
+}
+
+static void sql(const char *file, const char *text)
+{
+	sqlite3 *db;
+
+	if (sqlite3_open(file, &db) != SQLITE_OK || sqlite3_exec(db, text, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "sql: %s\n", sqlite3_errmsg(db));
+		exit(2);
+	}
+	sqlite3_close(db);
+}
+
+static void test_versions(void)
+{
+	struct sidecar *sc;
+	struct vmeta got;
+	char file[400];
+
+	mklayer();
+	snprintf(file, sizeof(file), "%s/v1.db", layer);
+	/* a version-1 file: no names, no layer table */
+	sql(file, "CREATE TABLE node(id INTEGER PRIMARY KEY, host_ino INTEGER, uid INTEGER, gid INTEGER,"
+		  " mode INTEGER, rdev INTEGER, ino INTEGER, flags INTEGER NOT NULL DEFAULT 0);"
+		  "CREATE TABLE path(path TEXT PRIMARY KEY, node INTEGER NOT NULL) WITHOUT ROWID;"
+		  "CREATE TABLE xattr(node INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL,"
+		  " PRIMARY KEY(node, name)) WITHOUT ROWID;"
+		  "INSERT INTO node(id, uid, gid) VALUES (1, 5, 6); INSERT INTO path VALUES ('x', 1);"
+		  "PRAGMA user_version = 1;");
+	CHECK(sidecar_open(layer_fd, layer, file, 0, &sc) == 0);
+	CHECK(sidecar_get(sc, "x", NULL, &got) == 0 && got.uid == 5);
+	CHECK(sidecar_close(sc) == 0);
+	snprintf(file, sizeof(file), "%s/v99.db", layer);
+	sql(file, "PRAGMA user_version = 99;");
+	CHECK(sidecar_open(layer_fd, layer, file, 0, &sc) == -EPROTO);
+	CHECK(sidecar_open_error() && strstr(sidecar_open_error(), "newer"));
+	snprintf(file, sizeof(file), "%s/junk.db", layer);
+	sql(file, "CREATE TABLE t(x);");
+	CHECK(sidecar_open(layer_fd, layer, file, 0, &sc) == -EBADMSG);
+	snprintf(file, sizeof(file), "%s/text.db", layer);
+	FILE *f = fopen(file, "w");
+	fputs("this is not a database, not even close to one; it is text\n", f);
+	for (int i = 0; i < 100; i++)
+		fputs("padding padding padding padding padding padding\n", f);
+	fclose(f);
+	CHECK(sidecar_open(layer_fd, layer, file, 0, &sc) == -EBADMSG);
+}
+
+static double now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static void test_speed(void)
+{
+	struct sidecar *sc;
+	struct vmeta m = owner(0, 0, S_IFREG | 0644), got;
+	char path[64];
+	double t0, t1, t2;
+	int n = 100000;
+
+	mklayer();
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_CREATE, &sc) == 0);
+	t0 = now();
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "d%d/f%d", i % 100, i);
+		m.uid = (uid_t)i;
+		CHECK(sidecar_set(sc, path, NULL, &m) == 0);
+	}
+	CHECK(sidecar_flush(sc) == 0);
+	t1 = now();
+	sc = reopen(sc);
+	t2 = now();
+	CHECK(sidecar_get(sc, "d7/f99907", NULL, &got) == 0 && got.uid == 99907);
+	CHECK(sidecar_rename(sc, "d7", "e7") == 0);
+	CHECK(sidecar_get(sc, "e7/f99907", NULL, &got) == 0);
+	printf("# %d sets + flush: %.3f s; reopen (load): %.3f s\n", n, t1 - t0, t2 - t1);
+	CHECK(sidecar_close(sc) == 0);
+}
+
+int main(void)
+{
+	char cmd[300];
+
+	test_set_get_persist();
+	test_links_and_rename();
+	test_xattrs();
+	test_stale_repair_and_move();
+	test_versions();
+	test_speed();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", layer);
+	if (system(cmd) != 0)
+		failures++;
+	printf("%s: %d failure(s)\n", failures ? "FAIL" : "ok", failures);
+	return failures ? 1 : 0;
+}
