@@ -42,8 +42,9 @@ void vo_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	pthread_mutex_init(&h->lock, NULL);
 	fi->fh = (uintptr_t)h;
-	fi->cache_readdir = 1;
-	fi->keep_cache = 1;
+	/* no cache_readdir: a cached listing makes the kernel revalidate
+	 * every expired name with its own LOOKUP, where a new readdirplus
+	 * refreshes them all in a few requests */
 	fuse_reply_open(req, fi);
 }
 
