@@ -39,13 +39,32 @@ cow_opt() { [ "$VC_VIEW" = vuovl ] && echo --cow; return 0; }
 	[ -z "$(ls -A "$T/tmp")" ]
 }
 
+# The command's own process: exactly "/bin/sleep N", not vuchroot's args.
+sleeping() { ps -u "$(id -u)" -o stat=,args= | awk -v n="$1" '$1 !~ /^Z/ && NF == 3 && $2 == "/bin/sleep" && $3 == n'; }
+
 @test "kill -9 of vuchroot ends the command and the daemon and removes the temporary upper" {
-	(exec "$VUCHROOT" "${VC_ARGS[@]}" $(cow_opt) "$R" /bin/sleep 1234 3>&-) &
+	n=$((100000 + RANDOM))	# a sleep no other run has
+	(exec "$VUCHROOT" "${VC_ARGS[@]}" $(cow_opt) "$R" /bin/sleep $n 3>&-) &
 	pid=$!
 	VU_PIDS+=("$pid")
-	wait_for '[ -n "$(vc_running "sleep 1234")" ]'
+	wait_for '[ -n "$(sleeping $n)" ]'
 	kill -9 "$pid"
-	wait_for '[ -z "$(vc_running "$R")" ] && [ -z "$(vc_running "sleep 1234")" ]'
+	wait_for '[ -z "$(vc_running "$R")" ] && [ -z "$(sleeping $n)" ]'
+	wait_for '[ -z "$(ls -A "$T/tmp")" ]'
+	! grep -q "$R" /proc/self/mountinfo
+}
+
+@test "kill -9 of vuchroot while it is still setting up leaves nothing either" {
+	# the session may be anywhere between clone and exec when its parent dies
+	n=$((200000 + RANDOM))
+	for delay in 0.001 0.005 0.01 0.02; do
+		(exec "$VUCHROOT" "${VC_ARGS[@]}" $(cow_opt) "$R" /bin/sleep $n 3>&-) &
+		pid=$!
+		VU_PIDS+=("$pid")
+		sleep "$delay"
+		kill -9 "$pid"
+	done
+	wait_for '[ -z "$(vc_running "$R")" ] && [ -z "$(sleeping $n)" ]'
 	wait_for '[ -z "$(ls -A "$T/tmp")" ]'
 	! grep -q "$R" /proc/self/mountinfo
 }

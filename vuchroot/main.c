@@ -45,9 +45,12 @@ static void relay(int sig, siginfo_t *si, void *ctx)
 		pending_sig = sig;
 }
 
+static volatile sig_atomic_t orphaned;	/* vuchroot died under the session */
+
 static void parent_gone(int sig)
 {
 	(void)sig;
+	orphaned = 1;
 	if (relay_pid > 0)
 		kill(relay_pid, SIGKILL);
 }
@@ -66,11 +69,17 @@ static void relay_signals(pid_t to)
 		sigaction(sigs[i], &sa, NULL);
 }
 
-/* Starts relaying to `to`, first handing it a signal that waited. */
+/*
+ * Starts relaying to `to`, first handing it a signal that waited; when
+ * vuchroot died meanwhile, `to` is killed at once (its parent_gone came
+ * when there was nobody to kill).
+ */
 static void relay_to(pid_t to)
 {
 	relay_pid = to;
-	if (pending_sig)
+	if (orphaned)
+		kill(to, SIGKILL);
+	else if (pending_sig)
 		kill(to, pending_sig);
 }
 
