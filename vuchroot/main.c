@@ -145,7 +145,7 @@ static int session_wait(pid_t cmd, pid_t *daemon)
 }
 
 /* C: the session, root of its new namespaces. Returns the exit status. */
-static int session_main(const struct vc_plan *plan, int sync_fd)
+static int session_main(struct vc_plan *plan, int sync_fd)
 {
 	pid_t daemon = 0, cmd, self;
 	char *root = NULL;
@@ -160,15 +160,17 @@ static int session_main(const struct vc_plan *plan, int sync_fd)
 	prctl(PR_SET_DUMPABLE, 0);
 	if (ns_setup_session(plan))
 		return VC_EXIT_FAIL;
-	if ((r = mounts_stage(plan, &root))) {
+	if (plan->upper_is_temp && mounts_temp_upper(plan))
+		return VC_EXIT_FAIL;
+	if ((r = mounts_stage(plan, &root)))
 		vu_err("cannot prepare the staging tmpfs on %s: %s", plan->stage, strerror(-r));
-		return VC_EXIT_FAIL;
-	}
-	if (plan->view == VC_VIEW_VUOVL && daemon_start(plan, root, &daemon))
-		return VC_EXIT_FAIL;
+	if (!r && plan->view == VC_VIEW_VUOVL)
+		r = daemon_start(plan, root, &daemon);
 	self = getpid();
-	cmd = fork();
-	if (cmd < 0) {
+	cmd = r ? -1 : fork();
+	if (r) {
+		status = VC_EXIT_FAIL;
+	} else if (cmd < 0) {
 		vu_err("cannot fork: %s", strerror(errno));
 		status = VC_EXIT_FAIL;
 	} else if (cmd == 0) {
@@ -211,8 +213,6 @@ int main(int argc, char **argv)
 		vu_log_level = VU_DEBUG;
 		vu_log_cats |= VU_CAT_NS;
 	}
-	if (plan.write == VC_WRITE_COW && !plan.upper && mounts_temp_upper(&plan))
-		goto out;
 	if (opts_check(&plan) || ids_choose(&plan, &ids))
 		goto out;
 	fflush(NULL);
@@ -229,9 +229,6 @@ int main(int argc, char **argv)
 	ns_release_session(sync_fd);
 	status = wait_session(session);
 out:
-	/* The session removes it; this covers a session that was killed. */
-	if (plan.upper_is_temp)
-		fs_remove_tree(plan.upper);
 	ids_release(&ids);
 	opts_release(&plan);
 	return status;

@@ -382,19 +382,21 @@ int fs_remove_tree(const char *path)
 	return rmdir(path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-/* A temporary UPPER for --cow without one: $TMPDIR/vuchroot-cow.XXXXXX. */
+/*
+ * A temporary UPPER for --cow without one: TMPDIR/vuchroot-cow.XXXXXX,
+ * made by the session (so its files are the caller's on the host).
+ */
 int mounts_temp_upper(struct vc_plan *plan)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct stat st;
 	char *path;
 
-	if (asprintf(&path, "%s/vuchroot-cow.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+	if (asprintf(&path, "%s/vuchroot-cow.XXXXXX", plan->tmpdir) < 0)
 		return -ENOMEM;
 	if (!mkdtemp(path)) {
 		int e = errno;
 
-		vu_err("cannot create a temporary upper in %s: %s", tmp ? tmp : "/tmp", strerror(e));
+		vu_err("cannot create a temporary upper in %s: %s", plan->tmpdir, strerror(e));
 		free(path);
 		return -e;
 	}
@@ -402,6 +404,5 @@ int mounts_temp_upper(struct vc_plan *plan)
 	 * give it NEWROOT's or --userspec users could not even enter /. */
 	chmod(path, stat(plan->newroot, &st) == 0 ? st.st_mode & 07777 : 0755);
 	plan->upper = path;
-	plan->upper_is_temp = true;
 	return 0;
 }

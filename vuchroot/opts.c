@@ -381,6 +381,7 @@ static int choose_stage(struct vc_plan *plan)
 		ok = ok && !is_within(plan->newroot, s) && !is_within(s, plan->newroot);
 		ok = ok && !(plan->upper && (is_within(plan->upper, s) ||
 					     is_within(s, plan->upper)));
+		ok = ok && !(plan->tmpdir && is_within(plan->tmpdir, s));
 		ok = ok && !(plan->vuovl && is_within(plan->vuovl, s));
 		for (size_t j = 0; ok && j < plan->nmounts; j++)
 			ok = !plan->mounts[j].src || !is_within(plan->mounts[j].src, s);
@@ -390,6 +391,28 @@ static int choose_stage(struct vc_plan *plan)
 	vu_err("cannot find a staging directory that hides nothing the session uses "
 	       "(tried /mnt /media /srv /opt /run /var/tmp /tmp /home)");
 	return -ENOENT;
+}
+
+/*
+ * --cow without UPPER: the session makes a temporary upper in $TMPDIR
+ * (it, not vuchroot, so that a vuchroot killed before the session runs
+ * leaves none behind). Here only the place is checked.
+ */
+static int check_tmpdir(struct vc_plan *plan)
+{
+	const char *tmp = getenv("TMPDIR");
+	int r;
+
+	if (!(plan->tmpdir = strdup(tmp && *tmp ? tmp : "/tmp")))
+		return -ENOMEM;
+	if ((r = resolve_dir("TMPDIR", &plan->tmpdir)))
+		return r;
+	if (is_within(plan->tmpdir, plan->newroot)) {
+		vu_err("TMPDIR '%s' lies inside NEWROOT: give --cow=UPPER elsewhere", plan->tmpdir);
+		return -EINVAL;
+	}
+	plan->upper_is_temp = true;
+	return 0;
 }
 
 int opts_check(struct vc_plan *plan)
@@ -423,6 +446,8 @@ int opts_check(struct vc_plan *plan)
 			return -EINVAL;
 		}
 	}
+	if (plan->write == VC_WRITE_COW && !plan->upper && (r = check_tmpdir(plan)))
+		return r;
 	for (size_t i = 0; i < plan->nmounts; i++)
 		if (plan->mounts[i].src && (r = resolve("bind source", &plan->mounts[i].src)))
 			return r;
@@ -449,6 +474,7 @@ void opts_release(struct vc_plan *plan)
 	free(plan->env);
 	free(plan->newroot);
 	free(plan->upper);
+	free(plan->tmpdir);
 	free(plan->user);
 	free(plan->group);
 	free(plan->groups);

@@ -67,7 +67,8 @@ struct vc_plan {
 	char **argv;		/* COMMAND [ARG]...; NULL: the default shell */
 	enum vc_write write;
 	char *upper;		/* --cow=UPPER (absolute), or the temporary one */
-	bool upper_is_temp;	/* created by vuchroot, removed at exit */
+	bool upper_is_temp;	/* made by the session in tmpdir, removed at exit */
+	char *tmpdir;		/* $TMPDIR or /tmp, resolved, for a temporary upper */
 	enum vc_view view;
 	enum vc_map map;
 	char *user;		/* --userspec USER part, NULL: root */
