@@ -59,8 +59,15 @@ static int build_opts(const struct vc_plan *plan, const char *empty, char **out)
 	case VC_WRITE_COW:
 		if ((r = check_opt_path("UPPER", plan->upper)))
 			return r;
-		n = asprintf(out, "lowerdir=%s,upperdir=%s,%s", plan->newroot,
-			     plan->upper, common);
+		/* A temporary upper dies with the session: its sidecar may
+		 * as well live on the staging tmpfs, where SQLite's fsyncs
+		 * cost nothing (they are most of vuovl's start and stop). */
+		if (plan->upper_is_temp)
+			n = asprintf(out, "lowerdir=%s,upperdir=%s,metadb=%s/upper-meta.db,%s",
+				     plan->newroot, plan->upper, plan->stage, common);
+		else
+			n = asprintf(out, "lowerdir=%s,upperdir=%s,%s", plan->newroot,
+				     plan->upper, common);
 		break;
 	case VC_WRITE_RO:
 		n = asprintf(out, "lowerdir=%s,ro,%s", plan->newroot, common);

@@ -133,7 +133,8 @@ int mounts_stage(const struct vc_plan *plan, char **root_out)
 	/* Nothing we mount may propagate back to the caller's namespace. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
-	if (mount("tmpfs", plan->stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
+	/* Room for a temporary upper's sidecar too (see daemon.c). */
+	if (mount("tmpfs", plan->stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") < 0)
 		return -errno;
 	if (asprintf(&root, "%s/root", plan->stage) < 0)
 		return -ENOMEM;
