@@ -171,3 +171,14 @@ PY
 	setfattr -n user.n -v v2 "$T/m/d/b"
 	[ "$(getfattr --only-values -n user.n "$T/u/d/b")" = v2 ]
 }
+
+@test "copy-up with -o volatile gives the same result, without fsync" {
+	vo_umount "$T/m"
+	vo_mount_stack -o volatile
+	echo more >>"$T/m/d/b"
+	chmod 0600 "$T/m/d/a"
+	echo x >>"$T/m/d/a"
+	[ "$(cat "$T/u/d/b")" = "$(printf 'l2b\nmore')" ]
+	[ "$(cat "$T/m/d/a")" = "$(printf 'l1a\nx')" ]
+	[ "$(stat -c %a "$T/m/d/a")" = 600 ]
+}

@@ -42,6 +42,10 @@ host_owner() { stat -c %u:%g "$1"; }
 	chmod 0600 "$T/m/d/big"
 	[ "$(stat -c %b "$T/u/d/big")" = 0 ]
 	cmp "$T/l2/d/big" "$T/m/d/big"
+	vo_umount "$T/m"
+	vo_mount_stack
+	cmp "$T/l2/d/big" "$T/m/d/big"
+	[ "$(stat -c %a "$T/m/d/big")" = 600 ]
 	echo x >>"$T/m/d/big"
 	[ "$(stat -c %a "$T/m/d/big")" = 600 ]
 	[ "$(stat -c %s "$T/m/d/big")" = 1048578 ]
@@ -73,7 +77,17 @@ host_owner() { stat -c %u:%g "$1"; }
 
 @test "security.capability is kept virtual, user xattrs on the host" {
 	vo_mount_stack
-	setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= "$T/m/d/b"
+	# the kernel wants CAP_SETFCAP first: root, or root of a namespace
+	if is_root; then
+		setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= "$T/m/d/b"
+	else
+		need_userns
+		vo_umount "$T/m"
+		unshare -Ur -m sh -c "'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u' '$T/m' &&
+			setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= '$T/m/d/b' &&
+			umount '$T/m'"
+		vo_mount_stack
+	fi
 	[ "$(getfattr --only-values -n security.capability "$T/m/d/b" | od -An -tx1 | head -c 12)" = " 01 00 00 02" ]
 	run getfattr -n security.capability "$T/u/d/b"
 	[[ "$output" != *security.capability=* ]]
@@ -141,8 +155,10 @@ in_userns() {
 	need_userns
 	is_root && skip "root has no subuid range here; the unprivileged run covers it"
 	unshare --map-auto --map-root-user true 2>/dev/null || skip "no subuid range for $(id -un)"
+	chmod 0755 "$T"	# uid 1000 of the namespace must reach the mount point
+	# allow_other: uid 1000 is not the namespace root that mounted
 	run unshare --map-auto --map-root-user -m sh -c "
-		'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u' '$T/m' || exit 9
+		'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u,allow_other' '$T/m' || exit 9
 		echo secret >'$T/m/secret' && chmod 0600 '$T/m/secret'
 		echo open >'$T/m/open' && chmod 0644 '$T/m/open'
 		setpriv --reuid=1000 --regid=1000 --clear-groups cat '$T/m/open' || exit 5

@@ -72,7 +72,8 @@ struct vo {
 	bool has_upper;
 	bool ro;
 	bool kernel_markers;
-	bool any_sidecar;	/* some layer has virtual metadata */	/* read kernel overlayfs opaque xattrs */
+	bool any_sidecar;	/* some layer has virtual metadata */
+	bool volatile_;		/* -o volatile: no fsync of copied-up data */	/* read kernel overlayfs opaque xattrs */
 	int workfd;		/* UPPER/.vuovl/work, O_PATH */
 	double timeout;		/* entry/attr cache seconds */
 	struct vnode root;
@@ -87,10 +88,10 @@ extern struct vo vo;
 /* opts.c */
 struct vo_opts {
 	char *lowerdir, *upperdir, *metadb;
-	int ro, kernel_markers, nopermcheck;
+	int ro, kernel_markers, nopermcheck, volatile_;
 	double timeout;
 	int foreground, debug, show_help, show_version;
-	int singlethread, clone_fd, max_idle;
+	int singlethread, clone_fd, max_idle, max_threads;
 	char *mountpoint;
 };
 int opts_parse(struct fuse_args *args, struct vo_opts *o);
