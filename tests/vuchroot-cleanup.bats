@@ -33,6 +33,8 @@ cow_opt() { [ "$VC_VIEW" = vuovl ] && echo --cow; return 0; }
 	run vc $(cow_opt) "$R" /bin/sh -c 'grep -c . /proc/self/mountinfo'
 	[ "$status" = 0 ]
 	[ "${lines[-1]}" -gt 3 ]
+	# the daemon stopped cleanly: no warning on the way out
+	[[ "$output" != *vuchroot:* ]]
 	[ "$(wc -l </proc/self/mountinfo)" = "$before" ]
 	! grep -q "$R" /proc/self/mountinfo
 	[ -z "$(vc_running "$R")" ]

@@ -61,9 +61,10 @@ static int build_opts(const struct vc_plan *plan, const char *empty, char **out)
 			return r;
 		/* A temporary upper dies with the session: its sidecar may
 		 * as well live on the staging tmpfs, where SQLite's fsyncs
-		 * cost nothing (they are most of vuovl's start and stop). */
+		 * cost nothing (they are most of vuovl's start and stop),
+		 * and its copy-ups need no fsync either (volatile). */
 		if (plan->upper_is_temp)
-			n = asprintf(out, "lowerdir=%s,upperdir=%s,metadb=%s/upper-meta.db,%s",
+			n = asprintf(out, "lowerdir=%s,upperdir=%s,metadb=%s/upper-meta.db,volatile,%s",
 				     plan->newroot, plan->upper, plan->stage, common);
 		else
 			n = asprintf(out, "lowerdir=%s,upperdir=%s,%s", plan->newroot,
@@ -222,12 +223,8 @@ int daemon_stop(pid_t pid)
 	while (waited_us < DAEMON_STOP_MS * 1000L) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 
-		if (w == pid) {
-			/* It ran its exit path (unmount, flush) whatever
-			 * status it chose for "stopped by a signal". */
-			vu_debug(VU_CAT_NS, "vuovl stopped with wait status 0x%x", (unsigned)status);
-			return WIFEXITED(status) ? 0 : -EIO;
-		}
+		if (w == pid)	/* vuovl(1): a signal ends it with status 0 */
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 		if (w < 0 && errno != EINTR)
 			return -errno;
 		usleep(step_us);
