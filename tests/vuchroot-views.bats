@@ -119,3 +119,28 @@ PY
 	[[ "$output" == *"100/101"*"x/a"* ]]
 	[[ "$output" == *"1000/100"*"x/b"* ]]
 }
+
+@test "setuid files, device nodes and owners an extractor recorded show right inside" {
+	mklayer=$VU_BUILDDIR/tests/vuovl-mklayer	# writes sidecar rows as vutar -x does
+	[ -x "$mklayer" ] || skip "tests/vuovl-mklayer is not built (make check builds it)"
+	cp "$R/bin/busybox" "$R/bin/su"
+	mkdir -p "$R/lib/devs"
+	: >"$R/lib/devs/null"
+	: >"$R/lib/devs/sda"
+	echo 'x' >"$R/etc/shadow"
+	"$mklayer" "$R" <<-ROWS
+		bin/su f 4755 0 0
+		lib/devs/null c 0666 0 0 1 3
+		lib/devs/sda b 0660 0 6 8 0
+		etc/shadow f 0640 0 42
+	ROWS
+	# the same view in place and over a copy-on-write upper
+	for opt in --chdir=/ --cow; do
+		run vc $opt "$R" /bin/stat -c '%n %A %u:%g %t,%T' /bin/su /lib/devs/null /lib/devs/sda /etc/shadow
+		[ "$status" = 0 ]
+		[ "${lines[0]}" = "/bin/su -rwsr-xr-x 0:0 0,0" ]
+		[ "${lines[1]}" = "/lib/devs/null crw-rw-rw- 0:0 1,3" ]
+		[ "${lines[2]}" = "/lib/devs/sda brw-rw---- 0:6 8,0" ]
+		[ "${lines[3]}" = "/etc/shadow -rw-r----- 0:42 0,0" ]
+	done
+}
