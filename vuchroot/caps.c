@@ -48,8 +48,10 @@ int caps_bound(const struct vc_plan *plan)
 		return -EPERM;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		vu_err("cannot set no_new_privs: %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		vu_err("cannot set no_new_privs: %s", strerror(e));
+		return -e;
 	}
 	return 0;
 }
@@ -114,8 +116,10 @@ int caps_filter_tty(void)
 	struct sock_fprog fprog = { sizeof(prog) / sizeof(prog[0]), prog };
 
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0) {
-		vu_err("cannot install the terminal ioctl filter: %s", strerror(errno));
-		return -errno;
+		int e = errno;
+
+		vu_err("cannot install the terminal ioctl filter: %s", strerror(e));
+		return -e;
 	}
 	return 0;
 }

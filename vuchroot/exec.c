@@ -168,8 +168,9 @@ int exec_become_user(const struct vc_plan *plan)
 	/* With a single-id map setgroups is denied; then only an empty
 	 * request is an error worth ignoring. */
 	if (setgroups(ngroups, groups) < 0 && (ngroups || errno != EPERM)) {
-		vu_err("cannot set supplementary groups: %s", strerror(errno));
-		return -errno;
+		r = -errno;
+		vu_err("cannot set supplementary groups: %s", strerror(-r));
+		return r;
 	}
 	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
 		r = -errno;

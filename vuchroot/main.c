@@ -104,6 +104,8 @@ static int exit_status(int status)
 /* X: the command's process, from a fresh mount namespace to exec. */
 static _Noreturn void command_main(const struct vc_plan *plan, const char *root, pid_t session)
 {
+	int r;
+
 	default_signals();
 	if (ns_die_with_parent(SIGKILL, session) < 0)
 		_exit(VC_EXIT_FAIL);
@@ -114,8 +116,8 @@ static _Noreturn void command_main(const struct vc_plan *plan, const char *root,
 	}
 	if (mounts_populate(plan, root) || pivot_enter(root))
 		_exit(VC_EXIT_FAIL);
-	if (ns_new_keyring() < 0)
-		vu_warn("cannot join a new session keyring: %s", strerror(errno));
+	if ((r = ns_new_keyring()) < 0)
+		vu_warn("cannot join a new session keyring: %s", strerror(-r));
 	if (caps_bound(plan) || caps_filter_tty())
 		_exit(VC_EXIT_FAIL);
 	if (exec_become_user(plan) || exec_chdir(plan))

@@ -432,8 +432,9 @@ int opts_check(struct vc_plan *plan)
 		bool made = mkdir(plan->upper, 0755) == 0;
 
 		if (!made && errno != EEXIST) {
-			vu_err("cannot create UPPER '%s': %s", plan->upper, strerror(errno));
-			return -errno;
+			r = -errno;
+			vu_err("cannot create UPPER '%s': %s", plan->upper, strerror(-r));
+			return r;
 		}
 		r = resolve_dir("UPPER", &plan->upper);
 		if (r)
