@@ -2,20 +2,31 @@
  * sidecar — the public face of a layer's virtual metadata (see sidecar.h).
  * Holds the lock, keeps the in-memory index (sidecar_index.c) and the file
  * (sidecar_db.c) in step. Invariants:
- *  1. Every row of the file is in the index after open; sidecar_get reads
- *     the index only, under the read lock, and never waits for SQLite.
- *  2. A change is applied to the file (inside the open transaction) and to
- *     the index under the write lock, so readers see it at once.
+ *  1. Every row of the file is in the index after open; sidecar_get and the
+ *     xattr readers use the index only, under the read lock, and never wait
+ *     for SQLite. A read-only sidecar closes the file right after loading.
+ *  2. A change is applied to the index and written into the open
+ *     transaction under the write lock, so readers see it at once and the
+ *     file receives changes in the order the index did.
  *  3. The open transaction commits on sidecar_flush, sidecar_close, or
- *     after SIDECAR_BATCH_MAX statements. A commit is atomic and, with
- *     synchronous=FULL in WAL mode, durable when it returns: a crash keeps
- *     every flushed change and none of a half-written batch.
+ *     (unless SIDECAR_MANUAL) once SIDECAR_BATCH_MAX statements are
+ *     pending. WAL with synchronous=NORMAL: every commit is atomic; flush,
+ *     close and repair then fsync the WAL, so a flushed change is durable
+ *     when the call returns. A crash (even a power loss) keeps every
+ *     flushed change and none of an unfinished batch; an auto-commit that
+ *     no flush followed may be lost whole on power loss, never in part. A
+ *     batch never commits halfway through one API call.
  *  4. A path has at most one row; hard links are several paths sharing a
  *     node; a node without paths is deleted with its last path.
  *  5. A row applies to a file only while the host inode and type agree
  *     (sc_fresh); a layer found copied elsewhere is re-keyed by path.
- *  6. After a failed SQLite write the index may be ahead of the file; the
+ *  6. A tree moves in the file with one statement (scdb_path_move); an
+ *     exchange parks one tree at EXCHANGE_TMP, a key no layer path can
+ *     take (no leading '/'), and moves it back within the same call.
+ *  7. After a failed SQLite write the index may be ahead of the file; the
  *     error is returned and the next commit decides (nothing is hidden).
+ * Lock order: sc->lock is the only lock here; SQLite's own mutexes are off
+ * (SQLITE_OPEN_NOMUTEX) because the write lock already serializes it.
  */
 #include "config.h"
 #include "sidecar.h"
@@ -28,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -79,8 +92,8 @@ static int sc_fresh(const struct sc_node *n, const struct stat *host)
 		return 1;
 	if (n->host_ino && n->host_ino != (uint64_t)host->st_ino)
 		return 0;
-	if ((n->m.mask & VMETA_MODE) &&
-	    !type_fits(n->m.mode & S_IFMT, host->st_mode & S_IFMT))
+	if ((n->mask & VMETA_MODE) &&
+	    !type_fits(n->mode & S_IFMT, host->st_mode & S_IFMT))
 		return 0;
 	return 1;
 }
@@ -89,7 +102,7 @@ static int sc_fresh(const struct sc_node *n, const struct stat *host)
 static int maybe_commit(struct sidecar *sc, int r)
 {
 	if (r == 0 && !sc->manual && sc->db.pending >= SIDECAR_BATCH_MAX)
-		r = scdb_commit(&sc->db);
+		r = scdb_commit(&sc->db, 0);
 	return r;
 }
 
@@ -141,13 +154,25 @@ static int drop_tree(struct sidecar *sc, const char *path)
 	return r < 0 ? r : count;
 }
 
+/* "fsid:ino" of the layer root. The filesystem id (from its UUID on
+ * ext4, xfs, btrfs) stays across reboots where st_dev may not, and tells
+ * two filesystems apart where the root inode alone would not (the root of
+ * every ext4 is inode 2). */
 static int layer_identity(int layer_fd, char *buf, size_t size)
 {
+	struct statfs sfs;
 	struct stat st;
+	uint32_t id[2];
 
-	if (fstat(layer_fd, &st) < 0)
+	if (fstat(layer_fd, &st) < 0 || fstatfs(layer_fd, &sfs) < 0)
 		return -errno;
-	snprintf(buf, size, "%" PRIu64 ":%" PRIu64, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+	memcpy(id, &sfs.f_fsid, sizeof(id));
+	if (!id[0] && !id[1]) {	/* no fsid (some virtual fs): the device it is */
+		id[0] = major(st.st_dev);
+		id[1] = minor(st.st_dev);
+	}
+	snprintf(buf, size, "%08" PRIx32 "%08" PRIx32 ":%" PRIu64, id[0], id[1],
+		 (uint64_t)st.st_ino);
 	return 0;
 }
 
@@ -194,7 +219,7 @@ static int check_identity(struct sidecar *sc, int layer_fd)
 	if ((r = layer_identity(layer_fd, now, sizeof(now))) < 0)
 		return r;
 	r = scdb_layer_get(&sc->db, "root", was, sizeof(was));
-	if (r == 0 && strcmp(strchr(was, ':') ? strchr(was, ':') : was, strchr(now, ':')) == 0)
+	if (r == 0 && strcmp(was, now) == 0)
 		return 0;
 	/* Moved, copied, or never recorded (a file made by other tools):
 	 * the paths are what we trust. */
@@ -204,7 +229,7 @@ static int check_identity(struct sidecar *sc, int layer_fd)
 		return 0;
 	if ((r = scdb_layer_set(&sc->db, "root", now)) < 0)
 		return r;
-	return scdb_commit(&sc->db);
+	return scdb_commit(&sc->db, 0);
 }
 
 /* Writers first: a stream of FUSE getattr readers must not starve a
@@ -280,7 +305,7 @@ int sidecar_close(struct sidecar *sc)
 	if (!sc)
 		return 0;
 	if (!sc->rdonly) {
-		r = scdb_commit(&sc->db);
+		r = scdb_commit(&sc->db, 1);
 		scdb_close(&sc->db);
 	}
 	scx_release(&sc->idx);
@@ -296,7 +321,7 @@ int sidecar_flush(struct sidecar *sc)
 	if (sc->rdonly)
 		return 0;
 	pthread_rwlock_wrlock(&sc->lock);
-	r = scdb_commit(&sc->db);
+	r = scdb_commit(&sc->db, 1);
 	pthread_rwlock_unlock(&sc->lock);
 	return r;
 }
@@ -310,26 +335,11 @@ int sidecar_get(struct sidecar *sc, const char *path, const struct stat *host,
 	pthread_rwlock_rdlock(&sc->lock);
 	e = scx_find(&sc->idx, path);
 	if (e && sc_fresh(e->node, host)) {
-		*out = e->node->m;
+		scx_node_get(e->node, out);
 		r = 0;
 	}
 	pthread_rwlock_unlock(&sc->lock);
 	return r;
-}
-
-static void merge_fields(struct vmeta *dst, const struct vmeta *src)
-{
-	unsigned m = src->mask;
-
-	if (m & VMETA_UID) dst->uid = src->uid;
-	if (m & VMETA_GID) dst->gid = src->gid;
-	if (m & VMETA_MODE) dst->mode = src->mode;
-	if (m & VMETA_RDEV) dst->rdev = src->rdev;
-	if (m & VMETA_INO) dst->ino = src->ino;
-	if (m & VMETA_FLAGS) dst->flags = src->flags;
-	if (m & VMETA_UNAME) snprintf(dst->uname, sizeof(dst->uname), "%s", src->uname);
-	if (m & VMETA_GNAME) snprintf(dst->gname, sizeof(dst->gname), "%s", src->gname);
-	dst->mask |= m;
 }
 
 /* The node of path, created when missing with the fields of m (NULL: none)
@@ -353,8 +363,10 @@ static int node_for_write(struct sidecar *sc, const char *path,
 		return r;
 	if (!(n = scx_node_new()))
 		return -ENOMEM;
-	if (m)
-		merge_fields(&n->m, m);
+	if (m && scx_node_merge(&sc->idx, n, m) < 0) {
+		scx_node_free(n);
+		return -ENOMEM;
+	}
 	if (host)
 		n->host_ino = (uint64_t)host->st_ino;
 	/* One INSERT with every field: a new row costs two statements. */
@@ -377,8 +389,7 @@ int sidecar_set(struct sidecar *sc, const char *path, const struct stat *host,
 		return -EROFS;
 	pthread_rwlock_wrlock(&sc->lock);
 	r = node_for_write(sc, path, host, m, &n, &created);
-	if (r == 0 && !created) {
-		merge_fields(&n->m, m);
+	if (r == 0 && !created && (r = scx_node_merge(&sc->idx, n, m)) == 0) {
 		if (host)
 			n->host_ino = (uint64_t)host->st_ino;
 		r = scdb_node_write(&sc->db, n);
@@ -400,10 +411,8 @@ int sidecar_clear(struct sidecar *sc, const char *path, unsigned mask)
 	if (e) {
 		struct sc_node *n = e->node;
 
-		n->m.mask &= ~mask;
-		if (mask & VMETA_FLAGS)
-			n->m.flags = 0;
-		if (!n->m.mask && !n->xattrs && n->nlinks == 1)
+		scx_node_forget(n, mask);
+		if (!n->mask && !n->xattrs && n->nlinks == 1)
 			r = drop_entry(sc, e, 1);	/* nothing left to say */
 		else
 			r = scdb_node_write(&sc->db, n);
@@ -537,6 +546,14 @@ static int moves_attach(struct sidecar *sc, struct move *v, size_t n)
 	return r;
 }
 
+/* Is b a or beneath a? rename(2) refuses to move a directory into itself. */
+static int is_within(const char *a, const char *b)
+{
+	size_t len = strlen(a);
+
+	return strncmp(a, b, len) == 0 && (b[len] == '\0' || b[len] == '/');
+}
+
 int sidecar_rename(struct sidecar *sc, const char *oldpath, const char *newpath)
 {
 	struct move *v;
@@ -547,8 +564,8 @@ int sidecar_rename(struct sidecar *sc, const char *oldpath, const char *newpath)
 		return -EROFS;
 	if (strcmp(oldpath, newpath) == 0)
 		return 0;
-	if (!oldpath[0] || !newpath[0])
-		return -EINVAL;	/* the layer root does not move */
+	if (!oldpath[0] || !newpath[0] || is_within(oldpath, newpath))
+		return -EINVAL;	/* the layer root does not move, nor into itself */
 	pthread_rwlock_wrlock(&sc->lock);
 	n = plan_moves(sc, oldpath, newpath, &v);
 	r = n < 0 ? (int)n : 0;
@@ -581,7 +598,7 @@ int sidecar_exchange(struct sidecar *sc, const char *a, const char *b)
 		return -EROFS;
 	if (strcmp(a, b) == 0)
 		return 0;
-	if (!a[0] || !b[0])
+	if (!a[0] || !b[0] || is_within(a, b) || is_within(b, a))
 		return -EINVAL;
 	pthread_rwlock_wrlock(&sc->lock);
 	na = plan_moves(sc, a, b, &va);
@@ -753,7 +770,7 @@ int sidecar_foreach(struct sidecar *sc, sidecar_walk_fn fn, void *arg)
 	if (n >= 0 && !(s = calloc((size_t)n + 1, sizeof(*s))))
 		r = -ENOMEM;
 	for (ssize_t i = 0; r == 0 && i < n; i++) {
-		s[i].m = v[i]->node->m;
+		scx_node_get(v[i]->node, &s[i].m);
 		if (!(s[i].path = strdup(v[i]->path)))
 			r = -ENOMEM;
 	}
@@ -799,7 +816,7 @@ int sidecar_repair(struct sidecar *sc, int layer_fd, unsigned *removed)
 	if (r == 0)
 		r = scdb_purge_orphans(&sc->db, removed);
 	if (r == 0)
-		r = scdb_commit(&sc->db);
+		r = scdb_commit(&sc->db, 1);
 out:
 	pthread_rwlock_unlock(&sc->lock);
 	return r;

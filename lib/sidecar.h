@@ -82,8 +82,11 @@ enum sidecar_open_flags {
  * means LAYER/.vuovl/meta.db, where layer_path names the same directory
  * (SQLite needs a path). Returns 0; -ENOENT when there is none and
  * SIDECAR_CREATE is not given; -EPROTO for a file from a newer vuovl
- * (see sidecar_strerror); -EBADMSG for a file that is not a valid sidecar;
- * other -errno.
+ * (see sidecar_open_error); -EBADMSG for a file that is not a valid
+ * sidecar; -EROFS for an older file opened SIDECAR_RDONLY (it needs a
+ * read-write open to migrate); other -errno. One writer at a time: a
+ * second read-write open of the same file waits for the first one's
+ * transaction and its writes may fail with -EBUSY.
  */
 int sidecar_open(int layer_fd, const char *layer_path, const char *dbpath,
 		 unsigned flags, struct sidecar **out);

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "schema-sql.h"
@@ -104,6 +106,22 @@ static char *uri_for(const char *path, const char *query)
 	return u;
 }
 
+/* How to read a file without writing beside it. Without a WAL holding
+ * commits (no writer has it open, none crashed), the file says it all:
+ * immutable reads it without creating -wal and -shm files in a lower
+ * layer. Otherwise mode=ro, which reads the WAL (and needs its -shm). */
+static const char *ro_query(const char *file)
+{
+	char wal[PATH_MAX];
+	struct stat st;
+
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", file) >= sizeof(wal))
+		return "mode=ro";
+	if (stat(wal, &st) == 0 && st.st_size > 0)
+		return "mode=ro";
+	return "immutable=1";
+}
+
 static int open_conn(struct scdb *db, const char *file, int create, int rdonly)
 {
 	int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
@@ -114,7 +132,7 @@ static int open_conn(struct scdb *db, const char *file, int create, int rdonly)
 		return set_err(db, -ENOENT, "no sidecar at %s", file);
 	flags |= rdonly ? SQLITE_OPEN_READONLY
 			: SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
-	uri = uri_for(file, rdonly ? "mode=ro" : create ? "mode=rwc" : "mode=rw");
+	uri = uri_for(file, rdonly ? ro_query(file) : create ? "mode=rwc" : "mode=rw");
 	if (!uri)
 		return -ENOMEM;
 	rc = sqlite3_open_v2(uri, &db->db, flags, NULL);
@@ -196,8 +214,9 @@ int scdb_open(struct scdb *db, const char *file, int create, int rdonly)
 		return r;
 	if (!rdonly && (r = exec(db, "PRAGMA journal_mode = WAL")) < 0)
 		goto fail;
-	/* FULL: a commit is on disk before sidecar_flush returns. */
-	if ((r = exec(db, "PRAGMA synchronous = FULL")) < 0)
+	/* NORMAL: a commit is atomic at once and durable at the next
+	 * scdb_commit(db, 1), which fsyncs the WAL (sync_wal). */
+	if ((r = exec(db, "PRAGMA synchronous = NORMAL")) < 0)
 		goto fail;
 	if ((r = bring_schema(db, rdonly)) < 0)
 		goto fail;
@@ -261,18 +280,44 @@ static int begin(struct scdb *db)
 	return 0;
 }
 
-int scdb_commit(struct scdb *db)
+/* fsyncs the WAL, making every commit so far durable. SQLite runs
+ * synchronous=NORMAL (commits reach the OS, not the disk) and offers the
+ * WAL's file through SQLITE_FCNTL_JOURNAL_POINTER; one fsync here does what
+ * synchronous=FULL would do at every auto-commit of a long batch. */
+static int sync_wal(struct scdb *db)
 {
-	int r;
+	sqlite3_file *wal = NULL;
+	int rc;
 
-	if (!db->in_txn)
+	if (!db->unsynced)
 		return 0;
-	r = exec(db, "COMMIT");
-	if (r < 0) {
-		exec(db, "ROLLBACK");	/* keeps r: the commit's failure */
+	rc = sqlite3_file_control(db->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+	if (rc == SQLITE_OK && wal && wal->pMethods) {
+		rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+		if (rc != SQLITE_OK)
+			return set_err(db, -EIO, "cannot sync the sidecar's WAL: %s", sqlite3_errstr(rc));
+	} else if ((rc = exec(db, "PRAGMA wal_checkpoint(FULL)")) < 0) {
+		return rc;	/* no WAL file open: a checkpoint syncs what there is */
 	}
-	db->in_txn = 0;
-	db->pending = 0;
+	db->unsynced = 0;
+	return 0;
+}
+
+int scdb_commit(struct scdb *db, int durable)
+{
+	int r = 0;
+
+	if (db->in_txn) {
+		r = exec(db, "COMMIT");
+		if (r < 0)
+			exec(db, "ROLLBACK");	/* keeps r: the commit's failure */
+		else
+			db->unsynced = 1;
+		db->in_txn = 0;
+		db->pending = 0;
+	}
+	if (r == 0 && durable)
+		r = sync_wal(db);
 	return r;
 }
 
@@ -284,19 +329,17 @@ static void bind_opt_int(sqlite3_stmt *st, int col, int set, int64_t v)
 
 static void bind_node(sqlite3_stmt *st, const struct sc_node *n)
 {
-	const struct vmeta *m = &n->m;
-
 	bind_opt_int(st, 1, n->host_ino != 0, (int64_t)n->host_ino);
-	bind_opt_int(st, 2, m->mask & VMETA_UID, m->uid);
-	bind_opt_int(st, 3, m->mask & VMETA_GID, m->gid);
-	bind_opt_int(st, 4, m->mask & VMETA_MODE, m->mode);
-	bind_opt_int(st, 5, m->mask & VMETA_RDEV, (int64_t)m->rdev);
-	bind_opt_int(st, 6, m->mask & VMETA_INO, (int64_t)m->ino);
-	sqlite3_bind_int64(st, 7, m->mask & VMETA_FLAGS ? m->flags : 0);
-	if (m->mask & VMETA_UNAME)
-		sqlite3_bind_text(st, 8, m->uname, -1, SQLITE_STATIC);
-	if (m->mask & VMETA_GNAME)
-		sqlite3_bind_text(st, 9, m->gname, -1, SQLITE_STATIC);
+	bind_opt_int(st, 2, n->mask & VMETA_UID, n->uid);
+	bind_opt_int(st, 3, n->mask & VMETA_GID, n->gid);
+	bind_opt_int(st, 4, n->mask & VMETA_MODE, n->mode);
+	bind_opt_int(st, 5, n->mask & VMETA_RDEV, (int64_t)n->rdev);
+	bind_opt_int(st, 6, n->mask & VMETA_INO, (int64_t)n->ino);
+	sqlite3_bind_int64(st, 7, n->mask & VMETA_FLAGS ? n->flags : 0);
+	if ((n->mask & VMETA_UNAME) && n->uname)
+		sqlite3_bind_text(st, 8, n->uname, -1, SQLITE_STATIC);
+	if ((n->mask & VMETA_GNAME) && n->gname)
+		sqlite3_bind_text(st, 9, n->gname, -1, SQLITE_STATIC);
 }
 
 int scdb_node_write(struct scdb *db, struct sc_node *n)
@@ -522,16 +565,16 @@ static struct sc_node *node_by_id(struct sc_node **v, size_t n, int64_t id)
 	return hit ? *hit : NULL;
 }
 
-static void node_from_row(struct sc_node *n, sqlite3_stmt *st)
+static int node_from_row(struct sc_index *idx, struct sc_node *n, sqlite3_stmt *st)
 {
-	struct vmeta *m = &n->m;
+	struct vmeta m = { 0 };
 
 	n->id = sqlite3_column_int64(st, 0);
 	n->host_ino = (uint64_t)sqlite3_column_int64(st, 1);
 #define COL(i, bit, field, type)                                          \
 	if (sqlite3_column_type(st, i) != SQLITE_NULL) {                   \
-		m->mask |= bit;                                            \
-		m->field = (type)sqlite3_column_int64(st, i);              \
+		m.mask |= bit;                                             \
+		m.field = (type)sqlite3_column_int64(st, i);               \
 	}
 	COL(2, VMETA_UID, uid, uid_t)
 	COL(3, VMETA_GID, gid, gid_t)
@@ -539,17 +582,18 @@ static void node_from_row(struct sc_node *n, sqlite3_stmt *st)
 	COL(5, VMETA_RDEV, rdev, dev_t)
 	COL(6, VMETA_INO, ino, uint64_t)
 #undef COL
-	m->flags = (unsigned)sqlite3_column_int64(st, 7);
-	if (m->flags)
-		m->mask |= VMETA_FLAGS;
+	m.flags = (unsigned)sqlite3_column_int64(st, 7);
+	if (m.flags)
+		m.mask |= VMETA_FLAGS;
 	if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
-		m->mask |= VMETA_UNAME;
-		snprintf(m->uname, sizeof(m->uname), "%s", (const char *)sqlite3_column_text(st, 8));
+		m.mask |= VMETA_UNAME;
+		snprintf(m.uname, sizeof(m.uname), "%s", (const char *)sqlite3_column_text(st, 8));
 	}
 	if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
-		m->mask |= VMETA_GNAME;
-		snprintf(m->gname, sizeof(m->gname), "%s", (const char *)sqlite3_column_text(st, 9));
+		m.mask |= VMETA_GNAME;
+		snprintf(m.gname, sizeof(m.gname), "%s", (const char *)sqlite3_column_text(st, 9));
 	}
+	return scx_node_merge(idx, n, &m);
 }
 
 static int load_xattrs(struct scdb *db, struct sc_node **v, size_t n)
@@ -627,7 +671,8 @@ int scdb_load(struct scdb *db, struct sc_index *idx)
 			r = -ENOMEM;
 			break;
 		}
-		node_from_row(v[n++], st);
+		if ((r = node_from_row(idx, v[n++], st)) < 0)
+			break;
 	}
 	sqlite3_finalize(st);
 	if (r == 0 && rc != SQLITE_DONE)

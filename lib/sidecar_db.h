@@ -29,6 +29,7 @@ struct scdb {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[SQL_NSTMT];
 	int in_txn;
+	int unsynced;	/* commits since the last WAL fsync */
 	unsigned pending;
 	char err[256];	/* the last failure in words */
 };
@@ -56,8 +57,9 @@ int scdb_xattr_delete(struct scdb *db, const struct sc_node *n, const char *name
 /* Deletes nodes without paths, and paths and xattrs without nodes;
  * adds the count to *removed. */
 int scdb_purge_orphans(struct scdb *db, unsigned *removed);
-/* Commits the open transaction, durably. */
-int scdb_commit(struct scdb *db);
+/* Commits the open transaction (atomic); durable also fsyncs the WAL so
+ * that every commit so far survives a power loss. */
+int scdb_commit(struct scdb *db, int durable);
 /* Layer facts (root identity). */
 int scdb_layer_get(struct scdb *db, const char *key, char *buf, size_t size);
 int scdb_layer_set(struct scdb *db, const char *key, const char *value);

@@ -7,6 +7,7 @@
 #include "sidecar_index.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -66,7 +67,8 @@ static struct sc_entry *table_add(struct sc_table *t, const char *key,
 {
 	struct sc_entry *e;
 
-	if (t->count + 1 > t->nbuckets - t->nbuckets / 4 && table_grow(t) < 0)
+	/* load factor up to 1: short chains, and 8 bytes a row at most */
+	if (t->count + 1 > t->nbuckets && table_grow(t) < 0)
 		return NULL;
 	e = malloc(sizeof(*e) + len + 1);
 	if (!e)
@@ -140,6 +142,7 @@ void scx_release(struct sc_index *idx)
 {
 	table_release(&idx->paths, 1);
 	table_release(&idx->prefixes, 0);
+	table_release(&idx->names, 0);
 }
 
 struct sc_entry *scx_find(const struct sc_index *idx, const char *path)
@@ -264,4 +267,63 @@ struct sc_xattr **scx_xattr_find(struct sc_node *n, const char *name)
 		if (strcmp((*pp)->name, name) == 0)
 			return pp;
 	return pp;	/* points at the NULL tail: not found */
+}
+
+void scx_node_get(const struct sc_node *n, struct vmeta *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->mask = n->mask;
+	out->uid = n->uid;
+	out->gid = n->gid;
+	out->mode = n->mode;
+	out->rdev = (dev_t)n->rdev;
+	out->ino = n->ino;
+	out->flags = n->flags;
+	if (n->uname)
+		snprintf(out->uname, sizeof(out->uname), "%s", n->uname);
+	if (n->gname)
+		snprintf(out->gname, sizeof(out->gname), "%s", n->gname);
+}
+
+/* The one copy of name; few distinct names exist, so they live until the
+ * index is released. NULL on ENOMEM. */
+static const char *intern(struct sc_table *names, const char *name)
+{
+	size_t len = strnlen(name, VMETA_NAME_MAX - 1);
+	struct sc_entry *e = table_find(names, name, len);
+
+	if (!e)
+		e = table_add(names, name, len);
+	return e ? e->path : NULL;
+}
+
+int scx_node_merge(struct sc_index *idx, struct sc_node *n, const struct vmeta *m)
+{
+	const char *uname = n->uname, *gname = n->gname;
+
+	if ((m->mask & VMETA_UNAME) && !(uname = intern(&idx->names, m->uname)))
+		return -ENOMEM;
+	if ((m->mask & VMETA_GNAME) && !(gname = intern(&idx->names, m->gname)))
+		return -ENOMEM;
+	n->uname = uname;
+	n->gname = gname;
+	if (m->mask & VMETA_UID) n->uid = m->uid;
+	if (m->mask & VMETA_GID) n->gid = m->gid;
+	if (m->mask & VMETA_MODE) n->mode = m->mode;
+	if (m->mask & VMETA_RDEV) n->rdev = m->rdev;
+	if (m->mask & VMETA_INO) n->ino = m->ino;
+	if (m->mask & VMETA_FLAGS) n->flags = (uint16_t)m->flags;
+	n->mask |= (uint16_t)m->mask;
+	return 0;
+}
+
+void scx_node_forget(struct sc_node *n, unsigned mask)
+{
+	n->mask &= (uint16_t)~mask;
+	if (mask & VMETA_UNAME)
+		n->uname = NULL;
+	if (mask & VMETA_GNAME)
+		n->gname = NULL;
+	if (mask & VMETA_FLAGS)
+		n->flags = 0;
 }

@@ -19,12 +19,19 @@ struct sc_xattr {
 	unsigned char value[];
 };
 
+/* One node, kept small (a 100k-file layer holds 100k of them): the fields
+ * of struct vmeta without its inline name buffers. */
 struct sc_node {
 	int64_t id;		/* node.id in the file; 0 before it is written */
 	uint64_t host_ino;	/* 0: not recorded */
-	unsigned nlinks;	/* paths in the index pointing here */
-	struct vmeta m;
+	uint64_t ino;
+	uint64_t rdev;
 	struct sc_xattr *xattrs;
+	const char *uname, *gname;	/* interned (sc_index.names); NULL: unset */
+	uint32_t uid, gid, mode;
+	uint32_t nlinks;	/* paths in the index pointing here */
+	uint16_t mask;		/* enum vmeta_mask */
+	uint16_t flags;		/* enum vmeta_flags */
 };
 
 struct sc_entry {
@@ -46,6 +53,7 @@ struct sc_table {
 struct sc_index {
 	struct sc_table paths;
 	struct sc_table prefixes;	/* "a/b" -> rows strictly beneath it */
+	struct sc_table names;		/* interned user and group names */
 };
 
 void scx_init(struct sc_index *idx);
@@ -71,5 +79,11 @@ ssize_t scx_collect_all(const struct sc_index *idx, struct sc_entry ***out);
 struct sc_node *scx_node_new(void);
 void scx_node_free(struct sc_node *n);
 struct sc_xattr **scx_xattr_find(struct sc_node *n, const char *name);
+/* The node's fields as a struct vmeta. */
+void scx_node_get(const struct sc_node *n, struct vmeta *out);
+/* Sets the fields in m->mask. Returns 0 or -ENOMEM (nothing changed). */
+int scx_node_merge(struct sc_index *idx, struct sc_node *n, const struct vmeta *m);
+/* Forgets the fields in mask. */
+void scx_node_forget(struct sc_node *n, unsigned mask);
 
 #endif

@@ -33,6 +33,52 @@ teardown() {
 	[[ "${lines[1]}" == "crw-rw-rw- 5/6 1,3 dir/b" ]]
 }
 
+@test "dump shows owner names and privileged xattrs under their row" {
+	sqlite3 "$L/.vuovl/meta.db" <<-SQL
+	UPDATE node SET uname = 'root', gname = 'wheel' WHERE id = 1;
+	INSERT INTO xattr VALUES (1, 'security.capability', x'0100000201000000');
+	SQL
+	run "$VUMETA" dump "$L"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "-rwsr-xr-x 0/0 a" ]]
+	[[ "${lines[1]}" == "    owner root/wheel" ]]
+	[[ "${lines[2]}" == "    xattr security.capability (8 bytes)" ]]
+	[[ "${lines[3]}" == "crw-rw-rw- 5/6 1,3 dir/b" ]]
+}
+
+@test "--db reads a sidecar kept outside the layer" {
+	mv "$L/.vuovl/meta.db" "$T/elsewhere.db"
+	rm -f "$L/.vuovl/meta.db"*
+	run "$VUMETA" --db "$T/elsewhere.db" dump "$L"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "-rwsr-xr-x 0/0 a" ]]
+	run "$VUMETA" dump "$L"
+	[ "$status" -eq 3 ]
+}
+
+@test "an older sidecar is migrated by repair and read by dump afterwards" {
+	rm -f "$L/.vuovl/meta.db"*
+	sqlite3 "$L/.vuovl/meta.db" <<-SQL
+	CREATE TABLE node(id INTEGER PRIMARY KEY, host_ino INTEGER, uid INTEGER, gid INTEGER,
+		mode INTEGER, rdev INTEGER, ino INTEGER, flags INTEGER NOT NULL DEFAULT 0);
+	CREATE TABLE path(path TEXT PRIMARY KEY, node INTEGER NOT NULL) WITHOUT ROWID;
+	CREATE TABLE xattr(node INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL,
+		PRIMARY KEY(node, name)) WITHOUT ROWID;
+	INSERT INTO node(id, uid, gid, mode) VALUES (1, 3, 4, $((0100600)));
+	INSERT INTO path VALUES ('a', 1);
+	PRAGMA user_version = 1;
+	SQL
+	run "$VUMETA" dump "$L"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"schema version 1 needs migrating"* ]]
+	run "$VUMETA" repair "$L"
+	[ "$status" -eq 0 ]
+	[ "$(sqlite3 "$L/.vuovl/meta.db" 'PRAGMA user_version')" = 2 ]
+	run "$VUMETA" dump "$L"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "-rw------- 3/4 a" ]]
+}
+
 @test "check finds a row whose file was removed outside vuovl, repair removes it" {
 	run "$VUMETA" check "$L"
 	[ "$status" -eq 0 ]
@@ -78,6 +124,16 @@ teardown() {
 	run "$VUMETA" check "$L"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"not a vuovl sidecar"* ]]
+}
+
+@test "sqlite3 .dump of a sidecar reads as plain SQL" {
+	run sqlite3 "$L/.vuovl/meta.db" .dump
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CREATE TABLE node ("* ]]
+	[[ "$output" == *"INSERT INTO path VALUES('dir/b',2);"* ]]
+	[ "$(sqlite3 "$L/.vuovl/meta.db" 'PRAGMA user_version')" = 2 ]
+	run sqlite3 "$L/.vuovl/meta.db" 'PRAGMA integrity_check'
+	[ "$output" = ok ]
 }
 
 @test "usage errors exit 2 and --help, --version answer" {

@@ -29,7 +29,8 @@ static void usage(FILE *f)
 		"virtual owners, modes, device numbers and privileged xattrs.\n"
 		"\n"
 		"Commands:\n"
-		"  dump     print every row: mode uid/gid [rdev] path [-> stale]\n"
+		"  dump     print every row: mode uid/gid [major,minor] path [(stale)],\n"
+		"           then its owner names and privileged xattrs, indented\n"
 		"  check    list rows whose file is gone or was replaced; exit 1 if any\n"
 		"  repair   remove those rows, and print how many went\n"
 		"\n"
@@ -42,6 +43,7 @@ static void usage(FILE *f)
 }
 
 struct ctx {
+	struct sidecar *sc;
 	int layer_fd;
 	unsigned stale;
 	int check_only;
@@ -75,30 +77,48 @@ static void mode_string(mode_t mode, char out[11])
 	out[10] = '\0';
 }
 
-static struct sidecar *dump_sc;
+/* "    xattr NAME (N bytes)" for each privileged xattr of path. */
+static void dump_xattrs(struct sidecar *sc, const char *path)
+{
+	char names[4096];
+	ssize_t len = sidecar_xattr_list(sc, path, names, sizeof(names));
 
+	for (ssize_t off = 0; len > 0 && off < len; off += (ssize_t)strlen(names + off) + 1) {
+		ssize_t size = sidecar_xattr_get(sc, path, names + off, NULL, 0);
+
+		printf("    xattr %s (%zd byte%s)\n", names + off, size, size == 1 ? "" : "s");
+	}
+}
+
+/* mode uid/gid [major,minor] path [(stale)], plus "owner NAME/NAME" when
+ * the row keeps names. */
 static int dump_row(const char *path, const struct vmeta *m, void *arg)
 {
 	struct ctx *c = arg;
 	char mode[11] = "-", uid[16] = "-", gid[16] = "-";
-	int stale = row_is_stale(c->layer_fd, path, dump_sc);
+	int stale = row_is_stale(c->layer_fd, path, c->sc);
+	const char *shown = path[0] ? path : ".";
 
+	c->stale += (unsigned)stale;
+	if (c->check_only) {
+		if (stale)
+			printf("stale: %s\n", shown);
+		return 0;
+	}
 	if (m->mask & VMETA_MODE)
 		mode_string(m->mode, mode);
 	if (m->mask & VMETA_UID)
 		snprintf(uid, sizeof(uid), "%u", (unsigned)m->uid);
 	if (m->mask & VMETA_GID)
 		snprintf(gid, sizeof(gid), "%u", (unsigned)m->gid);
-	if (c->check_only) {
-		if (stale)
-			printf("stale: %s\n", path[0] ? path : ".");
-	} else {
-		printf("%-10s %s/%s", mode, uid, gid);
-		if (m->mask & VMETA_RDEV)
-			printf(" %u,%u", major(m->rdev), minor(m->rdev));
-		printf(" %s%s\n", path[0] ? path : ".", stale ? " (stale)" : "");
-	}
-	c->stale += (unsigned)stale;
+	printf("%-10s %s/%s", mode, uid, gid);
+	if (m->mask & VMETA_RDEV)
+		printf(" %u,%u", major(m->rdev), minor(m->rdev));
+	printf(" %s%s\n", shown, stale ? " (stale)" : "");
+	if (m->mask & (VMETA_UNAME | VMETA_GNAME))
+		printf("    owner %s/%s\n", m->mask & VMETA_UNAME ? m->uname : "-",
+		       m->mask & VMETA_GNAME ? m->gname : "-");
+	dump_xattrs(c->sc, path);
 	return 0;
 }
 
@@ -121,7 +141,7 @@ static int run(const char *cmd, const char *layer, const char *db)
 		close(c.layer_fd);
 		return EXIT_FAIL;
 	}
-	dump_sc = sc;
+	c.sc = sc;
 	if (strcmp(cmd, "repair") == 0) {
 		r = sidecar_repair(sc, c.layer_fd, &removed);
 		if (r < 0) {
@@ -132,9 +152,13 @@ static int run(const char *cmd, const char *layer, const char *db)
 		}
 	} else {
 		c.check_only = strcmp(cmd, "check") == 0;
-		sidecar_foreach(sc, dump_row, &c);
-		if (c.check_only && c.stale)
+		r = sidecar_foreach(sc, dump_row, &c);
+		if (r < 0) {
+			vu_err("%s: %s", layer, strerror(-r));
+			status = EXIT_FAIL;
+		} else if (c.check_only && c.stale) {
 			status = EXIT_STALE;
+		}
 	}
 	if (sidecar_close(sc) < 0 && status == EXIT_OK) {
 		vu_err("%s: cannot write the sidecar", layer);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -78,14 +79,12 @@ static struct vmeta owner(uid_t uid, gid_t gid, mode_t mode)
 
 /* One integer from an SQL query on the layer's sidecar file, read by a
  * second connection, as a person with sqlite3 would see it. */
-static long sql_long(const char *query)
+static long sql_long_in(const char *file, const char *query)
 {
-	char file[400];
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	long v = -1;
 
-	snprintf(file, sizeof(file), "%s/%s/%s", layer, SIDECAR_DIR, SIDECAR_FILE);
 	if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(db, query, -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -96,6 +95,14 @@ static long sql_long(const char *query)
 	}
 	sqlite3_close(db);
 	return v;
+}
+
+static long sql_long(const char *query)
+{
+	char file[400];
+
+	snprintf(file, sizeof(file), "%s/%s/%s", layer, SIDECAR_DIR, SIDECAR_FILE);
+	return sql_long_in(file, query);
 }
 
 static int integrity_ok(void)
@@ -114,6 +121,17 @@ static int integrity_ok(void)
 	}
 	sqlite3_close(db);
 	return ok;
+}
+
+static void sql(const char *file, const char *text)
+{
+	sqlite3 *db;
+
+	if (sqlite3_open(file, &db) != SQLITE_OK || sqlite3_exec(db, text, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "sql: %s\n", sqlite3_errmsg(db));
+		exit(2);
+	}
+	sqlite3_close(db);
 }
 
 static void test_set_get_persist(void)
@@ -275,6 +293,8 @@ static void test_trees(void)
 	CHECK(sidecar_get(sc, "p", NULL, &got) == -ENOENT);
 	CHECK(sidecar_get(sc, "p/q/r", NULL, &got) == -ENOENT);
 	CHECK(sidecar_get(sc, "y/1", NULL, &got) == -ENOENT);
+	CHECK(sidecar_rename(sc, "y", "y/in") == -EINVAL);	/* as rename(2) */
+	CHECK(sidecar_exchange(sc, "y/q", "y") == -EINVAL);
 	/* the layer root "" is a path like any other */
 	CHECK(sidecar_set(sc, "", NULL, &m) == 0 && sidecar_get(sc, "", NULL, &got) == 0);
 	CHECK(sidecar_foreach(sc, count_rows, &n) == 0 && n == 6);
@@ -283,11 +303,37 @@ static void test_trees(void)
 	CHECK(sql_long("SELECT count(*) FROM path") == 6);
 }
 
+/* Without SIDECAR_MANUAL a long batch commits every SIDECAR_BATCH_MAX
+ * statements; with it, nothing reaches the file before the flush. */
+static void test_batches(void)
+{
+	struct sidecar *sc;
+	struct vmeta m = owner(1, 1, S_IFREG | 0644);
+	char path[32];
+
+	for (int manual = 0; manual < 2; manual++) {
+		mklayer();
+		CHECK(sidecar_open(layer_fd, layer, NULL,
+				   SIDECAR_CREATE | (manual ? SIDECAR_MANUAL : 0), &sc) == 0);
+		for (int i = 0; i < SIDECAR_BATCH_MAX * 2; i++) {
+			snprintf(path, sizeof(path), "f%d", i);
+			CHECK(sidecar_set(sc, path, NULL, &m) == 0);
+		}
+		if (manual)
+			CHECK(sql_long("SELECT count(*) FROM path") == 0);
+		else
+			CHECK(sql_long("SELECT count(*) FROM path") >= SIDECAR_BATCH_MAX / 2);
+		CHECK(sidecar_flush(sc) == 0);
+		CHECK(sql_long("SELECT count(*) FROM path") == SIDECAR_BATCH_MAX * 2);
+		CHECK(sidecar_close(sc) == 0);
+	}
+}
+
 /* A read-only open loads everything and leaves the file alone, so a lower
  * layer in a read-only directory works. */
 static void test_rdonly(void)
 {
-	struct sidecar *sc;
+	struct sidecar *sc, *w;
 	struct vmeta m = owner(5, 5, S_IFREG | 0644), got;
 	char dir[400], wal[450];
 
@@ -302,10 +348,23 @@ static void test_rdonly(void)
 	CHECK(sidecar_get(sc, "f", NULL, &got) == 0 && got.uid == 5);
 	CHECK(sidecar_set(sc, "f", NULL, &m) == -EROFS);
 	CHECK(sidecar_close(sc) == 0);
-	snprintf(wal, sizeof(wal), "%s/%s-wal", dir, SIDECAR_FILE);
-	if (geteuid() != 0)	/* root may write there anyway */
-		CHECK(access(wal, F_OK) < 0);
 	CHECK(chmod(dir, 0700) == 0);
+	/* a writable directory gets no -wal or -shm from a reader either */
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_RDONLY, &sc) == 0);
+	CHECK(sidecar_get(sc, "f", NULL, &got) == 0 && got.uid == 5);
+	CHECK(sidecar_close(sc) == 0);
+	snprintf(wal, sizeof(wal), "%s/%s-wal", dir, SIDECAR_FILE);
+	CHECK(access(wal, F_OK) < 0);
+	snprintf(wal, sizeof(wal), "%s/%s-shm", dir, SIDECAR_FILE);
+	CHECK(access(wal, F_OK) < 0);
+	/* beside a writer, a reader sees what the writer committed */
+	CHECK(sidecar_open(layer_fd, layer, NULL, 0, &w) == 0);
+	m.uid = 6;
+	CHECK(sidecar_set(w, "g", NULL, &m) == 0 && sidecar_flush(w) == 0);
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_RDONLY, &sc) == 0);
+	CHECK(sidecar_get(sc, "g", NULL, &got) == 0 && got.uid == 6);
+	CHECK(sidecar_close(sc) == 0);
+	CHECK(sidecar_close(w) == 0);
 }
 
 static void test_xattrs(void)
@@ -369,8 +428,15 @@ static void test_stale_repair_and_move(void)
 	CHECK(renameat(layer_fd, "new", layer_fd, "replaced") == 0);
 	CHECK(sidecar_get(sc, "replaced", &st2, &got) == -ENOENT);	/* stale: ignored */
 	CHECK(sidecar_get(sc, "wasdir", &st2, &got) == -ENOENT);	/* a dir row on a file */
+	CHECK(sidecar_flush(sc) == 0);
+	/* rows no path reaches, and a path to no node (made by other tools) */
+	snprintf(cmd, sizeof(cmd), "%s/%s/%s", layer, SIDECAR_DIR, SIDECAR_FILE);
+	sql(cmd, "INSERT INTO node(id, uid) VALUES (900, 1); INSERT INTO path VALUES ('dangling', 901);"
+		 "INSERT INTO xattr VALUES (902, 'trusted.x', x'00');");
 	CHECK(sidecar_repair(sc, layer_fd, &removed) == 0);
-	CHECK(removed == 3);
+	CHECK(removed == 6);
+	CHECK(sql_long("SELECT count(*) FROM node") == 1 && sql_long("SELECT count(*) FROM xattr") == 0);
+	CHECK(sql_long("SELECT count(*) FROM path") == 1);
 	CHECK(sidecar_foreach(sc, count_rows, &n) == 0 && n == 1);
 	CHECK(sidecar_close(sc) == 0);
 	/* copied elsewhere (cp -a): inodes change, paths are re-keyed */
@@ -390,17 +456,6 @@ static void test_stale_repair_and_move(void)
 	CHECK(system(cmd) == 0);
 }
 
-static void sql(const char *file, const char *text)
-{
-	sqlite3 *db;
-
-	if (sqlite3_open(file, &db) != SQLITE_OK || sqlite3_exec(db, text, NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(stderr, "sql: %s\n", sqlite3_errmsg(db));
-		exit(2);
-	}
-	sqlite3_close(db);
-}
-
 static void test_versions(void)
 {
 	struct sidecar *sc;
@@ -417,8 +472,19 @@ static void test_versions(void)
 		  " PRIMARY KEY(node, name)) WITHOUT ROWID;"
 		  "INSERT INTO node(id, uid, gid) VALUES (1, 5, 6); INSERT INTO path VALUES ('x', 1);"
 		  "PRAGMA user_version = 1;");
+	CHECK(sidecar_open(layer_fd, layer, file, SIDECAR_RDONLY, &sc) == -EROFS);	/* cannot migrate */
+	CHECK(sidecar_open_error() && strstr(sidecar_open_error(), "needs migrating"));
 	CHECK(sidecar_open(layer_fd, layer, file, 0, &sc) == 0);
-	CHECK(sidecar_get(sc, "x", NULL, &got) == 0 && got.uid == 5);
+	CHECK(sidecar_get(sc, "x", NULL, &got) == 0 && got.uid == 5 && !(got.mask & VMETA_UNAME));
+	got.mask = VMETA_UNAME;
+	strcpy(got.uname, "daemon");
+	CHECK(sidecar_set(sc, "x", NULL, &got) == 0);
+	CHECK(sidecar_close(sc) == 0);
+	CHECK(sql_long_in(file, "PRAGMA user_version") == 2);
+	CHECK(sql_long_in(file, "SELECT count(*) FROM node WHERE uname = 'daemon' AND uid = 5") == 1);
+	CHECK(sql_long_in(file, "SELECT count(*) FROM layer") == 1);
+	CHECK(sidecar_open(layer_fd, layer, file, SIDECAR_RDONLY, &sc) == 0);
+	CHECK(sidecar_get(sc, "x", NULL, &got) == 0 && strcmp(got.uname, "daemon") == 0);
 	CHECK(sidecar_close(sc) == 0);
 	snprintf(file, sizeof(file), "%s/v99.db", layer);
 	sql(file, "PRAGMA user_version = 99;");
@@ -434,6 +500,14 @@ static void test_versions(void)
 		fputs("padding padding padding padding padding padding\n", f);
 	fclose(f);
 	CHECK(sidecar_open(layer_fd, layer, file, 0, &sc) == -EBADMSG);
+}
+
+static double cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static double now(void)
@@ -524,13 +598,14 @@ static void test_speed(void)
 	struct sidecar *sc;
 	struct vmeta m = owner(0, 0, S_IFREG | 0644), got;
 	char path[64];
-	double t0, t1, t2, t3, t4;
+	double t0, t1, t2, t3, t4, c0, c1;
 	long rss0, rss1;
 	int n = 100000;
 
 	mklayer();
 	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_CREATE, &sc) == 0);
 	t0 = now();
+	c0 = cpu();
 	for (int i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "top/usr/d%d/f%d", i % 100, i);
 		m.uid = (uid_t)i;
@@ -538,6 +613,7 @@ static void test_speed(void)
 	}
 	CHECK(sidecar_flush(sc) == 0);
 	t1 = now();
+	c1 = cpu();
 	CHECK(sidecar_close(sc) == 0);
 	rss0 = heap_kib();
 	t2 = now();
@@ -552,6 +628,7 @@ static void test_speed(void)
 	CHECK(sidecar_get(sc, "top/usr/d7/f99907", NULL, &got) == -ENOENT);
 	printf("# %d sets + flush: %.3f s; reopen (load): %.3f s; rename of a %d-row tree + flush: %.3f s\n",
 	       n, t1 - t0, t3 - t2, n, t4 - t3);
+	printf("# the sets + flush used %.3f s of CPU (wall time suffers on a busy machine)\n", c1 - c0);
 	printf("# heap in use grows by %ld KiB with %d rows loaded (%ld bytes a row)\n",
 	       rss1 - rss0, n, (rss1 - rss0) * 1024 / n);
 	CHECK(sidecar_close(sc) == 0);
@@ -567,6 +644,7 @@ int main(void)
 	test_link_nodes();
 	test_trees();
 	test_rdonly();
+	test_batches();
 	test_threads();
 	test_xattrs();
 	test_stale_repair_and_move();
