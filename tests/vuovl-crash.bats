@@ -87,3 +87,18 @@ PY
 	[[ "$output" != *cu.* ]]
 	[[ "$output" != *.wh.* ]]
 }
+
+@test "placeholders of metadata-only changes never show zeros after kill -9" {
+	start_fg
+	for i in $(seq 1 12); do chmod 0600 "$T/m/big$i"; done
+	kill -9 "$DPID"
+	fusermount3 -u -z "$T/m" 2>/dev/null || umount -l "$T/m"
+	# the placeholders are there, empty, whatever the sidecar kept
+	[ "$(stat -c %s "$T/u/big1")" = $((512 * 1024)) ]
+	[ "$(stat -c %b "$T/u/big1")" = 0 ]
+	vo_mount "$T/m" -o "lowerdir=$T/l,upperdir=$T/u"
+	for i in $(seq 1 12); do cmp "$T/l/big$i" "$T/m/big$i"; done
+	echo tail >>"$T/m/big3"
+	cmp -n $((512 * 1024)) "$T/l/big3" "$T/m/big3"
+	[ "$(tail -c 5 "$T/m/big3")" = tail ]
+}

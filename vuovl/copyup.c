@@ -229,8 +229,13 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
 			err = src;
 			goto fail;
 		}
-		err = meta_only ? (ftruncate(dst, st.st_size) < 0 ? -errno : 0)
-				: copy_data(src, dst, st.st_size);
+		/* a placeholder: the right size, no data, and the host sticky
+		 * bit that marks it on disk (see lookup.c) */
+		if (meta_only && (ftruncate(dst, st.st_size) < 0 ||
+				  fchmod(dst, (st.st_mode & 0777) | S_IRUSR | S_IWUSR | S_ISVTX) < 0))
+			err = -errno;
+		else if (!meta_only)
+			err = copy_data(src, dst, st.st_size);
 		if (!err)
 			copy_xattrs(src, dst);
 		close(src);
@@ -272,9 +277,9 @@ fail:
 /*
  * The data of a metacopy placeholder, copied into the placeholder itself
  * (same inode: its sidecar row stays valid, xattrs included). Crash-safe
- * by order: while the row says metacopy, reads go below and the
- * placeholder's bytes do not matter; the flag is cleared only after the
- * data are durable. Caller holds v->lock.
+ * by order: while the host sticky bit marks it a placeholder, reads go
+ * below and its bytes do not matter; the bit goes only after the data
+ * are durable. Caller holds v->lock.
  */
 static int fill_placeholder(struct vnode *v)
 {
@@ -293,7 +298,11 @@ static int fill_placeholder(struct vnode *v)
 		err = -errno;
 	if (!err)
 		err = copy_data(src, dst, lst.st_size);
-	if (!err && ((!vo.volatile_ && fsync(dst) < 0) || fstat(dst, &ust) < 0))
+	if (!err && !vo.volatile_ && fsync(dst) < 0)
+		err = -errno;
+	/* the data are here: no longer a placeholder on disk */
+	if (!err && (fstat(dst, &ust) < 0 || fchmod(dst, ust.st_mode & 0777) < 0 ||
+		     fstat(dst, &ust) < 0))
 		err = -errno;
 	if (!err && !(path = vnode_path(v)))
 		err = -ENOMEM;
@@ -353,15 +362,9 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	m.mask |= VMETA_INO | VMETA_FLAGS;
 	m.ino = v->ino;
 	m.flags = meta_only ? (m.flags | VMETA_F_METACOPY) : (m.flags & ~VMETA_F_METACOPY);
-	if (sc) {
-		err = sidecar_set(sc, path, &st, &m);
-		/* a placeholder without its row would show zeros after a
-		 * crash: the row is durable before the placeholder is seen */
-		if (!err && meta_only)
-			err = sidecar_flush(sc);
-		if (err)
-			goto unlink;
-	}
+	/* no flush needed: the placeholder is marked on disk itself */
+	if (sc && (err = sidecar_set(sc, path, &st, &m)))
+		goto unlink;
 	if (renameat(vo.workfd, tmp, p->dirfds[0], name) < 0) {
 		err = -errno;
 		goto unlink;

@@ -18,6 +18,17 @@ static bool wants_write(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
+/* With the writeback cache the kernel reads around partial writes and
+ * appends itself: a write-only open must read, O_APPEND must go. */
+static int host_flags(int flags)
+{
+	if (!vo.writeback)
+		return flags;
+	if ((flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags & ~O_APPEND;
+}
+
 void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct vnode *v = vnode_get(ino);
@@ -33,7 +44,7 @@ void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 	}
-	fd = vnode_open_host(v, v->dlayer, flags, 0);
+	fd = vnode_open_host(v, v->dlayer, host_flags(flags), 0);
 	if (fd < 0) {
 		fuse_reply_err(req, -fd);
 		return;
@@ -57,7 +68,7 @@ void vo_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (err)
 		goto fail;
 	fd = openat(dir->dirfds[0], name,
-		    (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    host_flags(fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 		    (mode & 0777) | S_IRUSR | S_IWUSR);
 	if (fd < 0) {
 		err = -errno;
@@ -135,6 +146,21 @@ void vo_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		  off_t length, struct fuse_file_info *fi)
 {
 	fuse_reply_err(req, fallocate(fi->fh, mode, offset, length) < 0 ? errno : 0);
+}
+
+void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+			struct fuse_file_info *fi_in, fuse_ino_t ino_out,
+			off_t off_out, struct fuse_file_info *fi_out,
+			size_t len, int flags)
+{
+	/* both ends are host files: the host copies (reflink or in-kernel) */
+	ssize_t n = copy_file_range(fi_in->fh, &off_in, fi_out->fh, &off_out,
+				    len, flags);
+
+	if (n < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_write(req, n);
 }
 
 void vo_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,

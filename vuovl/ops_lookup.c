@@ -33,6 +33,8 @@ void vo_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 	/* flock and POSIX locks stay local to the kernel: one view, one host */
 	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+	if (vo.writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 	conn->max_write = 1u << 20;
 	conn->max_readahead = 1u << 20;
 }

@@ -30,6 +30,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("timeout=%lf", timeout, 0),
 	OPT("nopermcheck", nopermcheck, 1),
 	OPT("volatile", volatile_, 1),
+	OPT("writeback", writeback, 1),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -64,6 +65,8 @@ void opts_usage(const char *prog)
 	       "    -o nopermcheck            no default_permissions: the kernel does not\n"
 	       "                              check the virtual owners and modes\n"
 	       "    -o kernel_markers         also read kernel overlayfs opaque xattrs\n"
+	       "    -o writeback              let the kernel cache writes (faster small\n"
+	       "                              writes; data reach the host later)\n"
 	       "    -o volatile               no fsync of copied-up data (faster; a\n"
 	       "                              crash may leave copies empty)\n"
 	       "    -f                        stay in the foreground\n"
@@ -252,6 +255,7 @@ int opts_open_layers(const struct vo_opts *o)
 	vo.ro = o->ro;
 	vo.kernel_markers = o->kernel_markers;
 	vo.volatile_ = o->volatile_;
+	vo.writeback = o->writeback;
 	vo.timeout = o->timeout;
 	vo.workfd = -1;
 	vo.nlayers = n + vo.has_upper;
