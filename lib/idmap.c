@@ -1,0 +1,126 @@
+/*
+ * idmap — parsing of subordinate id files and formatting of namespace id
+ * maps. Pure functions over streams and buffers: no namespaces touched.
+ */
+#include "config.h"
+#include "idmap.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parses a decimal uint32 covering the whole of s; 0 or -EINVAL. */
+static int parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* True when the owner field names this user, by name or by number. */
+static int is_owner(const char *field, const char *name, uint32_t id)
+{
+	uint32_t n;
+
+	if (name && strcmp(field, name) == 0)
+		return 1;
+	return parse_u32(field, &n) == 0 && n == id;
+}
+
+/* Splits "owner:start:count" in place; 0 or -EINVAL when malformed. */
+static int parse_line(char *line, char **owner, struct idmap_range *r)
+{
+	char *start, *count;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '\0' || *line == '#')
+		return -EINVAL;
+	start = strchr(line, ':');
+	if (!start)
+		return -EINVAL;
+	*start++ = '\0';
+	count = strchr(start, ':');
+	if (!count)
+		return -EINVAL;
+	*count++ = '\0';
+	if (parse_u32(start, &r->start) || parse_u32(count, &r->count))
+		return -EINVAL;
+	/* An empty or wrapping range could never be mapped. */
+	if (r->count == 0 || (uint64_t)r->start + r->count > (uint64_t)UINT32_MAX + 1)
+		return -EINVAL;
+	*owner = line;
+	return 0;
+}
+
+int idmap_find_range(FILE *f, const char *name, uint32_t id,
+		     struct idmap_range *out)
+{
+	char line[512];
+
+	while (fgets(line, sizeof(line), f)) {
+		struct idmap_range r;
+		char *owner;
+
+		if (!strchr(line, '\n') && !feof(f)) {
+			int c;
+
+			/* An overlong line is malformed: skip its rest. */
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
+		if (parse_line(line, &owner, &r) == 0 && is_owner(owner, name, id)) {
+			*out = r;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int idmap_find_range_path(const char *path, const char *name, uint32_t id,
+			  struct idmap_range *out)
+{
+	FILE *f = fopen(path, "re");
+	int r;
+
+	if (!f)
+		return -errno;
+	r = idmap_find_range(f, name, id, out);
+	fclose(f);
+	return r;
+}
+
+int idmap_format(const struct idmap_ext *ext, size_t n, char *buf,
+		 size_t size)
+{
+	size_t len = 0;
+
+	if (size == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w;
+
+		if (ext[i].count == 0 ||
+		    (uint64_t)ext[i].inside + ext[i].count > (uint64_t)UINT32_MAX + 1 ||
+		    (uint64_t)ext[i].outside + ext[i].count > (uint64_t)UINT32_MAX + 1)
+			return -EINVAL;
+		w = snprintf(buf + len, size - len, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
+			     ext[i].inside, ext[i].outside, ext[i].count);
+		if (w < 0 || (size_t)w >= size - len)
+			return -ENOSPC;
+		len += (size_t)w;
+	}
+	return (int)len;
+}

@@ -1,0 +1,48 @@
+/*
+ * idmap — subordinate id ranges (/etc/subuid, /etc/subgid) and the text of
+ * a user namespace's uid_map/gid_map. Owns parsing only: it never writes a
+ * map, never runs newuidmap, never prints.
+ */
+#ifndef VU_IDMAP_H
+#define VU_IDMAP_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* One "name:start:count" line of /etc/subuid or /etc/subgid. */
+struct idmap_range {
+	uint32_t start;
+	uint32_t count;
+};
+
+/*
+ * Finds the first range of the user named `name` (or given by its number
+ * `id`, written in decimal as shadow-utils also accepts) in the subid file
+ * read from `f`. Lines that are blank, comments or malformed are skipped,
+ * as newuidmap skips them. Returns 0 and fills *out, -ENOENT when there is
+ * no usable line for that user.
+ */
+int idmap_find_range(FILE *f, const char *name, uint32_t id,
+		     struct idmap_range *out);
+
+/* The same, reading the file at `path`; -errno when it cannot be opened. */
+int idmap_find_range_path(const char *path, const char *name, uint32_t id,
+			  struct idmap_range *out);
+
+/* One line of a uid_map/gid_map: `inside outside count`. */
+struct idmap_ext {
+	uint32_t inside;
+	uint32_t outside;
+	uint32_t count;
+};
+
+/*
+ * Writes the map text for `n` extents into buf (NUL-terminated). Returns
+ * the length, or -ENOSPC when buf is too small, -EINVAL when an extent is
+ * empty or overflows 32 bits.
+ */
+int idmap_format(const struct idmap_ext *ext, size_t n, char *buf,
+		 size_t size);
+
+#endif

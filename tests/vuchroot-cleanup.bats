@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# vuchroot: nothing outlives the session — no mount in the caller's
+# namespace, no daemon, no temporary upper — even when vuchroot is
+# killed with SIGKILL; signals sent to vuchroot reach the command.
+
+load helpers
+load vuchroot-helpers
+
+setup() {
+	vu_setup
+	vc_need
+	R=$T/root
+	vc_rootfs "$R"
+	mkdir "$T/tmp"
+	export TMPDIR=$T/tmp
+}
+
+teardown() { vu_teardown; }
+
+# Waits up to 10 s for a condition (a shell command) to hold.
+wait_for() {
+	for _ in $(seq 100); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+cow_opt() { [ "$VC_VIEW" = vuovl ] && echo --cow; return 0; }
+
+# Mounts on the staging candidates (vuchroot's own mount points); other
+# suites may mount elsewhere meanwhile, so the whole table is no measure.
+stage_mounts() {
+	awk '$5 ~ "^/(mnt|media|srv|opt|run|var/tmp|tmp|home)(/root|/empty)?$"' /proc/self/mountinfo | sort
+}
+
+@test "nothing stays mounted or running after the command exits" {
+	before=$(stage_mounts)
+	run vc $(cow_opt) "$R" /bin/sh -c 'grep -c . /proc/self/mountinfo'
+	[ "$status" = 0 ]
+	[ "${lines[-1]}" -gt 3 ]
+	# the daemon stopped cleanly: no warning on the way out
+	[[ "$output" != *vuchroot:* ]]
+	[ "$(stage_mounts)" = "$before" ]
+	! grep -q "$R" /proc/self/mountinfo
+	[ -z "$(vc_running "$R")" ]
+	[ -z "$(ls -A "$T/tmp")" ]
+}
+
+# The command's own process: exactly "/bin/sleep N", not vuchroot's args.
+sleeping() { ps -u "$(id -u)" -o stat=,args= | awk -v n="$1" '$1 !~ /^Z/ && NF == 3 && $2 == "/bin/sleep" && $3 == n'; }
+
+@test "kill -9 of vuchroot ends the command and the daemon and removes the temporary upper" {
+	n=$((100000 + RANDOM))	# a sleep no other run has
+	(exec "$VUCHROOT" "${VC_ARGS[@]}" $(cow_opt) "$R" /bin/sleep $n 3>&-) &
+	pid=$!
+	VU_PIDS+=("$pid")
+	wait_for '[ -n "$(sleeping $n)" ]'
+	kill -9 "$pid"
+	wait_for '[ -z "$(vc_running "$R")" ] && [ -z "$(sleeping $n)" ]'
+	wait_for '[ -z "$(ls -A "$T/tmp")" ]'
+	! grep -q "$R" /proc/self/mountinfo
+}
+
+@test "kill -9 of vuchroot while it is still setting up leaves nothing either" {
+	# the session may be anywhere between clone and exec when its parent dies
+	n=$((200000 + RANDOM))
+	for delay in 0.001 0.005 0.01 0.02; do
+		(exec "$VUCHROOT" "${VC_ARGS[@]}" $(cow_opt) "$R" /bin/sleep $n 3>&-) &
+		pid=$!
+		VU_PIDS+=("$pid")
+		sleep "$delay"
+		kill -9 "$pid"
+	done
+	wait_for '[ -z "$(vc_running "$R")" ] && [ -z "$(sleeping $n)" ]'
+	wait_for '[ -z "$(ls -A "$T/tmp")" ]'
+	! grep -q "$R" /proc/self/mountinfo
+}
+
+@test "SIGTERM sent to vuchroot reaches the command, with or without a pid namespace" {
+	# as pid 1 of a pid namespace the session must relay, not die
+	for opt in --chdir=/ --unshare-pid; do
+		rm -f "$T/out"
+		(exec "$VUCHROOT" "${VC_ARGS[@]}" $opt "$R" /bin/sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >"$T/out" 3>&-) &
+		pid=$!
+		VU_PIDS+=("$pid")
+		wait_for 'grep -q ready "$T/out"'
+		kill -TERM "$pid"
+		status=0
+		wait "$pid" || status=$?
+		[ "$status" = 3 ]
+		grep -q got-term "$T/out"
+	done
+}

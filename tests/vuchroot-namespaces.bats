@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# vuchroot: what the command finds inside — /proc /dev /sys, binds, tmpfs,
+# and the uts/pid/net/ipc namespaces asked for.
+
+load helpers
+load vuchroot-helpers
+
+setup() {
+	vu_setup
+	vc_need
+	R=$T/root
+	vc_rootfs "$R"
+}
+
+teardown() { vu_teardown; }
+
+@test "inside there is /proc, a small /dev and a read-only /sys" {
+	run vc "$R" /bin/sh -c 'ls /dev; test -r /proc/self/status && echo proc-ok;
+		echo x > /dev/null && echo null-ok; head -c 4 /dev/zero | wc -c;
+		touch /sys/x 2>/dev/null || echo sys-ro; mount | grep -c " /dev/pts type devpts"'
+	[ "$status" = 0 ]
+	for n in null zero full random urandom tty ptmx pts shm; do
+		[[ " ${lines[*]} " == *" $n "* ]]
+	done
+	[[ "$output" == *proc-ok* ]]
+	[[ "$output" == *null-ok* ]]
+	[[ "$output" == *sys-ro* ]]
+	[ "${lines[-1]}" = 1 ]
+}
+
+@test "the host's resolv.conf is seen unless the network is private" {
+	[ -r /etc/resolv.conf ] || skip "the host has no /etc/resolv.conf"
+	run vc "$R" /bin/cat /etc/resolv.conf
+	[ "$output" = "$(cat /etc/resolv.conf)" ]
+	run vc --unshare-net "$R" /bin/cat /etc/resolv.conf
+	[ "$output" = "nameserver 127.0.0.53" ]
+}
+
+@test "--bind shows a host directory inside, both ways" {
+	mkdir "$T/host"
+	echo from-host >"$T/host/a"
+	run vc --bind "$T/host:/mnt/h" "$R" /bin/sh -c 'cat /mnt/h/a; echo from-inside > /mnt/h/b'
+	[ "$status" = 0 ]
+	[ "$output" = from-host ]
+	[ "$(cat "$T/host/b")" = from-inside ]
+	run vc --bind "$T/host/a" "$R" /bin/cat "$T/host/a"
+	[ "$output" = from-host ]
+}
+
+@test "--ro-bind refuses writes" {
+	mkdir "$T/host"
+	echo keep >"$T/host/a"
+	run vc --ro-bind "$T/host:/data" "$R" /bin/sh -c 'cat /data/a; echo x > /data/a'
+	[ "$status" != 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	[ "$(cat "$T/host/a")" = keep ]
+}
+
+@test "--tmpfs gives an empty writable directory that vanishes at exit" {
+	run vc --tmpfs /tmp "$R" /bin/sh -c 'ls -A /tmp | wc -l; echo x > /tmp/t && cat /tmp/t'
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = x ]
+	[ ! -e "$R/tmp/t" ]
+}
+
+@test "--hostname sets the host name in a private UTS namespace" {
+	run vc --hostname vubox "$R" /bin/hostname
+	[ "$output" = vubox ]
+	[ "$(hostname)" != vubox ]
+}
+
+@test "--unshare-pid gives a fresh /proc where the command's parent is pid 1" {
+	run vc --unshare-pid "$R" /bin/sh -c 'echo $$; echo $PPID; ls -d /proc/[0-9]* | wc -l'
+	[ "$status" = 0 ]
+	[ "${lines[1]}" = 1 ]
+	# the reaper, the daemon (vuovl view), the shell, ls and wc
+	[ "${lines[2]}" -le 6 ]
+}
+
+@test "--unshare-net leaves only the loopback, up" {
+	run vc --unshare-net "$R" /bin/sh -c 'ls /sys/class/net; ip link show lo'
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = lo ]
+	[[ "$output" == *"UP"* ]]
+}
+
+@test "--unshare-ipc gives a private IPC namespace" {
+	host=$(readlink /proc/self/ns/ipc)
+	run vc --unshare-ipc "$R" /bin/readlink /proc/self/ns/ipc
+	[ "$status" = 0 ]
+	[[ "$output" == ipc:* ]]
+	[ "$output" != "$host" ]
+	run vc "$R" /bin/readlink /proc/self/ns/ipc
+	[ "$output" = "$host" ]
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# vuchroot: where writes go — into NEWROOT with virtual ownership
+# (default), to an upper layer (--cow), nowhere (--ro). These are vuovl
+# view features: with VC_VIEW=bind they skip.
+
+load helpers
+load vuchroot-helpers
+
+setup() {
+	vu_setup
+	vc_need
+	[ "$VC_VIEW" = vuovl ] || skip "write modes are features of the vuovl view"
+	R=$T/root
+	vc_rootfs "$R"
+	mkdir "$T/tmp"
+	export TMPDIR=$T/tmp
+}
+
+teardown() { vu_teardown; }
+
+# Changes of every kind a package manager makes.
+CHANGES='echo new > /etc/new; rm /etc/group; echo more >> /etc/passwd;
+	mkdir -p /var/lib/x; chmod 4755 /bin/busybox; chown 100:101 /etc/passwd 2>/dev/null;
+	ln -s /etc/new /etc/link; mv /root/secret /root/moved; touch /bin'
+
+@test "--cow leaves NEWROOT byte-identical and removes its temporary upper" {
+	before=$(vc_manifest "$R")
+	run vc --cow "$R" /bin/sh -c "$CHANGES; cat /etc/new; ls /root"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = new ]
+	[ "${lines[1]}" = moved ]
+	[ "$(vc_manifest "$R")" = "$before" ]
+	[ -z "$(ls -A "$T/tmp")" ]
+}
+
+@test "--cow=UPPER keeps the changes for the next session" {
+	run vc --cow="$T/up" "$R" /bin/sh -c 'echo v1 > /etc/v; rm /etc/group'
+	[ "$status" = 0 ]
+	run vc --cow="$T/up" "$R" /bin/sh -c 'cat /etc/v; ls /etc/group'
+	[ "${lines[0]}" = v1 ]
+	[[ "$output" == *"No such file"* ]]
+	[ ! -e "$R/etc/v" ]
+	[ -e "$R/etc/group" ]
+}
+
+@test "--ro refuses writes" {
+	before=$(vc_manifest "$R")
+	run vc --ro "$R" /bin/sh -c 'touch /etc/x'
+	[ "$status" != 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	[ "$(vc_manifest "$R")" = "$before" ]
+}
+
+@test "by default writes land in NEWROOT, owned by the caller on the host" {
+	is_root || grep -qE "^$(id -un):" /etc/subuid || skip "chown to 100 needs a subordinate range"
+	run vc "$R" /bin/sh -c 'echo hi > /root/new; chown 100:101 /root/new; stat -c %u:%g /root/new'
+	[ "$status" = 0 ]
+	[ "$output" = 100:101 ]
+	[ "$(cat "$R/root/new")" = hi ]
+	[ "$(stat -c %u "$R/root/new")" = "$(id -u)" ]
+	[ -f "$R/.vuovl/meta.db" ]
+	run vc "$R" /bin/stat -c %u:%g /root/new
+	[ "$output" = 100:101 ]
+	# the sidecar is never shown inside
+	run vc "$R" /bin/ls -A /
+	[[ "$output" != *.vuovl* ]]
+}
+
+@test "setuid bits set inside show in the next session" {
+	run vc "$R" /bin/sh -c 'cp /bin/busybox /bin/su; chmod 4755 /bin/su'
+	[ "$status" = 0 ]
+	run vc "$R" /bin/stat -c '%a %u' /bin/su
+	[ "$output" = "4755 0" ]
+}
+
+# An archive with several owners (and, with "dev", a device node).
+owners_tar() {
+	python3 - "$1" "${2:-}" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name, uid, gid in [("x/a", 100, 101), ("x/b", 1000, 100), ("x/c", 0, 0)]:
+        ti = tarfile.TarInfo(name); ti.uid, ti.gid, ti.mode, ti.size = uid, gid, 0o640, 2
+        t.addfile(ti, io.BytesIO(b"hi"))
+    if sys.argv[2] == "dev":
+        ti = tarfile.TarInfo("x/null"); ti.type = tarfile.CHRTYPE; ti.devmajor, ti.devminor = 1, 3
+        ti.mode = 0o666; t.addfile(ti)
+PY
+}
+
+@test "tar x inside keeps the archive's owners" {
+	is_root || grep -qE "^$(id -un):" /etc/subuid || skip "owners 100 and 1000 need a subordinate range"
+	command -v python3 >/dev/null || skip "python3 makes the test archive"
+	owners_tar "$R/owners.tar"
+	run vc "$R" /bin/sh -c 'mkdir /y && tar -xf /owners.tar -C /y && stat -c "%u:%g %a" /y/x/a /y/x/b /y/x/c'
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "100:101 640" ]
+	[ "${lines[1]}" = "1000:100 640" ]
+	[ "${lines[2]}" = "0:0 640" ]
+	# on the host every file stays the caller's
+	[ "$(stat -c %u "$R/y/x/a")" = "$(id -u)" ]
+	[ "$(stat -c %u "$R/y/x/b")" = "$(id -u)" ]
+}
+
+@test "device nodes and owners extracted by vutar show right; vutar -c packs what tar x made inside" {
+	[ -x "$VUTAR" ] || skip "vutar is not built"
+	is_root || grep -qE "^$(id -un):" /etc/subuid || skip "owners 100 and 1000 need a subordinate range"
+	command -v python3 >/dev/null || skip "python3 makes the test archive"
+	owners_tar "$T/owners.tar" dev
+	"$VUTAR" -x -f "$T/owners.tar" -C "$R"
+	run vc "$R" /bin/sh -c 'stat -c "%n %u:%g %F %t,%T" /x/a /x/b /x/null'
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "/x/a 100:101 regular file 0,0" ]
+	[ "${lines[1]}" = "/x/b 1000:100 regular file 0,0" ]
+	[ "${lines[2]}" = "/x/null 0:0 character special file 1,3" ]
+	owners_tar "$R/plain.tar"
+	run vc "$R" /bin/sh -c 'mkdir /y && tar -xf /plain.tar -C /y'
+	[ "$status" = 0 ]
+	run bash -c "'$VUTAR' -c -f - -C '$R/y' . | tar -tvf - --numeric-owner"
+	[[ "$output" == *"100/101"*"x/a"* ]]
+	[[ "$output" == *"1000/100"*"x/b"* ]]
+}
+
+@test "setuid files, device nodes and owners an extractor recorded show right inside" {
+	mklayer=$VU_BUILDDIR/tests/vuovl-mklayer	# writes sidecar rows as vutar -x does
+	[ -x "$mklayer" ] || skip "tests/vuovl-mklayer is not built (make check builds it)"
+	cp "$R/bin/busybox" "$R/bin/su"
+	mkdir -p "$R/lib/devs"
+	: >"$R/lib/devs/null"
+	: >"$R/lib/devs/sda"
+	echo 'x' >"$R/etc/shadow"
+	"$mklayer" "$R" <<-ROWS
+		bin/su f 4755 0 0
+		lib/devs/null c 0666 0 0 1 3
+		lib/devs/sda b 0660 0 6 8 0
+		etc/shadow f 0640 0 42
+	ROWS
+	# the same view in place and over a copy-on-write upper
+	for opt in --chdir=/ --cow; do
+		run vc $opt "$R" /bin/stat -c '%n %A %u:%g %t,%T' /bin/su /lib/devs/null /lib/devs/sda /etc/shadow
+		[ "$status" = 0 ]
+		[ "${lines[0]}" = "/bin/su -rwsr-xr-x 0:0 0,0" ]
+		[ "${lines[1]}" = "/lib/devs/null crw-rw-rw- 0:0 1,3" ]
+		[ "${lines[2]}" = "/lib/devs/sda brw-rw---- 0:6 8,0" ]
+		[ "${lines[3]}" = "/etc/shadow -rw-r----- 0:42 0,0" ]
+	done
+}

@@ -1,0 +1,239 @@
+/*
+ * daemon — runs the vuovl FUSE daemon that serves the view, as a child
+ * of the session process, in the session's user namespace (so requests
+ * carry namespace ids and /dev/fuse can be mounted there) and in mount
+ * namespace M1, which the command's pivot_root never touches.
+ * `vuovl -f` stays our child: we see it die, and it dies with us.
+ */
+#include "config.h"
+#include "vuchroot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define DAEMON_READY_MS 20000	/* how long a mount may take to appear */
+#define DAEMON_STOP_MS 5000	/* how long a flush at exit may take */
+
+/* vuovl's -o cannot carry these in a path (overlayfs-style lists). */
+static int check_opt_path(const char *what, const char *path)
+{
+	if (strpbrk(path, ",:\\")) {
+		vu_err("%s '%s' contains ',' ':' or '\\', which vuovl options cannot carry",
+		       what, path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The -o option string for the plan's write mode; caller frees. `empty`
+ * is an empty directory on the staging tmpfs.
+ */
+static int build_opts(const struct vc_plan *plan, const char *empty, char **out)
+{
+	/* allow_other: --userspec and setuid-down programs are other uids;
+	 * vuovl adds default_permissions itself (the virtual modes count). */
+	const char *common = "allow_other";
+	int n, r;
+
+	if ((r = check_opt_path("NEWROOT", plan->newroot)))
+		return r;
+	switch (plan->write) {
+	case VC_WRITE_INPLACE:
+		/* NEWROOT as the upper: writes land in it, owners in its
+		 * sidecar. vuovl wants a lower layer: an empty one changes
+		 * nothing in the view (FIXME: drop it once vuovl mounts an
+		 * upper alone). */
+		n = asprintf(out, "lowerdir=%s,upperdir=%s,%s", empty, plan->newroot, common);
+		break;
+	case VC_WRITE_COW:
+		if ((r = check_opt_path("UPPER", plan->upper)))
+			return r;
+		/* A temporary upper dies with the session: its sidecar may
+		 * as well live on the staging tmpfs, where SQLite's fsyncs
+		 * cost nothing (they are most of vuovl's start and stop),
+		 * and its copy-ups need no fsync either (volatile). */
+		if (plan->upper_is_temp)
+			n = asprintf(out, "lowerdir=%s,upperdir=%s,metadb=%s/upper-meta.db,volatile,%s",
+				     plan->newroot, plan->upper, plan->stage, common);
+		else
+			n = asprintf(out, "lowerdir=%s,upperdir=%s,%s", plan->newroot,
+				     plan->upper, common);
+		break;
+	case VC_WRITE_RO:
+		n = asprintf(out, "lowerdir=%s,ro,%s", plan->newroot, common);
+		break;
+	default:
+		BUG();
+	}
+	return n < 0 ? -ENOMEM : 0;
+}
+
+/*
+ * The child side: its own session (no terminal signals), stderr into
+ * errfd (unless -d), then exec.
+ */
+static _Noreturn void daemon_exec(const struct vc_plan *plan, const char *opts,
+				  const char *mnt, pid_t parent, int errfd)
+{
+	const char *argv[] = { "vuovl", "-f", "-o", opts, mnt, NULL };
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	/* Ctrl-C in the caller's terminal is for the command, not us. */
+	setsid();
+	if (ns_die_with_parent(SIGTERM, parent) < 0)
+		_exit(VC_EXIT_FAIL);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+	}
+	if (!plan->debug)
+		dup2(errfd, 2);
+	execv(plan->vuovl, (char **)argv);
+	vu_err("cannot run %s: %s", plan->vuovl, strerror(errno));
+	_exit(VC_EXIT_FAIL);
+}
+
+/* What the daemon said before the view was ready, kept for a failure. */
+struct daemon_said {
+	char buf[4096];
+	size_t len;
+};
+
+/* Gathers what the daemon said so far (the first 4 KiB of it). */
+static void gather_errors(int fd, struct daemon_said *said)
+{
+	char drop[512];
+	ssize_t n;
+
+	do {
+		size_t room = sizeof(said->buf) - said->len;
+
+		n = room ? read(fd, said->buf + said->len, room) : read(fd, drop, sizeof(drop));
+		if (n > 0 && room)
+			said->len += (size_t)n;
+	} while (n > 0);
+}
+
+/* True once something is mounted on mnt (its device differs from its parent's). */
+static bool is_mounted(const char *mnt, dev_t parent_dev)
+{
+	struct stat st;
+
+	return stat(mnt, &st) == 0 && st.st_dev != parent_dev;
+}
+
+/*
+ * Starts the daemon mounting the view on mnt and waits until the mount is
+ * there. What the daemon says meanwhile is shown only when the mount
+ * fails (its reason); anything later would land in the command's own
+ * output, so it goes nowhere. With -d the daemon keeps our stderr.
+ * (libfuse ignores SIGPIPE: the closed pipe costs the daemon nothing.)
+ * Returns 0 with the daemon's pid in *out, or -errno (printed).
+ */
+int daemon_start(const struct vc_plan *plan, const char *mnt, pid_t *out)
+{
+	char *opts = NULL, *empty = NULL;
+	struct stat parent;
+	pid_t self = getpid(), pid = 0;
+	int r, status, errp[2];
+	struct daemon_said said = { .len = 0 };
+
+	if (stat(plan->stage, &parent) < 0)
+		return -errno;
+	if (asprintf(&empty, "%s/empty", plan->stage) < 0)
+		return -ENOMEM;
+	if (mkdir(empty, 0755) < 0 && errno != EEXIST) {
+		r = -errno;
+		free(empty);
+		return r;
+	}
+	r = build_opts(plan, empty, &opts);
+	free(empty);
+	if (r)
+		return r;
+	vu_debug(VU_CAT_NS, "running %s -f -o %s %s", plan->vuovl, opts, mnt);
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(errp[0]);
+		close(errp[1]);
+		goto out;
+	}
+	if (pid == 0)
+		daemon_exec(plan, opts, mnt, self, errp[1]);
+	close(errp[1]);
+	fcntl(errp[0], F_SETFL, O_NONBLOCK);
+	for (long waited = 0; !is_mounted(mnt, parent.st_dev); waited++) {
+		gather_errors(errp[0], &said);
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			fcntl(errp[0], F_SETFL, 0);
+			gather_errors(errp[0], &said);
+			(void)!write(2, said.buf, said.len);	/* tolerated: best effort */
+			vu_err("vuovl could not mount the view of %s (it %s %d)%s", plan->newroot,
+			       WIFEXITED(status) ? "exited with status" : "was killed by signal",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			       plan->write == VC_WRITE_INPLACE ? "; by default writes go into "
+			       "NEWROOT: --cow or --ro need no write access to it" : "");
+			r = -EIO;
+			goto out;
+		}
+		if (waited > DAEMON_READY_MS * 5) {
+			vu_err("vuovl did not mount the view of %s in time", plan->newroot);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			r = -ETIMEDOUT;
+			goto out;
+		}
+		usleep(200);
+	}
+	*out = pid;
+out:
+	if (pid > 0)
+		close(errp[0]);
+	free(opts);
+	return r;
+}
+
+/*
+ * Asks the daemon to unmount and flush its sidecar (SIGTERM), and waits;
+ * a daemon that hangs is killed. Returns 0 when it exited cleanly.
+ */
+int daemon_stop(pid_t pid)
+{
+	long step_us = 100, waited_us = 0;
+	int status;
+
+	kill(pid, SIGTERM);
+	/* Short steps first: a clean exit takes a few ms, a flush longer. */
+	while (waited_us < DAEMON_STOP_MS * 1000L) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)	/* vuovl(1): a signal ends it with status 0 */
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		usleep(step_us);
+		waited_us += step_us;
+		if (step_us < 10000)
+			step_us *= 2;
+	}
+	vu_warn("vuovl did not stop in %d ms: killed", DAEMON_STOP_MS);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -ETIMEDOUT;
+}
