@@ -9,8 +9,8 @@
  *     transaction under the write lock, so readers see it at once and the
  *     file receives changes in the order the index did.
  *  3. The open transaction commits on sidecar_flush, sidecar_close, or
- *     (unless SIDECAR_MANUAL) once SIDECAR_BATCH_MAX statements are
- *     pending. WAL with synchronous=NORMAL: every commit is atomic; flush,
+ *     (unless SIDECAR_MANUAL) once SIDECAR_BATCH_MAX changes (API calls)
+ *     are pending. WAL with synchronous=NORMAL: every commit is atomic; flush,
  *     close and repair then fsync the WAL, so a flushed change is durable
  *     when the call returns. A crash (even a power loss) keeps every
  *     flushed change and none of an unfinished batch; an auto-commit that
@@ -98,9 +98,14 @@ static int sc_fresh(const struct sc_node *n, const struct stat *host)
 	return 1;
 }
 
-/* Commits when the batch is full. Caller holds the write lock. */
+/* Ends one change (one API call, however many statements it took) and
+ * commits when SIDECAR_BATCH_MAX changes are pending. Counting calls, not
+ * statements, keeps commits few: each one rewrites every page the batch
+ * dirtied. Caller holds the write lock. */
 static int maybe_commit(struct sidecar *sc, int r)
 {
+	if (sc->db.in_txn)
+		sc->db.pending++;
 	if (r == 0 && !sc->manual && sc->db.pending >= SIDECAR_BATCH_MAX)
 		r = scdb_commit(&sc->db, 0);
 	return r;

@@ -30,7 +30,7 @@ struct scdb {
 	sqlite3_stmt *stmt[SQL_NSTMT];
 	int in_txn;
 	int unsynced;	/* commits since the last WAL fsync */
-	unsigned pending;
+	unsigned pending;	/* changes in the open transaction (sidecar.c counts) */
 	char err[256];	/* the last failure in words */
 };
 
