@@ -99,7 +99,9 @@ static int serve(struct fuse_session *se, const struct vo_opts *o)
 	 * the view itself — a deadlock */
 	fuse_loop_cfg_set_clone_fd(cfg, o->clone_fd);
 	fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
-	fuse_loop_cfg_set_idle_threads(cfg, o->max_idle ? o->max_idle : 10);
+	/* libfuse leaves max_idle_threads at UINT_MAX when not given */
+	fuse_loop_cfg_set_idle_threads(cfg, o->max_idle > 0 && o->max_idle < 100000
+					    ? (unsigned)o->max_idle : 10);
 	ret = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return ret;

@@ -225,23 +225,32 @@ static int split_lowers(const struct vo_opts *o, char ***out, int *n)
 
 	if (!s)
 		return -ENOMEM;
+	/* v[0] is s itself (the first token starts it): freeing v[0] frees s */
 	for (p = strtok(s, ":"); p; p = strtok(NULL, ":")) {
 		char **nv = realloc(v, (k + 1) * sizeof(*v));
 
-		if (!nv)
+		if (!nv) {
+			free(s);
+			free(v);
 			return -ENOMEM;
+		}
 		v = nv;
 		v[k++] = p;
 	}
+	if (!k || v[0] != s) {
+		free(s);
+		free(v);
+		return -EINVAL;
+	}
 	*out = v;
 	*n = k;
-	return k ? 0 : -EINVAL;
+	return 0;
 }
 
 int opts_open_layers(const struct vo_opts *o)
 {
 	char **lowers = NULL;
-	int n = 0, i, base;
+	int n = 0, i, base, status;
 
 	/* an upper alone is a plain view of one directory with virtual
 	 * ownership (vuchroot's in-place mode) */
@@ -260,19 +269,23 @@ int opts_open_layers(const struct vo_opts *o)
 	vo.workfd = -1;
 	vo.nlayers = n + vo.has_upper;
 	vo.layers = calloc(vo.nlayers, sizeof(*vo.layers));
+	status = 2;
 	if (!vo.layers)
-		return 2;
+		goto out;
 	base = vo.has_upper;
 	if (vo.has_upper && open_one(&vo.layers[0], "upperdir", o->upperdir, true))
-		return 2;
+		goto out;
 	for (i = 0; i < n; i++)
 		if (open_one(&vo.layers[base + i], "lowerdir", lowers[i], false))
-			return 2;
+			goto out;
 	if (check_nesting())
-		return 2;
+		goto out;
 	if (vo.has_upper && prepare_upper(o))
-		return 2;
-	if (open_sidecars(o))
-		return 3;
-	return 0;
+		goto out;
+	status = open_sidecars(o) ? 3 : 0;
+out:
+	if (lowers)
+		free(lowers[0]);	/* the strdup'ed string all point into */
+	free(lowers);
+	return status;
 }
