@@ -36,10 +36,9 @@ static int check_opt_path(const char *what, const char *path)
 }
 
 /*
- * The -o option string for the plan's write mode; caller frees. `empty`
- * is an empty directory on the staging tmpfs.
+ * The -o option string for the plan's write mode; caller frees.
  */
-static int build_opts(const struct vc_plan *plan, const char *empty, char **out)
+static int build_opts(const struct vc_plan *plan, char **out)
 {
 	/* allow_other: --userspec and setuid-down programs are other uids;
 	 * vuovl adds default_permissions itself (the virtual modes count). */
@@ -50,11 +49,9 @@ static int build_opts(const struct vc_plan *plan, const char *empty, char **out)
 		return r;
 	switch (plan->write) {
 	case VC_WRITE_INPLACE:
-		/* NEWROOT as the upper: writes land in it, owners in its
-		 * sidecar. vuovl wants a lower layer: an empty one changes
-		 * nothing in the view (FIXME: drop it once vuovl mounts an
-		 * upper alone). */
-		n = asprintf(out, "lowerdir=%s,upperdir=%s,%s", empty, plan->newroot, common);
+		/* NEWROOT as the only (upper) layer: writes land in it,
+		 * owners in its sidecar. */
+		n = asprintf(out, "upperdir=%s,%s", plan->newroot, common);
 		break;
 	case VC_WRITE_COW:
 		if ((r = check_opt_path("UPPER", plan->upper)))
@@ -143,7 +140,7 @@ static bool is_mounted(const char *mnt, dev_t parent_dev)
  */
 int daemon_start(const struct vc_plan *plan, const char *mnt, pid_t *out)
 {
-	char *opts = NULL, *empty = NULL;
+	char *opts = NULL;
 	struct stat parent;
 	pid_t self = getpid(), pid = 0;
 	int r, status, errp[2];
@@ -151,15 +148,7 @@ int daemon_start(const struct vc_plan *plan, const char *mnt, pid_t *out)
 
 	if (stat(plan->stage, &parent) < 0)
 		return -errno;
-	if (asprintf(&empty, "%s/empty", plan->stage) < 0)
-		return -ENOMEM;
-	if (mkdir(empty, 0755) < 0 && errno != EEXIST) {
-		r = -errno;
-		free(empty);
-		return r;
-	}
-	r = build_opts(plan, empty, &opts);
-	free(empty);
+	r = build_opts(plan, &opts);
 	if (r)
 		return r;
 	vu_debug(VU_CAT_NS, "running %s -f -o %s %s", plan->vuovl, opts, mnt);
