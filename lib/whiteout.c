@@ -1,0 +1,106 @@
+/*
+ * whiteout — making and reading the upper layer's markers (see the
+ * header for the format). Only *at() calls beneath the given dir fd.
+ */
+#include "config.h"
+#include "whiteout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+bool whiteout_is_reserved(const char *name)
+{
+	return strncmp(name, WHITEOUT_PREFIX, WHITEOUT_PREFIX_LEN) == 0;
+}
+
+bool whiteout_is_kernel(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
+static int wh_name(char *buf, size_t size, const char *name)
+{
+	int n = snprintf(buf, size, WHITEOUT_PREFIX "%s", name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+bool whiteout_hides(int dirfd, const char *name, const struct stat *st)
+{
+	char wh[NAME_MAX + WHITEOUT_PREFIX_LEN + 1];
+	struct stat wst;
+
+	if (st && whiteout_is_kernel(st))
+		return true;
+	if (wh_name(wh, sizeof(wh), name) < 0)
+		return false;
+	return fstatat(dirfd, wh, &wst, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(wst.st_mode);
+}
+
+int whiteout_create(int dirfd, const char *name)
+{
+	char wh[NAME_MAX + WHITEOUT_PREFIX_LEN + 1];
+	int fd, err = wh_name(wh, sizeof(wh), name);
+
+	if (err)
+		return err;
+	fd = openat(dirfd, wh, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+int whiteout_remove(int dirfd, const char *name)
+{
+	char wh[NAME_MAX + WHITEOUT_PREFIX_LEN + 1];
+	int err = wh_name(wh, sizeof(wh), name);
+
+	if (err)
+		return err;
+	if (unlinkat(dirfd, wh, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static bool xattr_says_opaque(int dirfd, const char *attr)
+{
+	char v[2];
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = fgetxattr(fd, attr, v, sizeof(v));
+	close(fd);
+	return n == 1 && v[0] == 'y';
+}
+
+bool whiteout_is_opaque(int dirfd, bool xattrs)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, WHITEOUT_OPAQUE, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return true;
+	return xattrs && (xattr_says_opaque(dirfd, "user.overlay.opaque") ||
+			   xattr_says_opaque(dirfd, "trusted.overlay.opaque"));
+}
+
+int whiteout_set_opaque(int dirfd)
+{
+	int fd = openat(dirfd, WHITEOUT_OPAQUE,
+			O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * whiteout — the upper layer's on-disk markers (OCI image-layer style, so
+ * an unprivileged user can make them):
+ *   - a whiteout hiding NAME is an empty regular file ".wh.NAME";
+ *   - an opaque directory holds an empty regular file ".wh..wh..opq".
+ * Kernel overlayfs markers are honoured when read: a 0/0 character
+ * device is a whiteout; trusted.overlay.opaque or user.overlay.opaque
+ * = "y" makes a directory opaque. Names starting with ".wh." are
+ * reserved: never shown in a view, never created through it.
+ * Everything works on a directory fd; nothing here follows symlinks.
+ */
+#ifndef VU_WHITEOUT_H
+#define VU_WHITEOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#define WHITEOUT_PREFIX ".wh."
+#define WHITEOUT_PREFIX_LEN 4
+#define WHITEOUT_OPAQUE ".wh..wh..opq"
+
+/* True for ".wh.*": reserved names. */
+bool whiteout_is_reserved(const char *name);
+/* True for a kernel-overlayfs whiteout (char device 0/0). */
+bool whiteout_is_kernel(const struct stat *st);
+/* True when dirfd holds a whiteout for name (either kind: the caller
+ * passes the stat of name when it has one, else NULL). */
+bool whiteout_hides(int dirfd, const char *name, const struct stat *st);
+/* Creates ".wh.NAME" in dirfd (existing is fine). Returns 0 or -errno. */
+int whiteout_create(int dirfd, const char *name);
+/* Removes ".wh.NAME" if present. Returns 0 or -errno (-ENOENT tolerated). */
+int whiteout_remove(int dirfd, const char *name);
+/* True when the directory is opaque. dirfd may be O_PATH. xattrs: also
+ * read the kernel's *.overlay.opaque xattrs (an open and two syscalls
+ * more, so only for layers made by the kernel). */
+bool whiteout_is_opaque(int dirfd, bool xattrs);
+/* Marks the directory opaque. Returns 0 or -errno. */
+int whiteout_set_opaque(int dirfd);
+
+#endif

@@ -1,0 +1,173 @@
+#!/usr/bin/env bats
+# vuovl: copy-on-write into the upper layer, whiteouts, file operations.
+load helpers
+load vuovl-helpers
+
+setup() {
+	vu_setup
+	need_fuse
+	vo_stack
+	vo_mount_stack
+}
+
+teardown() { vu_teardown; }
+
+@test "writing a lower file copies it up and leaves the lower one untouched" {
+	echo more >>"$T/m/d/b"
+	[ "$(cat "$T/m/d/b")" = "$(printf 'l2b\nmore')" ]
+	[ "$(cat "$T/l2/d/b")" = l2b ]
+	[ "$(cat "$T/u/d/b")" = "$(printf 'l2b\nmore')" ]
+	[ -z "$(ls -A "$T/u/.vuovl/work")" ]
+}
+
+@test "a new file lands in the upper layer only" {
+	echo new >"$T/m/d/new"
+	[ "$(cat "$T/u/d/new")" = new ]
+	[ ! -e "$T/l1/d/new" ] && [ ! -e "$T/l2/d/new" ]
+}
+
+@test "deleting a lower file leaves a whiteout that hides it" {
+	rm "$T/m/d/b"
+	[ ! -e "$T/m/d/b" ]
+	[ -f "$T/u/d/.wh.b" ] && [ ! -s "$T/u/d/.wh.b" ]
+	[ -e "$T/l2/d/b" ]
+	run ls -A "$T/m/d"
+	[ "$(echo "$output" | tr '\n' ' ')" = "a link sub " ]
+}
+
+@test "deleting a file present in two layers hides both" {
+	rm "$T/m/d/a"
+	[ ! -e "$T/m/d/a" ]
+	vo_umount "$T/m"
+	vo_mount_stack
+	[ ! -e "$T/m/d/a" ]
+}
+
+@test "a directory removed and re-created is opaque" {
+	rm -rf "$T/m/d"
+	[ ! -e "$T/m/d" ]
+	mkdir "$T/m/d"
+	[ -z "$(ls -A "$T/m/d")" ]
+	[ -f "$T/u/d/.wh..wh..opq" ]
+	vo_umount "$T/m"
+	vo_mount_stack
+	[ -z "$(ls -A "$T/m/d")" ]
+}
+
+@test "rmdir of a non-empty merged directory fails with ENOTEMPTY" {
+	run rmdir "$T/m/d"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not empty"* ]]
+}
+
+@test "names starting with .wh. cannot be created through the view" {
+	run touch "$T/m/.wh.x"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Invalid argument"* ]]
+	run mkdir "$T/m/d/.wh..wh..opq"
+	[ "$status" -ne 0 ]
+}
+
+@test "the .vuovl directory is neither listed nor reachable" {
+	[ -d "$T/u/.vuovl" ]
+	run ls -A "$T/m"
+	[[ "$output" != *.vuovl* ]]
+	[ ! -e "$T/m/.vuovl" ]
+	run mkdir "$T/m/.vuovl"
+	[ "$status" -ne 0 ]
+}
+
+@test "symlinks, fifos and sockets can be made and are seen as such" {
+	ln -s target "$T/m/sl"
+	[ "$(readlink "$T/m/sl")" = target ]
+	mkfifo "$T/m/ff"
+	[ -p "$T/m/ff" ]
+	python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$T/m/sock"
+	[ -S "$T/m/sock" ]
+}
+
+@test "hard links share the inode number and the link count" {
+	echo x >"$T/m/h1"
+	ln "$T/m/h1" "$T/m/h2"
+	[ "$(stat -c %i "$T/m/h1")" = "$(stat -c %i "$T/m/h2")" ]
+	[ "$(stat -c %h "$T/m/h1")" = 2 ]
+	echo y >>"$T/m/h2"
+	[ "$(cat "$T/m/h1")" = "$(printf 'x\ny')" ]
+}
+
+@test "a hard link to a lower file copies it up first" {
+	ln "$T/m/d/b" "$T/m/d/b2"
+	[ "$(stat -c %i "$T/m/d/b")" = "$(stat -c %i "$T/m/d/b2")" ]
+	[ "$(cat "$T/m/d/b2")" = l2b ]
+}
+
+@test "truncate, fallocate and utimensat with nanoseconds work" {
+	truncate -s 3 "$T/m/d/b"
+	[ "$(stat -c %s "$T/m/d/b")" = 3 ]
+	fallocate -l 8192 "$T/m/d/b"
+	[ "$(stat -c %s "$T/m/d/b")" = 8192 ]
+	touch -d "2001-02-03 04:05:06.123456789" "$T/m/d/a"
+	[ "$(stat -c %y "$T/m/d/a")" = "2001-02-03 04:05:06.123456789 +0000" ] ||
+		[[ "$(stat -c %y "$T/m/d/a")" == "2001-02-03 04:05:06.123456789 "* ]]
+	[ "$(cat "$T/l1/d/a")" = l1a ]
+}
+
+@test "shared and private mmap see the file's data" {
+	python3 - "$T/m/d/b" <<'PY'
+import mmap, sys
+with open(sys.argv[1], "r+b") as f:
+    m = mmap.mmap(f.fileno(), 0)
+    assert m[:3] == b"l2b"
+    m[0:3] = b"XYZ"
+    m.flush()
+    p = mmap.mmap(f.fileno(), 0, flags=mmap.MAP_PRIVATE)
+    assert p[:3] == b"XYZ"
+PY
+	[ "$(cat "$T/m/d/b")" = XYZ ]
+	[ "$(cat "$T/l2/d/b")" = l2b ]
+}
+
+@test "flock and POSIX locks work on view files" {
+	flock "$T/m/d/a" true
+	python3 -c "import fcntl,sys; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX)" "$T/m/t"
+}
+
+@test "chmod of a lower file keeps the lower file and shows the new mode" {
+	chmod 0640 "$T/m/d/b"
+	[ "$(stat -c %a "$T/m/d/b")" = 640 ]
+	[ "$(stat -c %a "$T/l2/d/b")" = 644 ]
+	[ "$(cat "$T/m/d/b")" = l2b ]
+}
+
+@test "find sees every inode number once" {
+	echo x >>"$T/m/d/b"
+	mkdir "$T/m/d/new"
+	dups=$(find "$T/m" -xdev -printf '%i\n' | sort | uniq -d)
+	[ -z "$dups" ]
+}
+
+@test "inode numbers stay the same across copy-up" {
+	before=$(stat -c %i "$T/m/d/b")
+	echo x >>"$T/m/d/b"
+	[ "$(stat -c %i "$T/m/d/b")" = "$before" ]
+}
+
+@test "statfs reports the upper file system" {
+	run stat -f -c %b "$T/m"
+	[ "$status" -eq 0 ]
+	[ "$output" -gt 0 ]
+}
+
+@test "fsync and fdatasync succeed through the view" {
+	python3 -c "import os,sys; fd=os.open(sys.argv[1], os.O_WRONLY|os.O_CREAT); os.write(fd, b'z'); os.fsync(fd); os.fdatasync(fd)" "$T/m/s"
+	[ "$(cat "$T/u/s")" = z ]
+}
+
+@test "user xattrs are kept on the host file and copied up" {
+	setfattr -n user.k -v v1 "$T/l2/d/b" 2>/dev/null || skip "the host fs has no user xattrs"
+	[ "$(getfattr --only-values -n user.k "$T/m/d/b")" = v1 ]
+	echo x >>"$T/m/d/b"
+	[ "$(getfattr --only-values -n user.k "$T/m/d/b")" = v1 ]
+	setfattr -n user.n -v v2 "$T/m/d/b"
+	[ "$(getfattr --only-values -n user.n "$T/u/d/b")" = v2 ]
+}

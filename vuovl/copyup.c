@@ -1,0 +1,400 @@
+/*
+ * copyup — bringing a lower object into the upper layer, overlayfs
+ * style: parents first; data copied into UPPER/.vuovl/work and renamed
+ * into place, so a crash never shows a partial file; reflink, then
+ * copy_file_range, then read/write; a metadata-only change makes an
+ * empty placeholder (metacopy) and leaves the data below. Virtual
+ * metadata and the view inode number follow the object into the upper
+ * sidecar. Owns nothing but the work directory's temporary names.
+ */
+#include "config.h"
+#include "vuovl.h"
+#include "whiteout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+int vo_meta_set(struct vnode *v, const struct vmeta *m)
+{
+	struct sidecar *sc = vo_upper_sc();
+	struct stat st;
+	char *path;
+	int err;
+
+	if (!sc)
+		return 0;
+	err = vnode_hstat(v, v->layer, &st);
+	if (err)
+		return err;
+	path = vnode_path(v);
+	if (!path)
+		return -ENOMEM;
+	err = sidecar_set(sc, path, &st, m);
+	if (!err) {
+		/* keep the in-memory copy in step with the row */
+		struct vmeta cur;
+
+		if (sidecar_get(sc, path, &st, &cur) == 0)
+			v->meta = cur;
+	}
+	free(path);
+	return err;
+}
+
+/* Copies user.* xattrs; the host refuses the others to a user (they
+ * live in the sidecar, copied with the row). Failures are tolerated:
+ * the upper fs may not support user xattrs (overlayfs does the same
+ * with ENOTSUP). */
+static void copy_xattrs(int src, int dst)
+{
+	char list[4096], val[4096], *n;
+	ssize_t len = flistxattr(src, list, sizeof(list)), vl;
+
+	for (n = list; len > 0 && n < list + len; n += strlen(n) + 1) {
+		if (strncmp(n, "user.", 5))
+			continue;
+		vl = fgetxattr(src, n, val, sizeof(val));
+		if (vl >= 0)
+			(void)fsetxattr(dst, n, val, vl, 0);	/* tolerated, see above */
+	}
+}
+
+static void tmp_name(char *buf, size_t size)
+{
+	unsigned long seq = __atomic_add_fetch(&vo.cu_seq, 1, __ATOMIC_RELAXED);
+
+	snprintf(buf, size, "cu.%ld.%lu", (long)getpid(), seq);
+}
+
+static int copy_data(int src, int dst, off_t size)
+{
+	char buf[1 << 16];
+	ssize_t n, w;
+	off_t done = 0;
+
+	if (ioctl(dst, FICLONE, src) == 0)
+		return 0;
+	while (done < size) {
+		n = copy_file_range(src, NULL, dst, NULL, size - done, 0);
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	if (done >= size)
+		return 0;
+	/* copy_file_range refused (EXDEV on old kernels, EINVAL...) */
+	if (lseek(src, done, SEEK_SET) < 0 || lseek(dst, done, SEEK_SET) < 0)
+		return -errno;
+	while ((n = read(src, buf, sizeof(buf))) > 0) {
+		char *p = buf;
+
+		while (n > 0) {
+			w = write(dst, p, n);
+			if (w < 0)
+				return -errno;
+			p += w;
+			n -= w;
+		}
+	}
+	return n < 0 ? -errno : 0;
+}
+
+/* The parent's upper dir fd, parent copied up first. Takes a ref on
+ * *pp the caller drops. */
+static int upper_parent(struct vnode *v, struct vnode **pp, char *name)
+{
+	struct vnode *p;
+	int err;
+
+	pthread_mutex_lock(&vo.tab.lock);
+	p = v->parent;
+	if (!p || v->unlinked) {
+		pthread_mutex_unlock(&vo.tab.lock);
+		return -ESTALE;
+	}
+	p->refs++;
+	strcpy(name, v->name);
+	pthread_mutex_unlock(&vo.tab.lock);
+	err = copyup_dir(p);
+	if (err) {
+		vnode_unref(p);
+		return err;
+	}
+	*pp = p;
+	return 0;
+}
+
+int copyup_dir(struct vnode *dir)
+{
+	char name[NAME_MAX + 1];
+	struct vnode *p = NULL;
+	struct vmeta m;
+	struct stat st;
+	int err = 0, fd;
+
+	if (!vo.has_upper)
+		return -EROFS;
+	if (dir->dirfds[0] >= 0)	/* set once, never unset: no lock */
+		return 0;
+	err = upper_parent(dir, &p, name);
+	if (err)
+		return err;
+	pthread_mutex_lock(&dir->lock);
+	if (dir->dirfds[0] >= 0)
+		goto out;
+	if (fstatat(dir->fd, "", &st, AT_EMPTY_PATH) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (mkdirat(p->dirfds[0], name, (st.st_mode & 07777) | S_IRWXU) < 0 &&
+	    errno != EEXIST) {
+		err = -errno;
+		goto out;
+	}
+	fd = openat(p->dirfds[0], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	{
+		struct timespec ts[2] = { st.st_atim, st.st_mtim };
+		int rfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int sfd = openat(dir->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (rfd >= 0 && sfd >= 0)
+			copy_xattrs(sfd, rfd);
+		if (rfd >= 0) {
+			(void)futimens(rfd, ts);	/* cosmetic: times only */
+			close(rfd);
+		}
+		if (sfd >= 0)
+			close(sfd);
+	}
+	dir->dirfds[0] = fd;
+	dir->fd = fd;
+	dir->layer = dir->dlayer = 0;
+	m = dir->meta;
+	m.mask |= VMETA_INO;
+	m.ino = dir->ino;
+	err = vo_meta_set(dir, &m);
+	vu_debug(VU_CAT_COPYUP, "copy-up dir %s: %d", name, err);
+out:
+	pthread_mutex_unlock(&dir->lock);
+	vnode_unref(p);
+	return err;
+}
+
+/* Caller holds v->lock. Makes the temporary copy in the work dir. */
+static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
+		     struct stat *out)
+{
+	struct stat st;
+	int src = -1, dst = -1, err = 0;
+	char target[PATH_MAX];
+	ssize_t n;
+
+	err = vnode_hstat(v, v->layer, &st);
+	if (err)
+		return err;
+	if (S_ISLNK(st.st_mode)) {
+		n = vnode_readlink(v, target, sizeof(target) - 1);
+		if (n < 0)
+			return n;
+		target[n] = '\0';
+		if (symlinkat(target, vo.workfd, tmp) < 0)
+			return -errno;
+		goto done;
+	}
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		if (mknodat(vo.workfd, tmp, (st.st_mode & ~07000) | S_IRUSR | S_IWUSR, 0) < 0)
+			return -errno;
+		goto done;
+	}
+	/* regular files, and device nodes (an empty file, type virtual) */
+	dst = openat(vo.workfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		     (st.st_mode & 0777) | S_IRUSR | S_IWUSR);
+	if (dst < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode)) {
+		src = vnode_open_host(v, v->dlayer, O_RDONLY, 0);
+		if (src < 0) {
+			err = src;
+			goto fail;
+		}
+		err = meta_only ? (ftruncate(dst, st.st_size) < 0 ? -errno : 0)
+				: copy_data(src, dst, st.st_size);
+		if (!err)
+			copy_xattrs(src, dst);
+		close(src);
+		if (err)
+			goto fail;
+	}
+	{
+		struct timespec ts[2] = { st.st_atim, st.st_mtim };
+
+		(void)futimens(dst, ts);	/* cosmetic: times only */
+	}
+	/* durable before it becomes visible: rename publishes it */
+	if (!meta_only && fsync(dst) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	close(dst);
+done:
+	if (fstatat(vo.workfd, tmp, out, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		/* the host refuses mknod: keep type and rdev virtual */
+		if (!(v->meta.mask & VMETA_MODE)) {
+			v->meta.mask |= VMETA_MODE;
+			v->meta.mode = st.st_mode;
+		}
+		if (!(v->meta.mask & VMETA_RDEV)) {
+			v->meta.mask |= VMETA_RDEV;
+			v->meta.rdev = st.st_rdev;
+		}
+	}
+	return 0;
+fail:
+	close(dst);
+	unlinkat(vo.workfd, tmp, 0);
+	return err;
+}
+
+/* The one path for both kinds of copy-up. */
+static int do_copyup(struct vnode *v, bool meta_only)
+{
+	char name[NAME_MAX + 1], tmp[64];
+	struct vnode *p = NULL;
+	struct sidecar *sc = vo_upper_sc();
+	struct stat st;
+	struct vmeta m;
+	char *path = NULL;
+	int err;
+
+	if (v->dirfds)
+		return copyup_dir(v);
+	err = upper_parent(v, &p, name);
+	if (err)
+		return err;
+	pthread_mutex_lock(&v->lock);
+	if (v->dlayer == 0 || (meta_only && v->layer == 0))
+		goto out;
+	meta_only = meta_only && sc && v->type == S_IFREG && v->layer == v->dlayer;
+	tmp_name(tmp, sizeof(tmp));
+	err = make_copy(v, tmp, meta_only, &st);
+	if (err)
+		goto out;
+	path = vnode_path(v);
+	if (!path) {
+		err = -ENOMEM;
+		goto unlink;
+	}
+	m = v->meta;
+	m.mask |= VMETA_INO | VMETA_FLAGS;
+	m.ino = v->ino;
+	m.flags = meta_only ? (m.flags | VMETA_F_METACOPY) : (m.flags & ~VMETA_F_METACOPY);
+	if (sc) {
+		err = sidecar_set(sc, path, &st, &m);
+		/* a placeholder without its row would show zeros after a
+		 * crash: the row is durable before the placeholder is seen */
+		if (!err && meta_only)
+			err = sidecar_flush(sc);
+		if (err)
+			goto unlink;
+	}
+	if (renameat(vo.workfd, tmp, p->dirfds[0], name) < 0) {
+		err = -errno;
+		goto unlink;
+	}
+	if (v->fd >= 0)
+		close(v->fd);	/* a pin on the lower object: no longer it */
+	v->fd = -1;
+	v->meta = m;
+	/* overlayfs without an index: lower hard links part at copy-up */
+	vnode_unindex_inode(v);
+	v->layer = 0;
+	if (!meta_only)
+		v->dlayer = 0;
+	vu_debug(VU_CAT_COPYUP, "copy-up %s (%s)", path, meta_only ? "meta" : "data");
+	goto out;
+unlink:
+	unlinkat(vo.workfd, tmp, 0);
+out:
+	pthread_mutex_unlock(&v->lock);
+	free(path);
+	vnode_unref(p);
+	return err;
+}
+
+int copyup_data(struct vnode *v)
+{
+	return do_copyup(v, false);
+}
+
+int copyup_meta(struct vnode *v)
+{
+	return do_copyup(v, true);
+}
+
+/* Caller holds dir->lock: the directory is whole in the upper layer
+ * and opaque; its lower parts no longer take part. */
+static void drop_lower(struct vnode *dir)
+{
+	int i;
+
+	for (i = 1; i < vo.nlayers; i++)
+		if (dir->dirfds[i] >= 0) {
+			close(dir->dirfds[i]);
+			dir->dirfds[i] = -1;
+		}
+}
+
+int copyup_tree(struct vnode *dir)
+{
+	struct vo_dir list;
+	struct vnode *c;
+	size_t k;
+	int err = copyup_dir(dir);
+
+	if (!err)
+		err = dir_list(dir, &list);
+	if (err)
+		return err;
+	for (k = 2; !err && k < list.n; k++) {	/* after "." and ".." */
+		c = NULL;
+		err = lookup_child(dir, list.ents[k].name, &c);
+		if (err == -ENOENT) {
+			err = 0;	/* gone meanwhile */
+			continue;
+		}
+		if (!err)
+			err = c->dirfds ? copyup_tree(c) : copyup_data(c);
+		if (c)
+			vnode_forget(c, 1);
+		c = NULL;
+	}
+	dir_release(&list);
+	if (err)
+		return err;
+	pthread_mutex_lock(&dir->lock);
+	err = whiteout_set_opaque(dir->dirfds[0]);
+	if (!err) {
+		/* its own whiteouts hide nothing now: opaque says it all */
+		err = create_clean_upper_dir(dir->dirfds[0]);
+		if (!err)
+			err = whiteout_set_opaque(dir->dirfds[0]);
+		drop_lower(dir);
+		dir->version++;
+	}
+	pthread_mutex_unlock(&dir->lock);
+	return err;
+}

@@ -1,0 +1,139 @@
+/*
+ * create — what every creation through the view shares: refusing
+ * reserved names, making the parent exist in the upper layer, replacing
+ * a whiteout (a directory made over one is opaque: overlayfs), and
+ * recording the caller's ownership and the full mode in the upper
+ * sidecar when the host cannot hold them.
+ */
+#include "config.h"
+#include "vuovl.h"
+#include "whiteout.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int create_prepare(struct vnode *dir, const char *name)
+{
+	if (vo.ro || !vo.has_upper)
+		return -EROFS;
+	if (strlen(name) > 255)
+		return -ENAMETOOLONG;
+	/* reserved for the upper's format (documented in vuovl(1)) */
+	if (whiteout_is_reserved(name) ||
+	    (dir == &vo.root && strcmp(name, SIDECAR_DIR) == 0))
+		return -EINVAL;
+	return copyup_dir(dir);
+}
+
+/* The view owner of a new object: the caller, with the BSD/SysV
+ * setgid-directory rule applied from the parent's view mode. */
+static void owner_of_new(fuse_req_t req, struct vnode *dir, mode_t *mode,
+			 uid_t *uid, gid_t *gid)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct stat pst;
+
+	*uid = ctx->uid;
+	*gid = ctx->gid;
+	if (vnode_stat(dir, &pst) == 0 && (pst.st_mode & S_ISGID)) {
+		*gid = pst.st_gid;
+		if (S_ISDIR(*mode))
+			*mode |= S_ISGID;
+	}
+}
+
+int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
+		  mode_t mode, dev_t rdev, struct vnode **out)
+{
+	struct vnode *v;
+	struct stat st;
+	struct vmeta m;
+	uid_t uid;
+	gid_t gid;
+	int err;
+
+	owner_of_new(req, dir, &mode, &uid, &gid);
+	if (S_ISDIR(mode) && whiteout_hides(dir->dirfds[0], name, NULL)) {
+		int fd = openat(dir->dirfds[0], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		/* overlayfs: a directory re-created over a whiteout is opaque */
+		err = fd < 0 ? -errno : whiteout_set_opaque(fd);
+		if (fd >= 0)
+			close(fd);
+		if (err)
+			return err;
+	}
+	err = whiteout_remove(dir->dirfds[0], name);
+	if (err)
+		return err;
+	pthread_mutex_lock(&dir->lock);
+	dir->version++;
+	pthread_mutex_unlock(&dir->lock);
+	err = lookup_child(dir, name, &v);
+	if (err)
+		return err;
+	err = vnode_hstat(v, 0, &st);
+	if (err)
+		goto fail;
+	memset(&m, 0, sizeof(m));
+	if (uid != st.st_uid) {
+		m.mask |= VMETA_UID;
+		m.uid = uid;
+	}
+	if (gid != st.st_gid) {
+		m.mask |= VMETA_GID;
+		m.gid = gid;
+	}
+	if (!S_ISLNK(mode) && mode != st.st_mode) {
+		m.mask |= VMETA_MODE;
+		m.mode = mode;
+	}
+	if (S_ISCHR(mode) || S_ISBLK(mode)) {
+		m.mask |= VMETA_RDEV;
+		m.rdev = rdev;
+	}
+	if (m.mask) {
+		pthread_mutex_lock(&v->lock);
+		err = vo_upper_sc() ? vo_meta_set(v, &m) : 0;
+		if (!err && !vo_upper_sc()) {
+			/* FIXME: no sidecar (cannot happen with an upper) */
+		}
+		if (m.mask & VMETA_MODE)
+			v->type = mode & S_IFMT;
+		pthread_mutex_unlock(&v->lock);
+		if (err)
+			goto fail;
+	}
+	*out = v;
+	return 0;
+fail:
+	vnode_forget(v, 1);
+	return err;
+}
+
+/* Removes the upper copy's own markers so rmdir/rename can replace it. */
+int create_clean_upper_dir(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	while ((de = readdir(d)))
+		if (whiteout_is_reserved(de->d_name) &&
+		    unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT)
+			err = -errno;
+	closedir(d);
+	return err;
+}

@@ -1,0 +1,397 @@
+/*
+ * lookup — resolving a name in a view directory across the layers,
+ * overlayfs rules: topmost first; a whiteout (".wh.NAME" or a 0/0 char
+ * device) hides every layer below; a directory merges with the
+ * directories of the same name below until an opaque one or a
+ * non-directory; a non-directory hides everything below it. An upper
+ * placeholder flagged metacopy takes its data from the layer below.
+ * Builds vnodes; does not hash them (vnode.c) nor reply (ops_lookup.c).
+ */
+#include "config.h"
+#include "vuovl.h"
+#include "whiteout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool is_reserved(struct vnode *dir, const char *name)
+{
+	/* "." and ".." are the kernel's business: resolved here, ".." of a
+	 * layer root would name a host directory outside the layers */
+	if (!strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/'))
+		return true;
+	return whiteout_is_reserved(name) ||
+	       (dir == &vo.root && strcmp(name, SIDECAR_DIR) == 0);
+}
+
+/* Last layer index contributing to dir (whiteouts there hide nothing). */
+static int last_layer(struct vnode *dir)
+{
+	int i;
+
+	for (i = vo.nlayers - 1; i > 0; i--)
+		if (dir->dirfds[i] >= 0)
+			break;
+	return i;
+}
+
+void lookup_load_meta(struct vnode *v, const char *path, const struct stat *host)
+{
+	int i;
+
+	v->meta.mask = 0;
+	if (vo.layers[v->layer].sc &&
+	    sidecar_get(vo.layers[v->layer].sc, path, host, &v->meta) == 0)
+		goto found;
+	/* "upper row, else the lower layer's row": the data layer of a
+	 * placeholder, or a lower part of a merged directory */
+	for (i = v->layer + 1; i < vo.nlayers; i++) {
+		bool part = v->dirfds ? v->dirfds[i] >= 0 : i == v->dlayer;
+
+		if (part && vo.layers[i].sc &&
+		    sidecar_get(vo.layers[i].sc, path, NULL, &v->meta) == 0)
+			goto found;
+	}
+	return;
+found:
+	if (v->meta.mask & VMETA_INO)
+		v->ino = v->meta.ino;
+	if (v->meta.mask & VMETA_MODE)
+		v->type = v->meta.mode & S_IFMT;
+}
+
+/* Caller holds dir->lock. Fills v from what layer i holds at name. */
+static int take(struct vnode *dir, struct vnode *v, int i, const char *name,
+		const struct stat *st)
+{
+	/* Only directories hold an fd (their dirfds): a file is reached
+	 * as parent dir fd + name, so a big tree does not exhaust fds. */
+	int fd = S_ISDIR(st->st_mode)
+		? openat(dir->dirfds[i], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+		: -1;
+
+	if (fd < 0 && S_ISDIR(st->st_mode))
+		return -errno;
+	v->fd = fd;
+	v->layer = v->dlayer = i;
+	v->type = st->st_mode & S_IFMT;
+	v->ino = VO_INO(i, st->st_ino);
+	v->hino = st->st_ino;
+	v->ilayer = S_ISREG(st->st_mode) && st->st_nlink > 1 ? i : -1;
+	return 0;
+}
+
+static int merge_below(struct vnode *dir, struct vnode *v, int from,
+		       const char *name)
+{
+	struct stat st;
+	int i;
+
+	v->dirfds = malloc(vo.nlayers * sizeof(int));
+	if (!v->dirfds)
+		return -ENOMEM;
+	for (i = 0; i < vo.nlayers; i++)
+		v->dirfds[i] = -1;
+	v->dirfds[from] = v->fd;
+	if (whiteout_is_opaque(v->fd, vo.kernel_markers))
+		return 0;
+	for (i = from + 1; i < vo.nlayers; i++) {
+		if (dir->dirfds[i] < 0)
+			continue;
+		if (fstatat(dir->dirfds[i], name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (whiteout_hides(dir->dirfds[i], name, NULL))
+				break;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			break;	/* overlayfs: a non-dir below a dir is hidden */
+		v->dirfds[i] = openat(dir->dirfds[i], name,
+				      O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (v->dirfds[i] < 0)
+			return -errno;
+		if (whiteout_is_opaque(v->dirfds[i], vo.kernel_markers))
+			break;
+	}
+	return 0;
+}
+
+/* A metacopy placeholder: find the regular file below holding the data. */
+static int find_data(struct vnode *dir, struct vnode *v, const char *name)
+{
+	struct stat st;
+	int i;
+
+	for (i = v->layer + 1; i < vo.nlayers; i++) {
+		if (dir->dirfds[i] < 0)
+			continue;
+		if (fstatat(dir->dirfds[i], name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (!S_ISREG(st.st_mode))
+				break;
+			v->dlayer = i;
+			return 0;
+		}
+	}
+	/* FIXME: the data vanished from the lower layer; show the placeholder */
+	return 0;
+}
+
+static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
+{
+	int i, last = last_layer(dir), err;
+	struct stat st;
+	char *path;
+
+	for (i = 0; i < vo.nlayers; i++) {
+		if (dir->dirfds[i] < 0)
+			continue;
+		if (fstatat(dir->dirfds[i], name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				return -errno;
+			if (i < last && whiteout_hides(dir->dirfds[i], name, NULL))
+				return -ENOENT;
+			continue;
+		}
+		if (whiteout_is_kernel(&st))
+			return -ENOENT;
+		break;
+	}
+	if (i == vo.nlayers)
+		return -ENOENT;
+	err = take(dir, v, i, name, &st);
+	if (err)
+		return err;
+	if (S_ISDIR(st.st_mode)) {
+		err = merge_below(dir, v, i, name);
+		if (err)
+			return err;
+	}
+	if (!vo.any_sidecar)
+		return 0;
+	path = vnode_child_path(dir, name);
+	if (!path)
+		return -ENOMEM;
+	lookup_load_meta(v, path, &st);
+	if (S_ISREG(st.st_mode) && (v->meta.mask & VMETA_FLAGS) &&
+	    (v->meta.flags & VMETA_F_METACOPY))
+		err = find_data(dir, v, name);
+	free(path);
+	return err;
+}
+
+int lookup_resolve(struct vnode *dir, const char *name, struct vnode **out)
+{
+	struct vnode *v;
+	int err;
+
+	if (!dir->dirfds)
+		return -ENOTDIR;
+	if (is_reserved(dir, name))
+		return -ENOENT;
+	if (strlen(name) > NAME_MAX)
+		return -ENAMETOOLONG;
+	v = vnode_alloc();
+	if (!v)
+		return -ENOMEM;
+	pthread_mutex_lock(&dir->lock);
+	err = resolve_locked(dir, name, v);
+	pthread_mutex_unlock(&dir->lock);
+	if (err) {
+		vnode_free(v);
+		return err;
+	}
+	*out = v;
+	return 0;
+}
+
+int lookup_child(struct vnode *dir, const char *name, struct vnode **out)
+{
+	struct vnode *v = vnode_find(dir, name);
+	int err;
+
+	if (!v) {
+		err = lookup_resolve(dir, name, &v);
+		if (err)
+			return err;
+		if (v->ilayer >= 0) {
+			/* another name of a hard-linked file: the same vnode */
+			struct vnode *same = vnode_find_inode(v->ilayer, v->hino);
+
+			if (same) {
+				vnode_free(v);
+				*out = same;
+				return 0;
+			}
+			v = vnode_insert(dir, name, v);
+			if (v && !v->iindexed && v->ilayer >= 0)
+				vnode_index_inode(v, v->ilayer, v->hino);
+			if (!v)
+				return -ENOMEM;
+			*out = v;
+			return 0;
+		}
+		v = vnode_insert(dir, name, v);
+		if (!v)
+			return -ENOMEM;
+	}
+	*out = v;
+	return 0;
+}
+
+bool lookup_in_lower(struct vnode *dir, const char *name)
+{
+	struct stat st;
+	bool hit = false;
+	int i;
+
+	pthread_mutex_lock(&dir->lock);
+	for (i = 1; i < vo.nlayers; i++) {
+		if (dir->dirfds[i] < 0)
+			continue;
+		if (fstatat(dir->dirfds[i], name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			hit = !whiteout_is_kernel(&st);
+			break;
+		}
+		if (whiteout_hides(dir->dirfds[i], name, NULL))
+			break;
+	}
+	pthread_mutex_unlock(&dir->lock);
+	return hit;
+}
+
+int vnode_stat(struct vnode *v, struct stat *st)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&v->lock);
+	err = vnode_hstat(v, v->layer, st);
+	if (!err) {
+		st->st_ino = v->ino;
+		if (v->meta.mask & VMETA_UID)
+			st->st_uid = v->meta.uid;
+		if (v->meta.mask & VMETA_GID)
+			st->st_gid = v->meta.gid;
+		if (v->meta.mask & VMETA_MODE)
+			st->st_mode = v->meta.mode;
+		if (v->meta.mask & VMETA_RDEV)
+			st->st_rdev = v->meta.rdev;
+	}
+	pthread_mutex_unlock(&v->lock);
+	return err;
+}
+
+int lookup_entry(struct vnode *v, struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = vnode_id(v);
+	e->generation = v->gen;
+	e->attr_timeout = vo.timeout;
+	e->entry_timeout = vo.timeout;
+	return vnode_stat(v, &e->attr);
+}
+
+/* Where a non-directory lives: its parent (a ref taken: the parent
+ * cannot go away under a concurrent rename) and its name. */
+struct vloc {
+	struct vnode *p;
+	char name[NAME_MAX + 1];
+	int dfd;
+};
+
+static int locate(struct vnode *v, int layer, struct vloc *l)
+{
+	pthread_mutex_lock(&vo.tab.lock);
+	l->p = v->parent;
+	if (!l->p || v->unlinked) {
+		pthread_mutex_unlock(&vo.tab.lock);
+		return -ESTALE;
+	}
+	l->p->refs++;
+	strcpy(l->name, v->name);
+	pthread_mutex_unlock(&vo.tab.lock);
+	l->dfd = l->p->dirfds ? l->p->dirfds[layer] : -1;
+	if (l->dfd < 0) {
+		vnode_unref(l->p);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int vnode_hstat(struct vnode *v, int layer, struct stat *st)
+{
+	struct vloc l;
+	int err;
+
+	if (v->dirfds)
+		return v->dirfds[layer] < 0 ? -ENOENT
+		       : fstat(v->dirfds[layer], st) < 0 ? -errno : 0;
+	if (v->fd >= 0)	/* pinned: unlinked or replaced while in use */
+		return fstatat(v->fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	err = locate(v, layer, &l);
+	if (err)
+		return err;
+	err = fstatat(l.dfd, l.name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	vnode_unref(l.p);
+	return err;
+}
+
+ssize_t vnode_readlink(struct vnode *v, char *buf, size_t size)
+{
+	struct vloc l;
+	ssize_t n;
+	int err;
+
+	if (v->fd >= 0 && !v->dirfds) {
+		n = readlinkat(v->fd, "", buf, size);
+		return n < 0 ? -errno : n;
+	}
+	err = locate(v, v->layer, &l);
+	if (err)
+		return err;
+	n = readlinkat(l.dfd, l.name, buf, size);
+	if (n < 0)
+		n = -errno;
+	vnode_unref(l.p);
+	return n;
+}
+
+int vnode_pin(struct vnode *v)
+{
+	struct vloc l;
+	int err, fd;
+
+	if (v->dirfds || v->fd >= 0)
+		return 0;
+	err = locate(v, v->layer, &l);
+	if (err)
+		return err;
+	fd = openat(l.dfd, l.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
+	vnode_unref(l.p);
+	if (!err)
+		v->fd = fd;
+	return err;
+}
+
+int vnode_open_host(struct vnode *v, int layer, int flags, mode_t mode)
+{
+	struct vloc l;
+	int fd, err;
+
+	if (v->dirfds) {
+		fd = v->dirfds[layer] < 0 ? -ENOENT
+			: openat(v->dirfds[layer], ".", flags | O_CLOEXEC);
+		return fd < 0 && v->dirfds[layer] >= 0 ? -errno : fd;
+	}
+	err = locate(v, layer, &l);
+	if (err)
+		return err;
+	fd = openat(l.dfd, l.name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		fd = -errno;
+	vnode_unref(l.p);
+	return fd;
+}

@@ -1,0 +1,176 @@
+/*
+ * main — vuovl's story: parse, open the layers (before mounting: the
+ * mount point may be a lower dir), mount, then detach from the caller
+ * only once the view is there, serve, unmount, flush.
+ */
+#include "config.h"
+#include "vuovl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct vo vo;
+
+/* Forks; the parent waits for the child's status byte on a pipe and
+ * exits with it, so "vuovl returned 0" means the view is mounted.
+ * Returns the write end in the child. */
+static int detach(void)
+{
+	int p[2];
+	unsigned char st = 4;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &st, 1) != 1) {
+			int ws;
+			/* the child died before telling: its status, or 4 */
+			if (waitpid(pid, &ws, 0) == pid && WIFEXITED(ws) && WEXITSTATUS(ws))
+				st = WEXITSTATUS(ws);
+		}
+		_exit(st);
+	}
+	close(p[0]);
+	setsid();
+	return p[1];
+}
+
+static void ready(int fd, unsigned char st)
+{
+	int null;
+
+	if (fd < 0)
+		return;
+	if (st == 0) {
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			close(null);
+		}
+		vu_log_to_syslog();
+	}
+	(void)!write(fd, &st, 1);
+	close(fd);
+}
+
+/* Every looked-up object holds an O_PATH fd (that is what keeps the
+ * daemon independent of host paths): allow as many as the hard limit. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);	/* tolerated: fewer cached vnodes */
+	}
+}
+
+static int serve(struct fuse_session *se, const struct vo_opts *o)
+{
+	struct fuse_loop_config *cfg;
+	int ret;
+
+	if (o->singlethread)
+		return fuse_session_loop(se);
+	cfg = fuse_loop_cfg_create();
+	if (!cfg)
+		return -ENOMEM;
+	/* a queue per thread: no contention on one /dev/fuse fd */
+	fuse_loop_cfg_set_clone_fd(cfg, 1);
+	fuse_loop_cfg_set_max_threads(cfg, 64);
+	fuse_loop_cfg_set_idle_threads(cfg, o->max_idle ? o->max_idle : 10);
+	ret = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_session *se;
+	struct vo_opts o;
+	int status, rfd = -1, err;
+
+	vu_log_init(argv[0]);
+	if (opts_parse(&args, &o) < 0)
+		return 1;
+	if (o.show_version) {
+		printf("vuovl %s (libfuse %s)\n", PACKAGE_VERSION, fuse_pkgversion());
+		return 0;
+	}
+	if (o.show_help) {
+		opts_usage(argv[0]);
+		fuse_cmdline_help();
+		fuse_lowlevel_help();
+		return 0;
+	}
+	if (!o.mountpoint) {
+		fprintf(stderr, "%s: no mount point given (see --help)\n", vu_progname);
+		return 1;
+	}
+	if (o.debug)
+		vu_log_cats = VU_CAT_ALL;
+	if (!o.foreground) {
+		rfd = detach();
+		if (rfd < 0) {
+			fprintf(stderr, "%s: cannot detach: %s\n", vu_progname, strerror(errno));
+			return 4;
+		}
+	}
+	raise_nofile();
+	status = opts_open_layers(&o);
+	if (status)
+		goto fail;
+	vnode_table_init();
+	err = vnode_root_init();
+	if (err) {
+		fprintf(stderr, "%s: root of the view: %s\n", vu_progname, strerror(-err));
+		status = 2;
+		goto fail;
+	}
+	if (fuse_opt_add_arg(&args, "-osubtype=vuovl,fsname=vuovl") < 0 ||
+	    (!o.nopermcheck && fuse_opt_add_arg(&args, "-odefault_permissions") < 0)) {
+		status = 1;
+		goto fail;
+	}
+	se = fuse_session_new(&args, &vo_ops, sizeof(vo_ops), NULL);
+	if (!se) {
+		fprintf(stderr, "%s: bad FUSE options (see --help)\n", vu_progname);
+		status = 1;
+		goto fail;
+	}
+	if (fuse_set_signal_handlers(se) < 0 || fuse_session_mount(se, o.mountpoint) < 0) {
+		fprintf(stderr, "%s: cannot mount %s (is /dev/fuse usable?)\n",
+			vu_progname, o.mountpoint);
+		fuse_session_destroy(se);
+		status = 4;
+		goto fail;
+	}
+	ready(rfd, 0);
+	status = serve(se, &o) ? 5 : 0;
+	fuse_session_unmount(se);
+	fuse_remove_signal_handlers(se);
+	fuse_session_destroy(se);
+	vo_destroy(NULL);
+	fuse_opt_free_args(&args);
+	free(o.mountpoint);
+	return status;
+fail:
+	vo_destroy(NULL);
+	ready(rfd, status);
+	return status;
+}

@@ -1,0 +1,138 @@
+/*
+ * ops_attr — getattr and setattr. Ownership and the full mode are
+ * virtual: chown never reaches the host, chmod keeps the host file the
+ * user's own (u+rw, u+x for dirs) and records the real mode in the
+ * upper sidecar. Sizes and times are real, on the upper copy.
+ */
+#include "config.h"
+#include "vuovl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+void vo_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+	int err = vnode_stat(vnode_get(ino), &st);
+
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_attr(req, &st, vo.timeout);
+}
+
+static int set_size(struct vnode *v, off_t size, struct fuse_file_info *fi)
+{
+	int fd, err = 0;
+
+	if (fi)
+		return ftruncate(fi->fh, size) < 0 ? -errno : 0;
+	if (v->dirfds)
+		return -EISDIR;
+	err = copyup_data(v);
+	if (err)
+		return err;
+	fd = vnode_open_host(v, 0, O_WRONLY, 0);
+	if (fd < 0)
+		return fd;
+	if (ftruncate(fd, size) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Host mode for a view mode: the owner keeps access to their file. */
+static mode_t host_mode(struct vnode *v, mode_t mode)
+{
+	mode_t keep = S_IRUSR | S_IWUSR | (v->dirfds ? S_IXUSR : 0);
+
+	return (mode & 0777) | keep;
+}
+
+static int set_meta(struct vnode *v, struct stat *attr, int to_set)
+{
+	struct vmeta m;
+	int err, fd;
+
+	err = copyup_meta(v);
+	if (err)
+		return err;
+	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
+		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
+
+		if (to_set & FUSE_SET_ATTR_ATIME)
+			ts[0] = attr->st_atim;
+		if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+			ts[0].tv_nsec = UTIME_NOW;
+		if (to_set & FUSE_SET_ATTR_MTIME)
+			ts[1] = attr->st_mtim;
+		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+			ts[1].tv_nsec = UTIME_NOW;
+		pthread_mutex_lock(&v->lock);
+		if (v->type == S_IFLNK)
+			err = 0;	/* FIXME: symlink times need utimensat by name */
+		else {
+			fd = vnode_open_host(v, 0, O_RDONLY | O_NONBLOCK, 0);
+			err = fd < 0 ? fd : (futimens(fd, ts) < 0 ? -errno : 0);
+			if (fd >= 0)
+				close(fd);
+		}
+		pthread_mutex_unlock(&v->lock);
+		if (err)
+			return err;
+	}
+	if (!(to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
+		return 0;
+	memset(&m, 0, sizeof(m));
+	pthread_mutex_lock(&v->lock);
+	if (to_set & FUSE_SET_ATTR_MODE) {
+		m.mask |= VMETA_MODE;
+		m.mode = (v->type) | (attr->st_mode & 07777);
+		/* O_PATH fds refuse fchmod: open the object (a socket
+		 * cannot be opened; its host mode does not matter) */
+		fd = v->type == S_IFLNK ? -1 : vnode_open_host(v, 0, O_RDONLY | O_NONBLOCK, 0);
+		if (fd >= 0) {
+			(void)fchmod(fd, host_mode(v, attr->st_mode));	/* the sidecar's mode rules */
+			close(fd);
+		}
+	}
+	if (to_set & FUSE_SET_ATTR_UID) {
+		m.mask |= VMETA_UID;
+		m.uid = attr->st_uid;
+	}
+	if (to_set & FUSE_SET_ATTR_GID) {
+		m.mask |= VMETA_GID;
+		m.gid = attr->st_gid;
+	}
+	if (vo_upper_sc())
+		err = vo_meta_set(v, &m);
+	else
+		err = -EPERM;	/* no sidecar: ownership cannot be kept */
+	pthread_mutex_unlock(&v->lock);
+	return err;
+}
+
+void vo_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		struct fuse_file_info *fi)
+{
+	struct vnode *v = vnode_get(ino);
+	struct stat st;
+	int err = 0;
+
+	if (vo.ro || !vo.has_upper) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (to_set & FUSE_SET_ATTR_SIZE)
+		err = set_size(v, attr->st_size, fi);
+	if (!err && (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_CTIME)))
+		err = set_meta(v, attr, to_set);
+	if (!err)
+		err = vnode_stat(v, &st);
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_attr(req, &st, vo.timeout);
+}

@@ -1,0 +1,376 @@
+/*
+ * ops_dir — FUSE entry points that change the namespace: mknod, mkdir,
+ * symlink, link, unlink, rmdir, rename. A lower entry removed from the
+ * view leaves a whiteout; the whiteout is written before the upper
+ * entry goes, so a crash in between still shows the entry (never a
+ * lower one it was hiding).
+ */
+#include "config.h"
+#include "vuovl.h"
+#include "whiteout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void reply_new(fuse_req_t req, int err, struct vnode *v)
+{
+	struct fuse_entry_param e;
+
+	if (!err) {
+		err = lookup_entry(v, &e);
+		if (err)
+			vnode_forget(v, 1);
+	}
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+static void bump(struct vnode *dir)
+{
+	pthread_mutex_lock(&dir->lock);
+	dir->version++;
+	pthread_mutex_unlock(&dir->lock);
+}
+
+void vo_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	      dev_t rdev)
+{
+	struct vnode *dir = vnode_get(parent), *v = NULL;
+	int err = create_prepare(dir, name), fd;
+	mode_t host = (mode & 0777) | S_IRUSR | S_IWUSR;
+
+	if (err)
+		goto out;
+	if (S_ISFIFO(mode) || S_ISSOCK(mode))
+		err = mknodat(dir->dirfds[0], name, (mode & S_IFMT) | host, 0) < 0 ? -errno : 0;
+	else if (S_ISREG(mode) || S_ISCHR(mode) || S_ISBLK(mode)) {
+		/* a device node is an empty host file; its type is virtual */
+		fd = openat(dir->dirfds[0], name,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, host);
+		err = fd < 0 ? -errno : 0;
+		if (fd >= 0)
+			close(fd);
+	} else
+		err = -EINVAL;
+	if (!err)
+		err = create_finish(req, dir, name, mode, rdev, &v);
+out:
+	reply_new(req, err, v);
+}
+
+void vo_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct vnode *dir = vnode_get(parent), *v = NULL;
+	int err = create_prepare(dir, name);
+
+	if (!err && mkdirat(dir->dirfds[0], name, (mode & 0777) | S_IRWXU) < 0)
+		err = -errno;
+	if (!err)
+		err = create_finish(req, dir, name, S_IFDIR | (mode & 07777), 0, &v);
+	reply_new(req, err, v);
+}
+
+void vo_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		const char *name)
+{
+	struct vnode *dir = vnode_get(parent), *v = NULL;
+	int err = create_prepare(dir, name);
+
+	if (!err && symlinkat(link, dir->dirfds[0], name) < 0)
+		err = -errno;
+	if (!err)
+		err = create_finish(req, dir, name, S_IFLNK | 0777, 0, &v);
+	reply_new(req, err, v);
+}
+
+/* Parent and name of v under the table lock; a ref on *pp. */
+static int where(struct vnode *v, struct vnode **pp, char *name)
+{
+	pthread_mutex_lock(&vo.tab.lock);
+	if (!v->parent || v->unlinked) {
+		pthread_mutex_unlock(&vo.tab.lock);
+		return -ESTALE;
+	}
+	*pp = v->parent;
+	(*pp)->refs++;
+	strcpy(name, v->name);
+	pthread_mutex_unlock(&vo.tab.lock);
+	return 0;
+}
+
+void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+	     const char *newname)
+{
+	struct vnode *v = vnode_get(ino), *dir = vnode_get(newparent), *p, *nv = NULL;
+	char name[NAME_MAX + 1], *oldpath = NULL, *newpath = NULL;
+	int err = create_prepare(dir, newname);
+
+	if (!err && v->dirfds)
+		err = -EPERM;
+	if (!err)	/* a placeholder's data is found by name: copy it */
+		err = copyup_data(v);
+	if (err)
+		goto out;
+	err = where(v, &p, name);
+	if (err)
+		goto out;
+	if (linkat(p->dirfds[0], name, dir->dirfds[0], newname, 0) < 0)
+		err = -errno;
+	oldpath = vnode_child_path(p, name);
+	newpath = vnode_child_path(dir, newname);
+	vnode_unref(p);
+	if (!err && vo_upper_sc() && oldpath && newpath) {
+		int r = sidecar_link(vo_upper_sc(), oldpath, newpath);
+
+		if (r && r != -ENOENT)	/* no row: nothing to share */
+			err = r;
+	}
+	if (!err)
+		err = whiteout_remove(dir->dirfds[0], newname);
+	if (!err) {
+		struct stat st;
+
+		bump(dir);
+		/* the kernel must see one inode under both names */
+		pthread_mutex_lock(&v->lock);
+		if (vnode_hstat(v, 0, &st) == 0)
+			vnode_index_inode(v, 0, st.st_ino);
+		pthread_mutex_unlock(&v->lock);
+		vnode_hold(v);
+		nv = v;
+	}
+out:
+	free(oldpath);
+	free(newpath);
+	reply_new(req, err, nv);
+}
+
+static int forget_row(struct vnode *dir, const char *name)
+{
+	char *path;
+	int err;
+
+	if (!vo_upper_sc())
+		return 0;
+	path = vnode_child_path(dir, name);
+	if (!path)
+		return -ENOMEM;
+	err = sidecar_unlink(vo_upper_sc(), path);
+	free(path);
+	return err == -ENOENT ? 0 : err;
+}
+
+static int do_remove(struct vnode *dir, const char *name, bool isdir)
+{
+	struct vnode *v;
+	struct vo_dir list;
+	bool lower;
+	int err;
+
+	if (vo.ro || !vo.has_upper)
+		return -EROFS;
+	err = lookup_child(dir, name, &v);
+	if (err)
+		return err;
+	if (isdir && !v->dirfds)
+		err = -ENOTDIR;
+	else if (!isdir && v->dirfds)
+		err = -EISDIR;
+	else if (isdir) {
+		err = dir_list(v, &list);
+		if (!err && list.n > 2)	/* "." and ".." */
+			err = -ENOTEMPTY;
+		if (!err || err == -ENOTEMPTY)
+			dir_release(&list);
+	}
+	if (err)
+		goto out;
+	lower = lookup_in_lower(dir, name);
+	err = copyup_dir(dir);
+	if (!err && lower)
+		err = whiteout_create(dir->dirfds[0], name);
+	if (!err && !isdir) {
+		pthread_mutex_lock(&v->lock);
+		err = vnode_pin(v);
+		pthread_mutex_unlock(&v->lock);
+	}
+	if (!err && v->layer == 0) {
+		if (isdir)
+			err = create_clean_upper_dir(v->fd);
+		if (!err && unlinkat(dir->dirfds[0], name, isdir ? AT_REMOVEDIR : 0) < 0)
+			err = -errno;
+		if (!err)
+			err = forget_row(dir, name);
+	}
+	if (!err) {
+		vnode_drop_name(dir, name);
+		bump(dir);
+	}
+out:
+	vnode_forget(v, 1);
+	return err;
+}
+
+void vo_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, -do_remove(vnode_get(parent), name, false));
+}
+
+void vo_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, -do_remove(vnode_get(parent), name, true));
+}
+
+/* A directory still merged with lower ones cannot move as is: its
+ * lower parts are found by name. It is copied up whole first. */
+static bool is_merged_lower(struct vnode *v)
+{
+	int i;
+
+	if (!v->dirfds)
+		return false;
+	for (i = 1; i < vo.nlayers; i++)
+		if (v->dirfds[i] >= 0)
+			return true;
+	return false;
+}
+
+struct rename_ctx {
+	struct vnode *od, *nd, *s, *d;
+	const char *on, *nn;
+	unsigned flags;
+};
+
+static int rename_check(struct rename_ctx *c)
+{
+	struct vo_dir list;
+	int err = 0;
+
+	if (c->flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL;
+	if ((c->flags & RENAME_EXCHANGE) && !c->d)
+		return -ENOENT;
+	if ((c->flags & RENAME_NOREPLACE) && c->d)
+		return -EEXIST;
+	if (!c->d || (c->flags & RENAME_EXCHANGE))
+		return 0;
+	if (c->s->dirfds && !c->d->dirfds)
+		return -ENOTDIR;
+	if (!c->s->dirfds && c->d->dirfds)
+		return -EISDIR;
+	if (c->d->dirfds) {
+		err = dir_list(c->d, &list);
+		if (err)
+			return err;
+		err = list.n > 2 ? -ENOTEMPTY : 0;
+		dir_release(&list);
+	}
+	return err;
+}
+
+static int rename_sidecar(struct rename_ctx *c)
+{
+	char *a = vnode_child_path(c->od, c->on), *b = vnode_child_path(c->nd, c->nn);
+	int err = -ENOMEM;
+
+	if (a && b)
+		err = c->flags & RENAME_EXCHANGE ? sidecar_exchange(vo_upper_sc(), a, b)
+						 : sidecar_rename(vo_upper_sc(), a, b);
+	free(a);
+	free(b);
+	return err == -ENOENT ? 0 : err;
+}
+
+static int do_rename(struct rename_ctx *c)
+{
+	bool old_lower, new_hidden;
+	int err, fd;
+
+	err = copyup_dir(c->od);
+	if (!err)
+		err = copyup_dir(c->nd);
+	if (!err && !c->s->dirfds)
+		err = copyup_data(c->s);
+	if (!err && c->d && (c->flags & RENAME_EXCHANGE) && !c->d->dirfds)
+		err = copyup_data(c->d);
+	if (!err && c->s->dirfds)
+		err = is_merged_lower(c->s) ? copyup_tree(c->s) : copyup_dir(c->s);
+	if (!err && c->d && (c->flags & RENAME_EXCHANGE) && is_merged_lower(c->d))
+		err = copyup_tree(c->d);
+	if (err)
+		return err;
+	old_lower = lookup_in_lower(c->od, c->on);
+	new_hidden = lookup_in_lower(c->nd, c->nn) ||
+		     whiteout_hides(c->nd->dirfds[0], c->nn, NULL);
+	if (c->d && !(c->flags & RENAME_EXCHANGE) && c->d->dirfds &&
+	    c->d->dirfds[0] >= 0)
+		err = create_clean_upper_dir(c->d->dirfds[0]);
+	if (!err && c->s->dirfds && new_hidden) {
+		/* what lay below the new name must stay hidden */
+		fd = c->s->dirfds[0];
+		err = whiteout_set_opaque(fd);
+	}
+	if (!err && old_lower && !(c->flags & RENAME_EXCHANGE))
+		err = whiteout_create(c->od->dirfds[0], c->on);
+	if (!err && c->d && !c->d->dirfds && !(c->flags & RENAME_EXCHANGE)) {
+		pthread_mutex_lock(&c->d->lock);
+		err = vnode_pin(c->d);
+		pthread_mutex_unlock(&c->d->lock);
+	}
+	if (err)
+		return err;
+	if (renameat2(c->od->dirfds[0], c->on, c->nd->dirfds[0], c->nn,
+		      c->flags) < 0)
+		return -errno;
+	if (!(c->flags & RENAME_EXCHANGE))
+		/* tolerated: a stale whiteout under an entry hides nothing */
+		(void)whiteout_remove(c->nd->dirfds[0], c->nn);
+	if (vo_upper_sc())
+		err = rename_sidecar(c);
+	if (c->flags & RENAME_EXCHANGE)
+		vnode_exchange(c->od, c->on, c->nd, c->nn);
+	else
+		vnode_move(c->od, c->on, c->nd, c->nn);
+	bump(c->od);
+	bump(c->nd);
+	return err;
+}
+
+void vo_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+	struct rename_ctx c = {
+		.od = vnode_get(parent), .nd = vnode_get(newparent),
+		.on = name, .nn = newname, .flags = flags,
+	};
+	int err = create_prepare(c.nd, newname);
+
+	if (!err)
+		err = lookup_child(c.od, name, &c.s);
+	if (err)
+		goto out;
+	err = lookup_child(c.nd, newname, &c.d);
+	if (err == -ENOENT) {
+		c.d = NULL;
+		err = 0;
+	}
+	if (!err && c.d == c.s)
+		goto out;	/* rename(2): same file, nothing to do */
+	if (!err)
+		err = rename_check(&c);
+	if (!err)
+		err = do_rename(&c);
+out:
+	if (c.s)
+		vnode_forget(c.s, 1);
+	if (c.d)
+		vnode_forget(c.d, 1);
+	fuse_reply_err(req, -err);
+}

@@ -1,0 +1,145 @@
+/*
+ * ops_file — open files. A file handle is a host fd opened with openat
+ * beneath the parent's layer directory (never re-opened through /proc,
+ * which a pivot_root would break). Opening for writing copies the file
+ * up first; reads of a placeholder go to the layer holding the data.
+ */
+#include "config.h"
+#include "vuovl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool wants_write(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+}
+
+void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct vnode *v = vnode_get(ino);
+	int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY), fd, err = 0;
+
+	if (wants_write(fi->flags)) {
+		if (vo.ro || !vo.has_upper)
+			err = -EROFS;
+		else
+			err = copyup_data(v);
+		if (err) {
+			fuse_reply_err(req, -err);
+			return;
+		}
+	}
+	fd = vnode_open_host(v, v->dlayer, flags, 0);
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
+	fi->fh = fd;
+	/* the daemon is the only writer: the kernel's pages stay valid */
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+void vo_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       mode_t mode, struct fuse_file_info *fi)
+{
+	struct vnode *dir = vnode_get(parent), *v = NULL;
+	struct fuse_entry_param e;
+	int err = create_prepare(dir, name), fd = -1;
+
+	if (err)
+		goto fail;
+	fd = openat(dir->dirfds[0], name,
+		    (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    (mode & 0777) | S_IRUSR | S_IWUSR);
+	if (fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = create_finish(req, dir, name, S_IFREG | (mode & 07777), 0, &v);
+	if (!err) {
+		err = lookup_entry(v, &e);
+		if (err)
+			vnode_forget(v, 1);
+	}
+	if (err)
+		goto fail;
+	fi->fh = fd;
+	fi->keep_cache = 1;
+	fuse_reply_create(req, &e, fi);
+	return;
+fail:
+	if (fd >= 0)
+		close(fd);
+	fuse_reply_err(req, -err);
+}
+
+void vo_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+	     struct fuse_file_info *fi)
+{
+	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+
+	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	buf.buf[0].fd = fi->fh;
+	buf.buf[0].pos = off;
+	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+}
+
+void vo_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
+		  off_t off, struct fuse_file_info *fi)
+{
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	ssize_t n;
+
+	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	out.buf[0].fd = fi->fh;
+	out.buf[0].pos = off;
+	n = fuse_buf_copy(&out, in, 0);
+	if (n < 0)
+		fuse_reply_err(req, -n);
+	else
+		fuse_reply_write(req, n);
+}
+
+void vo_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, 0);
+}
+
+void vo_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	close(fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+	      struct fuse_file_info *fi)
+{
+	int err = (datasync ? fdatasync(fi->fh) : fsync(fi->fh)) < 0 ? errno : 0;
+
+	/* the file's virtual metadata is part of what fsync promises */
+	if (!err && vo_upper_sc())
+		err = -sidecar_flush(vo_upper_sc());
+	fuse_reply_err(req, err);
+}
+
+void vo_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+		  off_t length, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, fallocate(fi->fh, mode, offset, length) < 0 ? errno : 0);
+}
+
+void vo_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+	      struct fuse_file_info *fi)
+{
+	off_t r = lseek(fi->fh, off, whence);
+
+	if (r < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_lseek(req, r);
+}

@@ -1,0 +1,119 @@
+/*
+ * ops_lookup — FUSE entry points that name and forget vnodes: lookup,
+ * forget, readlink, statfs, and the session's init and destroy.
+ */
+#include "config.h"
+#include "vuovl.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+void vo_init(void *userdata, struct fuse_conn_info *conn)
+{
+	/* the daemon is the only writer of its upper: caches stay valid */
+	/* no EXPORT_SUPPORT: it would ask us to look up "..", and a layer
+	 * root's ".." is a host directory outside the view */
+	conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE;
+	if (conn->capable & FUSE_CAP_SPLICE_MOVE)
+		conn->want |= FUSE_CAP_SPLICE_MOVE;
+	if (conn->capable & FUSE_CAP_SPLICE_READ)
+		conn->want |= FUSE_CAP_SPLICE_READ;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO)
+		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+	/* flock and POSIX locks stay local to the kernel: one view, one host */
+	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+	conn->max_write = 1u << 20;
+	conn->max_readahead = 1u << 20;
+}
+
+void vo_destroy(void *userdata)
+{
+	int i;
+
+	for (i = 0; i < vo.nlayers; i++) {
+		/* tolerated: nothing left to report it to; close logs it */
+		(void)sidecar_close(vo.layers[i].sc);
+		vo.layers[i].sc = NULL;
+	}
+}
+
+void vo_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+	struct vnode *v;
+	int err = lookup_child(vnode_get(parent), name, &v);
+
+	if (err == -ENOENT) {
+		/* a negative entry the kernel may cache: we are the only writer */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = vo.timeout;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	err = lookup_entry(v, &e);
+	if (err) {
+		vnode_forget(v, 1);
+		fuse_reply_err(req, -err);
+		return;
+	}
+	fuse_reply_entry(req, &e);
+}
+
+void vo_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	vnode_forget(vnode_get(ino), nlookup);
+	fuse_reply_none(req);
+}
+
+void vo_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *f)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		vnode_forget(vnode_get(f[i].ino), f[i].nlookup);
+	fuse_reply_none(req);
+}
+
+void vo_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct vnode *v = vnode_get(ino);
+	char buf[PATH_MAX + 1];
+	ssize_t n;
+
+	pthread_mutex_lock(&v->lock);
+	n = vnode_readlink(v, buf, sizeof(buf) - 1);
+	pthread_mutex_unlock(&v->lock);
+	if (n < 0) {
+		fuse_reply_err(req, -n);
+		return;
+	}
+	buf[n] = '\0';
+	fuse_reply_readlink(req, buf);
+}
+
+void vo_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+
+	/* the upper is where writes land; else the top lower */
+	if (fstatvfs(vo.layers[0].fd, &sv) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fuse_reply_statfs(req, &sv);
+}

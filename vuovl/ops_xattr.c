@@ -1,0 +1,145 @@
+/*
+ * ops_xattr — extended attributes. user.* live on the host file (copied
+ * up with it); the names a user cannot set on the host (security.*,
+ * trusted.*, system.posix_acl_*: vmeta_xattr_is_virtual) live in the
+ * sidecar of the layer holding the object, so file capabilities and
+ * ACLs made by a fake root survive.
+ */
+#include "config.h"
+#include "vuovl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+/* A readable fd on the host object; -ELOOP for symlinks (no user.*
+ * xattrs on them in Linux), -ENXIO for sockets. */
+static int host_fd(struct vnode *v, int layer)
+{
+	return vnode_open_host(v, layer, O_RDONLY | O_NONBLOCK, 0);
+}
+
+static struct sidecar *sc_of(struct vnode *v)
+{
+	return vo.layers[v->layer].sc;
+}
+
+void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct vnode *v = vnode_get(ino);
+	char *buf = size ? malloc(size) : NULL, *path;
+	ssize_t n;
+	int fd;
+
+	if (size && !buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (vmeta_xattr_is_virtual(name)) {
+		path = vnode_path(v);
+		n = !path ? -ENOMEM : !sc_of(v) ? -ENODATA
+			  : sidecar_xattr_get(sc_of(v), path, name, buf, size);
+		free(path);
+	} else {
+		fd = host_fd(v, v->layer);
+		if (fd < 0)
+			n = fd == -ELOOP || fd == -ENXIO ? -ENODATA : fd;
+		else {
+			n = fgetxattr(fd, name, buf, size);
+			n = n < 0 ? -errno : n;
+			close(fd);
+		}
+	}
+	if (n < 0)
+		fuse_reply_err(req, -n);
+	else if (size == 0)
+		fuse_reply_xattr(req, n);
+	else
+		fuse_reply_buf(req, buf, n);
+	free(buf);
+}
+
+void vo_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct vnode *v = vnode_get(ino);
+	char *buf = malloc(size ? size : 1), *path = vnode_path(v);
+	ssize_t n = 0, m = 0;
+	int fd;
+
+	if (!buf || !path) {
+		n = -ENOMEM;
+		goto out;
+	}
+	fd = host_fd(v, v->layer);
+	if (fd >= 0) {
+		n = flistxattr(fd, size ? buf : NULL, size);
+		n = n < 0 ? (errno == ENOTSUP ? 0 : -errno) : n;
+		close(fd);
+	}
+	if (n >= 0 && sc_of(v)) {
+		m = sidecar_xattr_list(sc_of(v), path, size ? buf + n : NULL,
+				       size ? size - n : 0);
+		if (m < 0 && m != -ENOENT && m != -ENODATA)
+			n = m;
+		else if (m > 0)
+			n += m;
+	}
+out:
+	if (n < 0)
+		fuse_reply_err(req, -n);
+	else if (size == 0)
+		fuse_reply_xattr(req, n);
+	else
+		fuse_reply_buf(req, buf, n);
+	free(buf);
+	free(path);
+}
+
+static int change(struct vnode *v, const char *name, const char *value,
+		  size_t size, int flags, bool remove)
+{
+	struct stat st;
+	char *path;
+	int err, fd;
+
+	if (vo.ro || !vo.has_upper)
+		return -EROFS;
+	err = copyup_meta(v);
+	if (err)
+		return err;
+	if (!vmeta_xattr_is_virtual(name)) {
+		fd = host_fd(v, 0);
+		if (fd < 0)
+			return fd == -ELOOP ? -EPERM : fd;
+		err = remove ? fremovexattr(fd, name) : fsetxattr(fd, name, value, size, flags);
+		err = err < 0 ? -errno : 0;
+		close(fd);
+		return err;
+	}
+	path = vnode_path(v);
+	if (!path)
+		return -ENOMEM;
+	pthread_mutex_lock(&v->lock);
+	err = vnode_hstat(v, 0, &st);
+	if (!err && remove)
+		err = sidecar_xattr_remove(vo_upper_sc(), path, name);
+	else if (!err)
+		err = sidecar_xattr_set(vo_upper_sc(), path, &st, name, value, size, flags);
+	pthread_mutex_unlock(&v->lock);
+	free(path);
+	return err;
+}
+
+void vo_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		 const char *value, size_t size, int flags)
+{
+	fuse_reply_err(req, -change(vnode_get(ino), name, value, size, flags, false));
+}
+
+void vo_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	fuse_reply_err(req, -change(vnode_get(ino), name, NULL, 0, 0, true));
+}

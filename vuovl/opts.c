@@ -1,0 +1,264 @@
+/*
+ * opts — the command line and the layer stack it names. Parsing builds
+ * struct vo_opts; opts_open_layers opens every layer directory (before
+ * any mount, so the mount point may be a lower dir itself), checks that
+ * no layer lies inside another one, prepares UPPER/.vuovl/work and opens
+ * the sidecars. Prints one line per failure (the edge), returns the
+ * exit status documented in vuovl(1).
+ */
+#include "config.h"
+#include "vuovl.h"
+#include "whiteout.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { KEY_RO, KEY_HELP, KEY_VERSION };
+
+#define OPT(t, f, v) { t, offsetof(struct vo_opts, f), v }
+static const struct fuse_opt opt_spec[] = {
+	OPT("lowerdir=%s", lowerdir, 0),
+	OPT("upperdir=%s", upperdir, 0),
+	OPT("metadb=%s", metadb, 0),
+	OPT("kernel_markers", kernel_markers, 1),
+	OPT("timeout=%lf", timeout, 0),
+	OPT("nopermcheck", nopermcheck, 1),
+	FUSE_OPT_KEY("ro", KEY_RO),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_END
+};
+
+static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
+{
+	struct vo_opts *o = data;
+
+	switch (key) {
+	case KEY_RO:
+		o->ro = 1;
+		return 1;	/* the kernel mount is read-only too */
+	case KEY_VERSION:
+		o->show_version = 1;
+		return 0;
+	}
+	return 1;
+}
+
+void opts_usage(const char *prog)
+{
+	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] MOUNTPOINT\n"
+	       "\n"
+	       "vuovl options:\n"
+	       "    -o lowerdir=DIR[:DIR...]  read-only layers, topmost first\n"
+	       "    -o upperdir=DIR           writable layer (absent: read-only view)\n"
+	       "    -o metadb=PATH            upper sidecar (default UPPER/.vuovl/meta.db)\n"
+	       "    -o ro                     refuse every change\n"
+	       "    -o timeout=SECONDS        kernel entry/attribute cache (default 1)\n"
+	       "    -o nopermcheck            no default_permissions: the kernel does not\n"
+	       "                              check the virtual owners and modes\n"
+	       "    -o kernel_markers         also read kernel overlayfs opaque xattrs\n"
+	       "    -f                        stay in the foreground\n"
+	       "    -d                        debug output (implies -f)\n"
+	       "    -h, --help                this help\n"
+	       "    -V, --version             the version\n"
+	       "\n", prog);
+}
+
+int opts_parse(struct fuse_args *args, struct vo_opts *o)
+{
+	struct fuse_cmdline_opts c;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout = 1.0;
+	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
+		return -EINVAL;
+	if (o->show_version)
+		return 0;
+	if (fuse_parse_cmdline(args, &c) < 0)
+		return -EINVAL;
+	o->foreground = c.foreground;
+	o->debug = c.debug;
+	o->show_help = c.show_help;
+	o->mountpoint = c.mountpoint;
+	o->singlethread = c.singlethread;
+	o->clone_fd = c.clone_fd;
+	o->max_idle = c.max_idle_threads;
+	if (o->timeout < 0) {
+		fprintf(stderr, "%s: timeout=%g: must not be negative\n", vu_progname, o->timeout);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int open_one(struct layer *l, const char *opt, const char *path, bool upper)
+{
+	char *real = realpath(path, NULL);
+	int err;
+
+	if (!real) {
+		err = errno;
+		fprintf(stderr, "%s: %s %s: %s\n", vu_progname, opt, path, strerror(err));
+		return -err;
+	}
+	/* the path is only for SQLite and messages: make it absolute */
+	err = layer_open(l, real, upper);
+	if (err)
+		fprintf(stderr, "%s: %s %s: %s\n", vu_progname, opt, path, strerror(-err));
+	free(real);
+	return err;
+}
+
+/* Removes what a crash left in the work dir: only unpublished copies. */
+static void clean_work(int workfd)
+{
+	int fd = openat(workfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "cu.", 3) == 0)
+			(void)unlinkat(fd, de->d_name, 0);	/* tolerated: retried next mount */
+	closedir(d);
+}
+
+static int prepare_upper(const struct vo_opts *o)
+{
+	struct layer *u = &vo.layers[0];
+	int vfd, err;
+
+	if (mkdirat(u->fd, SIDECAR_DIR, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	vfd = openat(u->fd, SIDECAR_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (vfd < 0)
+		goto fail;
+	if (mkdirat(vfd, "work", 0700) < 0 && errno != EEXIST) {
+		err = errno;
+		close(vfd);
+		errno = err;
+		goto fail;
+	}
+	vo.workfd = openat(vfd, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	err = errno;
+	close(vfd);
+	if (vo.workfd < 0) {
+		errno = err;
+		goto fail;
+	}
+	clean_work(vo.workfd);
+	return 0;
+fail:
+	err = errno;
+	fprintf(stderr, "%s: upperdir %s: cannot make %s/work: %s\n", vu_progname,
+		o->upperdir, SIDECAR_DIR, strerror(err));
+	return -err;
+}
+
+static int open_sidecars(const struct vo_opts *o)
+{
+	int i, err;
+
+	for (i = 0; i < vo.nlayers; i++) {
+		struct layer *l = &vo.layers[i];
+		unsigned fl = l->upper ? SIDECAR_CREATE : SIDECAR_RDONLY;
+		const char *db = l->upper ? o->metadb : NULL;
+
+		err = sidecar_open(l->fd, l->path, db, fl, &l->sc);
+		if (err == -ENOENT && !l->upper)
+			continue;	/* a lower layer without virtual metadata */
+		if (err) {
+			const char *why = sidecar_open_error();
+
+			fprintf(stderr, "%s: sidecar of %s: %s\n", vu_progname,
+				l->path, why ? why : strerror(-err));
+			return err;
+		}
+		vo.any_sidecar = true;
+	}
+	return 0;
+}
+
+static int check_nesting(void)
+{
+	int i, j;
+
+	for (i = 0; i < vo.nlayers; i++)
+		for (j = 0; j < vo.nlayers; j++) {
+			if (i == j || (!vo.layers[i].upper && !vo.layers[j].upper))
+				continue;	/* lowers may share trees: read-only */
+			if (layer_is_beneath(&vo.layers[i], &vo.layers[j])) {
+				fprintf(stderr, "%s: %s %s lies inside %s %s\n", vu_progname,
+					vo.layers[j].upper ? "upperdir" : "lowerdir",
+					vo.layers[j].path,
+					vo.layers[i].upper ? "upperdir" : "lowerdir",
+					vo.layers[i].path);
+				return -ELOOP;
+			}
+		}
+	return 0;
+}
+
+static int split_lowers(const struct vo_opts *o, char ***out, int *n)
+{
+	char *s = strdup(o->lowerdir), *p, **v = NULL;
+	int k = 0;
+
+	if (!s)
+		return -ENOMEM;
+	for (p = strtok(s, ":"); p; p = strtok(NULL, ":")) {
+		char **nv = realloc(v, (k + 1) * sizeof(*v));
+
+		if (!nv)
+			return -ENOMEM;
+		v = nv;
+		v[k++] = p;
+	}
+	*out = v;
+	*n = k;
+	return k ? 0 : -EINVAL;
+}
+
+int opts_open_layers(const struct vo_opts *o)
+{
+	char **lowers = NULL;
+	int n = 0, i, base;
+
+	if (!o->lowerdir || split_lowers(o, &lowers, &n)) {
+		fprintf(stderr, "%s: lowerdir= is missing or empty\n", vu_progname);
+		return 1;
+	}
+	vo.has_upper = o->upperdir != NULL;
+	vo.ro = o->ro;
+	vo.kernel_markers = o->kernel_markers;
+	vo.timeout = o->timeout;
+	vo.workfd = -1;
+	vo.nlayers = n + vo.has_upper;
+	vo.layers = calloc(vo.nlayers, sizeof(*vo.layers));
+	if (!vo.layers)
+		return 2;
+	base = vo.has_upper;
+	if (vo.has_upper && open_one(&vo.layers[0], "upperdir", o->upperdir, true))
+		return 2;
+	for (i = 0; i < n; i++)
+		if (open_one(&vo.layers[base + i], "lowerdir", lowers[i], false))
+			return 2;
+	if (check_nesting())
+		return 2;
+	if (vo.has_upper && prepare_upper(o))
+		return 2;
+	if (open_sidecars(o))
+		return 3;
+	return 0;
+}

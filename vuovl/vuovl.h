@@ -1,0 +1,259 @@
+/*
+ * vuovl — shared declarations of the overlay daemon: the mounted view
+ * (struct vo), the vnode table, copy-up and the helpers the ops share.
+ *
+ * Lock order (never take them the other way round):
+ *   parent vnode lock  →  child vnode lock  →  vo.tab.lock
+ * vnode.lock protects the vnode's layer fields (they change on copy-up);
+ * tab.lock protects the hash, every vnode's parent/name and refcounts.
+ */
+#ifndef VUOVL_H
+#define VUOVL_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "layer.h"
+#include "log.h"
+#include "sidecar.h"
+
+/* View inode: (layer index + 1) << 56 | host inode (host inodes are
+ * assumed below 2^56, true of every Linux filesystem in practice). */
+#define VO_INO_SHIFT 56
+#define VO_INO(layer, hino) ((((uint64_t)(layer) + 1) << VO_INO_SHIFT) | \
+			     ((uint64_t)(hino) & ((1ull << VO_INO_SHIFT) - 1)))
+
+struct vnode {
+	struct vnode *parent;	/* protected by tab.lock; holds a ref */
+	char *name;		/* protected by tab.lock; "" for the root */
+	struct vnode *hnext;	/* hash chain, protected by tab.lock */
+	uint64_t nlookup;	/* kernel references, protected by tab.lock */
+	unsigned refs;		/* children + open handles + 1 while hashed */
+	bool hashed;
+	struct vnode *inext;	/* inode index chain, protected by tab.lock */
+	bool iindexed;		/* in the inode index (hard-linked file) */
+	int ilayer;		/* inode index key: layer, host inode */
+	ino_t hino;
+
+	pthread_mutex_t lock;
+	/* Below: protected by lock (read without it only when stale values
+	 * are harmless). */
+	int layer;		/* topmost layer holding it (metadata) */
+	int dlayer;		/* layer holding the data (!= layer: metacopy) */
+	int fd;			/* O_PATH fd of the object in `layer` */
+	mode_t type;		/* S_IFMT of the view object */
+	uint64_t ino;		/* view inode number */
+	int *dirfds;		/* dirs: O_PATH fd per layer, -1 when not
+				   part of the merge; NULL for non-dirs */
+	struct vmeta meta;	/* virtual metadata (meta.mask 0: none) */
+	bool unlinked;
+	uint64_t gen;		/* FUSE generation: nodeids (addresses) get reused */
+	unsigned version;	/* dirs: bumped on every change of the listing */
+};
+
+struct vo_tab {
+	pthread_mutex_t lock;
+	struct vnode **buckets;
+	size_t nbuckets, count;
+	/* hard-linked files by (layer, host inode): one vnode, one kernel
+	 * inode, whichever name the kernel looked up */
+	struct vnode **ibuckets;
+	size_t nibuckets;
+};
+
+struct vo {
+	struct layer *layers;	/* [0] is the upper when has_upper */
+	int nlayers;
+	bool has_upper;
+	bool ro;
+	bool kernel_markers;
+	bool any_sidecar;	/* some layer has virtual metadata */	/* read kernel overlayfs opaque xattrs */
+	int workfd;		/* UPPER/.vuovl/work, O_PATH */
+	double timeout;		/* entry/attr cache seconds */
+	struct vnode root;
+	struct vo_tab tab;
+	uint64_t generation;
+	pthread_mutex_t cu_lock; /* serializes copy-up names in the work dir */
+	unsigned long cu_seq;
+};
+
+extern struct vo vo;
+
+/* opts.c */
+struct vo_opts {
+	char *lowerdir, *upperdir, *metadb;
+	int ro, kernel_markers, nopermcheck;
+	double timeout;
+	int foreground, debug, show_help, show_version;
+	int singlethread, clone_fd, max_idle;
+	char *mountpoint;
+};
+int opts_parse(struct fuse_args *args, struct vo_opts *o);
+void opts_usage(const char *prog);
+/* Opens the layers named by o into vo; prints one line and returns an
+ * exit status (non-zero) on failure. */
+int opts_open_layers(const struct vo_opts *o);
+
+/* vnode.c */
+void vnode_table_init(void);
+/* The root vnode: every layer root, merged (no opaque check). */
+int vnode_root_init(void);
+struct vnode *vnode_get(fuse_ino_t ino);
+fuse_ino_t vnode_id(struct vnode *v);
+/* Returns the hashed child of parent named name, with nlookup and refs
+ * taken by the caller's choice (see vnode.c), or NULL. */
+struct vnode *vnode_find(struct vnode *parent, const char *name);
+/* Inserts a fresh vnode (from lookup) unless one already exists for
+ * (parent, name); returns the hashed one, nlookup incremented. */
+struct vnode *vnode_insert(struct vnode *parent, const char *name,
+			   struct vnode *fresh);
+void vnode_forget(struct vnode *v, uint64_t n);
+/* One more kernel reference (an entry reply naming an existing vnode). */
+void vnode_hold(struct vnode *v);
+void vnode_ref(struct vnode *v);
+void vnode_unref(struct vnode *v);
+/* The vnode already standing for host inode (layer, hino), nlookup
+ * taken, or NULL. */
+struct vnode *vnode_find_inode(int layer, ino_t hino);
+/* Enters v in the inode index under its current layer and host inode. */
+void vnode_index_inode(struct vnode *v, int layer, ino_t hino);
+void vnode_unindex_inode(struct vnode *v);
+/* Unhash (unlink, rmdir, rename over). */
+void vnode_drop_name(struct vnode *parent, const char *name);
+/* Moves the hashed child (rename). */
+/* Swaps two hashed names (RENAME_EXCHANGE). */
+void vnode_exchange(struct vnode *p1, const char *n1, struct vnode *p2,
+		    const char *n2);
+void vnode_move(struct vnode *oldp, const char *oldname, struct vnode *newp,
+		const char *newname);
+struct vnode *vnode_alloc(void);
+void vnode_free(struct vnode *v);
+/* Relative layer path of v (""for the root), malloc'd; NULL on ENOMEM. */
+char *vnode_path(struct vnode *v);
+/* Path of name inside directory v, malloc'd. */
+char *vnode_child_path(struct vnode *v, const char *name);
+
+/* lookup.c (resolution, no FUSE replies) */
+/* Resolves name in directory dir across the layers into a new unhashed
+ * vnode. Returns 0, -ENOENT (absent or whited out), other -errno. */
+int lookup_resolve(struct vnode *dir, const char *name, struct vnode **out);
+/* Host stat of v overlaid with its virtual metadata. */
+int vnode_stat(struct vnode *v, struct stat *st);
+/* True when name is visible in a lower layer of dir (so deleting it in
+ * the view needs a whiteout). */
+bool lookup_in_lower(struct vnode *dir, const char *name);
+/* Reads the sidecars for v at path into v->meta. */
+void lookup_load_meta(struct vnode *v, const char *path, const struct stat *host);
+/* Find-or-resolve: the hashed child, nlookup taken (drop it with
+ * vnode_forget(v, 1)). 0, -ENOENT, other -errno. */
+int lookup_child(struct vnode *dir, const char *name, struct vnode **out);
+/* Opens the host object of v in layer (its data layer normally) with
+ * openat beneath the parent's layer dir: never through /proc. */
+int vnode_open_host(struct vnode *v, int layer, int flags, mode_t mode);
+/* Host stat of v's object in layer, by parent fd + name (no fd per
+ * file). 0 or -errno; -ESTALE for a vnode whose name is gone. */
+int vnode_hstat(struct vnode *v, int layer, struct stat *st);
+ssize_t vnode_readlink(struct vnode *v, char *buf, size_t size);
+/* Keeps an O_PATH fd on v's object before its name goes (unlink,
+ * rename over): an open file is still stat-able. */
+int vnode_pin(struct vnode *v);
+/* Reply helper: fills e from v. */
+int lookup_entry(struct vnode *v, struct fuse_entry_param *e);
+
+/* copyup.c */
+/* Makes dir (a directory vnode) exist in the upper layer. */
+int copyup_dir(struct vnode *dir);
+/* Copies v's data up (full copy). Caller holds no locks. */
+int copyup_data(struct vnode *v);
+/* Metadata-only copy-up: an upper placeholder whose data stays below. */
+int copyup_meta(struct vnode *v);
+/* Copies a whole directory tree up (data included) and makes it
+ * opaque, so it no longer depends on lower names: rename of a lower
+ * directory. */
+int copyup_tree(struct vnode *dir);
+/* Helper for sidecar updates: set fields for v (upper layer). */
+int vo_meta_set(struct vnode *v, const struct vmeta *m);
+
+/* create.c */
+/* -EROFS, -EINVAL for reserved names, else makes dir exist upper. */
+int create_prepare(struct vnode *dir, const char *name);
+/* After the host object exists upper: whiteout replaced, the new vnode
+ * (nlookup taken) with the caller's virtual ownership recorded. */
+int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
+		  mode_t mode, dev_t rdev, struct vnode **out);
+int create_clean_upper_dir(int dirfd);
+
+/* readdir.c: merged listing */
+struct vo_dirent {
+	char *name;
+	uint64_t ino;
+	unsigned char type;
+};
+struct vo_dir {
+	struct vo_dirent *ents;
+	size_t n, cap;
+};
+int dir_list(struct vnode *dir, struct vo_dir *out);
+void dir_release(struct vo_dir *d);
+
+static inline struct sidecar *vo_upper_sc(void)
+{
+	return vo.has_upper ? vo.layers[0].sc : NULL;
+}
+
+#define VO_ERR(x) ((x) < 0 ? -(x) : (x))
+
+/* ops_*.c entry points */
+void vo_init(void *userdata, struct fuse_conn_info *conn);
+void vo_destroy(void *userdata);
+void vo_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void vo_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void vo_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
+void vo_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vo_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		struct fuse_file_info *fi);
+void vo_readlink(fuse_req_t req, fuse_ino_t ino);
+void vo_statfs(fuse_req_t req, fuse_ino_t ino);
+void vo_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev);
+void vo_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
+void vo_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
+void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
+void vo_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void vo_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void vo_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       fuse_ino_t newparent, const char *newname, unsigned int flags);
+void vo_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vo_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		struct fuse_file_info *fi);
+void vo_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi);
+void vo_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vo_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vo_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi);
+void vo_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+	     struct fuse_file_info *fi);
+void vo_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
+		  off_t off, struct fuse_file_info *fi);
+void vo_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vo_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+void vo_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+		  off_t length, struct fuse_file_info *fi);
+void vo_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+	      struct fuse_file_info *fi);
+void vo_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		 const char *value, size_t size, int flags);
+void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void vo_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void vo_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+extern const struct fuse_lowlevel_ops vo_ops;
+
+#endif
