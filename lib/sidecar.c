@@ -2,20 +2,29 @@
  * sidecar — the public face of a layer's virtual metadata (see sidecar.h).
  * Holds the lock, keeps the in-memory index (sidecar_index.c) and the file
  * (sidecar_db.c) in step. Invariants:
- *  1. Every row of the file is in the index after open; sidecar_get reads
- *     the index only, under the read lock, and never waits for SQLite.
- *  2. A change is applied to the file (inside the open transaction) and to
- *     the index under the write lock, so readers see it at once.
+ *  1. Every row of the file is in the index after open; sidecar_get and the
+ *     xattr readers use the index only, under the read lock, and never wait
+ *     for SQLite. A read-only sidecar closes the file right after loading.
+ *  2. A change is applied to the index and written into the open
+ *     transaction under the write lock, so readers see it at once and the
+ *     file receives changes in the order the index did.
  *  3. The open transaction commits on sidecar_flush, sidecar_close, or
- *     after SIDECAR_BATCH_MAX statements. A commit is atomic and, with
- *     synchronous=FULL in WAL mode, durable when it returns: a crash keeps
- *     every flushed change and none of a half-written batch.
+ *     (unless SIDECAR_MANUAL) once SIDECAR_BATCH_MAX statements are
+ *     pending. WAL with synchronous=FULL: a commit is atomic, and durable
+ *     when it returns (the WAL is fsync'ed at COMMIT), so a crash keeps
+ *     every flushed change and none of an unfinished batch. A batch never
+ *     commits halfway through one API call, except an auto-commit after it.
  *  4. A path has at most one row; hard links are several paths sharing a
  *     node; a node without paths is deleted with its last path.
  *  5. A row applies to a file only while the host inode and type agree
  *     (sc_fresh); a layer found copied elsewhere is re-keyed by path.
- *  6. After a failed SQLite write the index may be ahead of the file; the
+ *  6. A tree moves in the file with one statement (scdb_path_move); an
+ *     exchange parks one tree at EXCHANGE_TMP, a key no layer path can
+ *     take (no leading '/'), and moves it back within the same call.
+ *  7. After a failed SQLite write the index may be ahead of the file; the
  *     error is returned and the next commit decides (nothing is hidden).
+ * Lock order: sc->lock is the only lock here; SQLite's own mutexes are off
+ * (SQLITE_OPEN_NOMUTEX) because the write lock already serializes it.
  */
 #include "config.h"
 #include "sidecar.h"
@@ -196,13 +205,27 @@ static int check_identity(struct sidecar *sc, int layer_fd)
 	r = scdb_layer_get(&sc->db, "root", was, sizeof(was));
 	if (r == 0 && strcmp(strchr(was, ':') ? strchr(was, ':') : was, strchr(now, ':')) == 0)
 		return 0;
-	if (r == 0 && (r = rekey(sc, layer_fd)) < 0)
+	/* Moved, copied, or never recorded (a file made by other tools):
+	 * the paths are what we trust. */
+	if ((r = rekey(sc, layer_fd)) < 0)
 		return r;
 	if (sc->rdonly)
 		return 0;
 	if ((r = scdb_layer_set(&sc->db, "root", now)) < 0)
 		return r;
 	return scdb_commit(&sc->db);
+}
+
+/* Writers first: a stream of FUSE getattr readers must not starve a
+ * chown waiting for the write lock (glibc prefers readers by default). */
+static void lock_init(pthread_rwlock_t *lock)
+{
+	pthread_rwlockattr_t attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 }
 
 static char *default_file(int layer_fd, const char *layer_path, int create)
@@ -228,7 +251,7 @@ int sidecar_open(int layer_fd, const char *layer_path, const char *dbpath,
 	*out = NULL;
 	if (!sc)
 		return -ENOMEM;
-	pthread_rwlock_init(&sc->lock, NULL);
+	lock_init(&sc->lock);
 	scx_init(&sc->idx);
 	sc->rdonly = !!(flags & SIDECAR_RDONLY);
 	sc->manual = !!(flags & SIDECAR_MANUAL);
@@ -318,30 +341,38 @@ static void merge_fields(struct vmeta *dst, const struct vmeta *src)
 	dst->mask |= m;
 }
 
-/* The node of path, created when missing; a stale row is dropped first
- * (it described a file that is gone). Caller holds the write lock. */
+/* The node of path, created when missing with the fields of m (NULL: none)
+ * and host's inode; a stale row is dropped first (it described a file that
+ * is gone). *created says whether the node is new, its fields already
+ * written. Caller holds the write lock. */
 static int node_for_write(struct sidecar *sc, const char *path,
-			  const struct stat *host, struct sc_node **out)
+			  const struct stat *host, const struct vmeta *m,
+			  struct sc_node **out, int *created)
 {
 	struct sc_entry *e = scx_find(&sc->idx, path);
 	struct sc_node *n;
 	int r;
 
-	if (e && !sc_fresh(e->node, host) && (r = drop_entry(sc, e, 1)) < 0)
-		return r;
-	else if (e && sc_fresh(e->node, host)) {
+	*created = 0;
+	if (e && sc_fresh(e->node, host)) {
 		*out = e->node;
 		return 0;
 	}
+	if (e && (r = drop_entry(sc, e, 1)) < 0)
+		return r;
 	if (!(n = scx_node_new()))
 		return -ENOMEM;
+	if (m)
+		merge_fields(&n->m, m);
 	if (host)
 		n->host_ino = (uint64_t)host->st_ino;
+	/* One INSERT with every field: a new row costs two statements. */
 	if ((r = scdb_node_write(&sc->db, n)) < 0 || (r = scx_insert(&sc->idx, path, n)) < 0) {
 		scx_node_free(n);
 		return r;
 	}
 	*out = n;
+	*created = 1;
 	return scdb_path_put(&sc->db, path, n);
 }
 
@@ -349,18 +380,19 @@ int sidecar_set(struct sidecar *sc, const char *path, const struct stat *host,
 		const struct vmeta *m)
 {
 	struct sc_node *n;
-	int r;
+	int r, created;
 
 	if (sc->rdonly)
 		return -EROFS;
 	pthread_rwlock_wrlock(&sc->lock);
-	r = node_for_write(sc, path, host, &n);
-	if (r == 0) {
+	r = node_for_write(sc, path, host, m, &n, &created);
+	if (r == 0 && !created) {
 		merge_fields(&n->m, m);
 		if (host)
 			n->host_ino = (uint64_t)host->st_ino;
-		r = maybe_commit(sc, scdb_node_write(&sc->db, n));
+		r = scdb_node_write(&sc->db, n);
 	}
+	r = maybe_commit(sc, r);
 	pthread_rwlock_unlock(&sc->lock);
 	return r;
 }
@@ -486,18 +518,14 @@ static ssize_t plan_moves(struct sidecar *sc, const char *from, const char *to,
 	return k;
 }
 
-/* Takes the planned rows out of index and file, keeping their nodes. */
-static int moves_detach(struct sidecar *sc, struct move *v, size_t n)
+/* Takes the planned rows out of the index, keeping their nodes. The file
+ * is changed by one tree move (scdb_path_move), not row by row. */
+static void moves_detach(struct sidecar *sc, struct move *v, size_t n)
 {
-	int r = 0;
-
 	for (size_t i = 0; i < n; i++) {
 		v[i].node->nlinks++;	/* hold it while it has no path */
 		scx_remove(&sc->idx, scx_find(&sc->idx, v[i].from));
-		if (r == 0)
-			r = scdb_path_delete(&sc->db, v[i].from, 0);
 	}
-	return r;
 }
 
 static int moves_attach(struct sidecar *sc, struct move *v, size_t n)
@@ -508,10 +536,12 @@ static int moves_attach(struct sidecar *sc, struct move *v, size_t n)
 		int r2 = scx_insert(&sc->idx, v[i].to, v[i].node);
 
 		v[i].node->nlinks--;
-		if (r2 == 0)
-			r2 = scdb_path_put(&sc->db, v[i].to, v[i].node);
-		if (r == 0)
-			r = r2;
+		if (r2 < 0) {	/* out of memory: the row is lost from memory only */
+			if (v[i].node->nlinks == 0)
+				scx_node_free(v[i].node);
+			if (r == 0)
+				r = r2;
+		}
 	}
 	return r;
 }
@@ -526,20 +556,29 @@ int sidecar_rename(struct sidecar *sc, const char *oldpath, const char *newpath)
 		return -EROFS;
 	if (strcmp(oldpath, newpath) == 0)
 		return 0;
+	if (!oldpath[0] || !newpath[0])
+		return -EINVAL;	/* the layer root does not move */
 	pthread_rwlock_wrlock(&sc->lock);
 	n = plan_moves(sc, oldpath, newpath, &v);
 	r = n < 0 ? (int)n : 0;
-	if (r == 0)
-		r = moves_detach(sc, v, (size_t)n);
-	if (r == 0 && (r = drop_tree(sc, newpath)) > 0)
-		r = 0;	/* rename(2) replaced what was there */
-	if (r == 0)
-		r = moves_attach(sc, v, (size_t)n);
+	if (r == 0) {
+		moves_detach(sc, v, (size_t)n);
+		if ((r = drop_tree(sc, newpath)) > 0)
+			r = 0;	/* rename(2) replaced what was there */
+		if (r == 0 && n > 0)
+			r = scdb_path_move(&sc->db, oldpath, newpath);
+		if (moves_attach(sc, v, (size_t)n) < 0 && r == 0)
+			r = -ENOMEM;
+	}
 	moves_free(v, n > 0 ? (size_t)n : 0);
 	r = maybe_commit(sc, r);
 	pthread_rwlock_unlock(&sc->lock);
 	return r;
 }
+
+/* Not a path of any layer (paths have no leading '/'): where the file
+ * parks a tree during an exchange. */
+#define EXCHANGE_TMP "/exchange"
 
 int sidecar_exchange(struct sidecar *sc, const char *a, const char *b)
 {
@@ -549,19 +588,28 @@ int sidecar_exchange(struct sidecar *sc, const char *a, const char *b)
 
 	if (sc->rdonly)
 		return -EROFS;
+	if (strcmp(a, b) == 0)
+		return 0;
+	if (!a[0] || !b[0])
+		return -EINVAL;
 	pthread_rwlock_wrlock(&sc->lock);
 	na = plan_moves(sc, a, b, &va);
 	if (na >= 0)
 		nb = plan_moves(sc, b, a, &vb);
 	r = na < 0 ? (int)na : nb < 0 ? (int)nb : 0;
-	if (r == 0)
-		r = moves_detach(sc, va, (size_t)na);
-	if (r == 0)
-		r = moves_detach(sc, vb, (size_t)nb);
-	if (r == 0)
-		r = moves_attach(sc, va, (size_t)na);
-	if (r == 0)
-		r = moves_attach(sc, vb, (size_t)nb);
+	if (r == 0) {
+		moves_detach(sc, va, (size_t)na);
+		moves_detach(sc, vb, (size_t)nb);
+		r = scdb_path_move(&sc->db, a, EXCHANGE_TMP);
+		if (r == 0)
+			r = scdb_path_move(&sc->db, b, a);
+		if (r == 0)
+			r = scdb_path_move(&sc->db, EXCHANGE_TMP, b);
+		if (moves_attach(sc, va, (size_t)na) < 0 && r == 0)
+			r = -ENOMEM;
+		if (moves_attach(sc, vb, (size_t)nb) < 0 && r == 0)
+			r = -ENOMEM;
+	}
 	moves_free(va, na > 0 ? (size_t)na : 0);
 	moves_free(vb, nb > 0 ? (size_t)nb : 0);
 	r = maybe_commit(sc, r);
@@ -598,12 +646,20 @@ int sidecar_xattr_set(struct sidecar *sc, const char *path,
 {
 	struct sc_node *n;
 	struct sc_xattr **pp, *x;
-	int r;
+	int r, created;
 
 	if (sc->rdonly)
 		return -EROFS;
 	pthread_rwlock_wrlock(&sc->lock);
-	if ((r = node_for_write(sc, path, host, &n)) < 0)
+	if (flags & XATTR_REPLACE) {	/* refuse before making a node for nothing */
+		struct sc_entry *e = scx_find(&sc->idx, path);
+
+		if (!e || !sc_fresh(e->node, host) || !*scx_xattr_find(e->node, name)) {
+			r = -ENODATA;
+			goto out;
+		}
+	}
+	if ((r = node_for_write(sc, path, host, NULL, &n, &created)) < 0)
 		goto out;
 	pp = scx_xattr_find(n, name);
 	if ((flags & XATTR_CREATE) && *pp) {

@@ -27,6 +27,9 @@ static const char *const stmt_sql[SQL_NSTMT] = {
 	[SQL_PATH_DELETE] = "DELETE FROM path WHERE path = ?1",
 	[SQL_PATH_DELETE_BELOW] = "DELETE FROM path WHERE path >= ?1 AND path < ?2",
 	[SQL_PATH_MOVE] = "UPDATE path SET path = ?2 WHERE path = ?1",
+	/* Bytes, not characters: a path need not be valid UTF-8. */
+	[SQL_PATH_MOVE_BELOW] = "UPDATE path SET path = CAST(?3 || substr(CAST(path AS BLOB), ?4) AS TEXT)"
+				" WHERE path >= ?1 AND path < ?2",
 	[SQL_XATTR_PUT] = "INSERT OR REPLACE INTO xattr(node, name, value) VALUES (?1, ?2, ?3)",
 	[SQL_XATTR_DELETE] = "DELETE FROM xattr WHERE node = ?1 AND name = ?2",
 	[SQL_XATTR_DELETE_NODE] = "DELETE FROM xattr WHERE node = ?1",
@@ -385,6 +388,8 @@ int scdb_path_delete(struct scdb *db, const char *path, int with_below)
 int scdb_path_move(struct scdb *db, const char *from, const char *to)
 {
 	sqlite3_stmt *st;
+	size_t len = strlen(from);
+	char *lo, *hi;
 	int r;
 
 	if ((r = begin(db)) < 0)
@@ -394,7 +399,25 @@ int scdb_path_move(struct scdb *db, const char *from, const char *to)
 		sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
 	}
-	return step(db, st);
+	if ((r = step(db, st)) < 0)
+		return r;
+	/* As in scdb_path_delete: beneath "a" is ["a/", "a0"). */
+	lo = malloc(2 * (len + 2));
+	if (!lo)
+		return -ENOMEM;
+	hi = lo + len + 2;
+	sprintf(lo, "%s/", from);
+	sprintf(hi, "%s0", from);
+	st = stmt(db, SQL_PATH_MOVE_BELOW);
+	if (st) {
+		sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (int64_t)len + 1);	/* substr is 1-based: from the '/' */
+	}
+	r = step(db, st);
+	free(lo);
+	return r;
 }
 
 int scdb_xattr_put(struct scdb *db, const struct sc_node *n, const struct sc_xattr *x)

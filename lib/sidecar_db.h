@@ -18,6 +18,7 @@ enum scdb_stmt {
 	SQL_PATH_DELETE,
 	SQL_PATH_DELETE_BELOW,
 	SQL_PATH_MOVE,
+	SQL_PATH_MOVE_BELOW,
 	SQL_XATTR_PUT,
 	SQL_XATTR_DELETE,
 	SQL_XATTR_DELETE_NODE,
@@ -47,6 +48,8 @@ int scdb_node_write(struct scdb *db, struct sc_node *n);
 int scdb_node_delete(struct scdb *db, struct sc_node *n);
 int scdb_path_put(struct scdb *db, const char *path, const struct sc_node *n);
 int scdb_path_delete(struct scdb *db, const char *path, int with_below);
+/* Moves the row at from and every row beneath it to to: two statements
+ * whatever the size of the tree. Rows at and beneath to must be gone. */
 int scdb_path_move(struct scdb *db, const char *from, const char *to);
 int scdb_xattr_put(struct scdb *db, const struct sc_node *n, const struct sc_xattr *x);
 int scdb_xattr_delete(struct scdb *db, const struct sc_node *n, const char *name);

@@ -171,3 +171,37 @@ PY
 	setfattr -n user.n -v v2 "$T/m/d/b"
 	[ "$(getfattr --only-values -n user.n "$T/u/d/b")" = v2 ]
 }
+
+@test "copy-up with -o volatile gives the same result, without fsync" {
+	vo_umount "$T/m"
+	vo_mount_stack -o volatile
+	echo more >>"$T/m/d/b"
+	chmod 0600 "$T/m/d/a"
+	echo x >>"$T/m/d/a"
+	[ "$(cat "$T/u/d/b")" = "$(printf 'l2b\nmore')" ]
+	[ "$(cat "$T/m/d/a")" = "$(printf 'l1a\nx')" ]
+	[ "$(stat -c %a "$T/m/d/a")" = 600 ]
+}
+
+@test "times of a symlink can be set without following it" {
+	touch -h -d "2002-03-04 05:06:07" "$T/m/d/link"
+	[[ "$(stat -c %y "$T/m/d/link")" == "2002-03-04 05:06:07"* ]]
+	[[ "$(stat -c %y "$T/m/t")" != "2002-03-04"* ]]
+	[ -L "$T/u/d/link" ]
+}
+
+@test "copy_file_range between view files copies the data" {
+	head -c 300000 /dev/urandom >"$T/l2/d/src"
+	python3 - "$T/m/d/src" "$T/m/d/dst" <<'PY'
+import os, sys
+i = os.open(sys.argv[1], os.O_RDONLY)
+o = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o644)
+left = os.fstat(i).st_size
+while left:
+    n = os.copy_file_range(i, o, left)
+    assert n > 0
+    left -= n
+PY
+	cmp "$T/m/d/src" "$T/m/d/dst"
+	cmp "$T/l2/d/src" "$T/u/d/dst"
+}

@@ -36,6 +36,11 @@ for i in range(20):
     os.write(fd, b"S%d\n" % i * 1000)
     os.fsync(fd)
     os.close(fd)
+os.chmod(f"{m}/synced0", 0o4711)
+os.chmod(f"{m}/big12", 0o600)	# metadata only: a placeholder
+fd = os.open(f"{m}/synced0", os.O_RDONLY)
+os.fsync(fd)	# flushes the sidecar too
+os.close(fd)
 fd = os.open(f"{m}/big1", os.O_WRONLY | os.O_APPEND)
 os.write(fd, b"tail-synced")
 os.fsync(fd)
@@ -47,6 +52,7 @@ PY
 				echo "r$round" >>"$T/m/big$i" 2>/dev/null
 			done
 			echo "$round" >"$T/m/f$round" 2>/dev/null
+			chmod 0750 "$T/m/f$round" 2>/dev/null
 			mkdir -p "$T/m/dir$round/sub" 2>/dev/null
 			rm -f "$T/m/f$((round - 1))" 2>/dev/null
 		done
@@ -62,6 +68,15 @@ PY
 		[ "$(stat -c %s "$T/m/synced$i")" = "$(stat -c %s "$T/u/synced$i")" ]
 	done
 	[ "$(tail -c 11 "$T/m/big1")" = tail-synced ]
+	[ "$(stat -c %a "$T/m/synced0")" = 4711 ]
+	[ "$(stat -c %a "$T/m/big12")" = 600 ]
+	# the sidecar opens fine; rows of files whose removal was not yet
+	# committed are stale (ignored) and repair drops them
+	vo_umount "$T/m"
+	run "$VU_BUILDDIR/vuovl-meta" repair "$T/u"
+	[ "$status" -eq 0 ]
+	vo_mount "$T/m" -o "lowerdir=$T/l,upperdir=$T/u"
+	[ "$(stat -c %a "$T/m/synced0")" = 4711 ]
 	# every big file is the lower data, whole, maybe plus appended lines
 	for i in $(seq 1 12); do
 		cmp -n $((512 * 1024)) "$T/l/big$i" "$T/m/big$i"
@@ -71,4 +86,19 @@ PY
 	run ls -A "$T/m"
 	[[ "$output" != *cu.* ]]
 	[[ "$output" != *.wh.* ]]
+}
+
+@test "placeholders of metadata-only changes never show zeros after kill -9" {
+	start_fg
+	for i in $(seq 1 12); do chmod 0600 "$T/m/big$i"; done
+	kill -9 "$DPID"
+	fusermount3 -u -z "$T/m" 2>/dev/null || umount -l "$T/m"
+	# the placeholders are there, empty, whatever the sidecar kept
+	[ "$(stat -c %s "$T/u/big1")" = $((512 * 1024)) ]
+	[ "$(stat -c %b "$T/u/big1")" = 0 ]
+	vo_mount "$T/m" -o "lowerdir=$T/l,upperdir=$T/u"
+	for i in $(seq 1 12); do cmp "$T/l/big$i" "$T/m/big$i"; done
+	echo tail >>"$T/m/big3"
+	cmp -n $((512 * 1024)) "$T/l/big3" "$T/m/big3"
+	[ "$(tail -c 5 "$T/m/big3")" = tail ]
 }

@@ -69,8 +69,8 @@ teardown() { vu_teardown; }
 	not_mounted "$T/m"
 }
 
-@test "no lowerdir at all is a usage error" {
-	run "$VUOVL_BIN" -o "upperdir=$T/u" "$T/m"
+@test "neither lowerdir nor upperdir is a usage error" {
+	run "$VUOVL_BIN" -o "ro" "$T/m"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"lowerdir"* ]]
 	not_mounted "$T/m"
@@ -118,4 +118,92 @@ teardown() { vu_teardown; }
 	[ "$status" -eq 0 ]
 	[ "$output" = l1a ]
 	[ "$(cat "$T/u/w")" = w ]
+}
+
+@test "an upper layer alone is a writable view with virtual ownership" {
+	echo old >"$T/u/f"
+	vo_mount "$T/m" -o "upperdir=$T/u"
+	[ "$(cat "$T/m/f")" = old ]
+	chmod 4711 "$T/m/f"
+	rm "$T/m/f"
+	[ ! -e "$T/u/f" ] && [ ! -e "$T/u/.wh.f" ]
+	echo new >"$T/m/g"
+	[ "$(cat "$T/u/g")" = new ]
+}
+
+@test "the daemon keeps working after pivot_root into its own view" {
+	need_userns
+	# bash builtins only after the pivot: no binaries in the new root
+	run unshare -Ur -m --propagation private bash -c "
+		'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u' '$T/m' || exit 9
+		mkdir -p '$T/m/old' && cd '$T/m' && pivot_root . old || exit 8
+		cd /
+		read -r a </d/a && echo \"\$a\"
+		echo written >/newfile || exit 7
+		echo more >>/d/b || exit 6
+		read -r b </newfile && echo \"\$b\"
+		echo /d/*"
+	# the view lives on in the namespace only its daemon holds: stop it
+	VU_PIDS+=($(pgrep -f "vuovl.*$T/m"))
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = l1a ]
+	[ "${lines[1]}" = written ]
+	[ "${lines[2]}" = "/d/a /d/b /d/link /d/sub" ]
+	[ "$(cat "$T/u/newfile")" = written ]
+	[ "$(tail -1 "$T/u/d/b")" = more ]
+}
+
+@test "a corrupt upper sidecar is refused with one line and nothing mounted" {
+	mkdir -p "$T/u/.vuovl"
+	head -c 8192 /dev/urandom >"$T/u/.vuovl/meta.db"
+	run "$VUOVL_BIN" -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u" "$T/m"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "vuovl: sidecar of $T/u: "* ]]
+	not_mounted "$T/m"
+}
+
+@test "a corrupt lower sidecar is refused too" {
+	mkdir -p "$T/l2/.vuovl"
+	echo "not a database" >"$T/l2/.vuovl/meta.db"
+	run "$VUOVL_BIN" -o "lowerdir=$T/l1:$T/l2" "$T/m"
+	[ "$status" -eq 3 ]
+	[[ "$output" == "vuovl: sidecar of $T/l2: "* ]]
+	not_mounted "$T/m"
+}
+
+@test "without /dev/fuse the mount fails with a clear message" {
+	need_userns
+	# a private /dev without fuse, in a namespace of our own
+	run unshare -Ur -m sh -c "mount -t tmpfs none /dev &&
+		'$VUOVL_BIN' -o 'lowerdir=$T/l1' '$T/m'; echo status=\$?"
+	[[ "$output" == *"vuovl: cannot mount $T/m"* ]]
+	[[ "$output" == *"status=4"* ]]
+	not_mounted "$T/m"
+}
+
+@test "the sidecar is flushed at unmount" {
+	vo_mount_stack
+	chmod 4711 "$T/m/d/b"
+	vo_umount "$T/m"
+	no_daemon_for "$T/m"
+	run "$VU_BUILDDIR/vuovl-meta" dump "$T/u"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"d/b"* ]]
+}
+
+@test "SIGTERM unmounts the view and flushes the sidecar" {
+	"$VUOVL_BIN" -f -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u" "$T/m" &
+	pid=$!
+	VU_PIDS+=("$pid")
+	VU_MOUNTS+=("$T/m")
+	for _ in $(seq 50); do is_mounted "$T/m" && break; sleep 0.1; done
+	chmod 2700 "$T/m/d"
+	kill -TERM "$pid"
+	wait "$pid"
+	not_mounted "$T/m"
+	run "$VU_BUILDDIR/vuovl-meta" dump "$T/u"
+	[[ "$output" == *"d"* ]]
+	vo_mount_stack
+	[ "$(stat -c %a "$T/m/d")" = 2700 ]
 }

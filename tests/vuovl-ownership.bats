@@ -15,6 +15,7 @@ setup() {
 teardown() { vu_teardown; }
 
 host_owner() { stat -c %u:%g "$1"; }
+host_perm() { printf '%o' $((0$(stat -c %a "$1") & 06777)); }
 
 @test "chown in a cow view leaves the host file the user's" {
 	vo_mount_stack
@@ -30,10 +31,14 @@ host_owner() { stat -c %u:%g "$1"; }
 	vo_mount_stack
 	chmod 4755 "$T/m/d/b"
 	[ "$(stat -c %a "$T/m/d/b")" = 4755 ]
-	[ "$(stat -c %a "$T/u/d/b")" = 755 ]
+	# (the host sticky bit, 01000, marks a metacopy placeholder)
+	[ "$(host_perm "$T/u/d/b")" = 755 ]
 	chmod 0000 "$T/m/d/b"
 	[ "$(stat -c %a "$T/m/d/b")" = 0 ]
-	[ "$(stat -c %a "$T/u/d/b")" = 600 ]
+	[ "$(host_perm "$T/u/d/b")" = 600 ]
+	chmod 0644 "$T/m/d/b"
+	echo x >>"$T/m/d/b"	# the data come up: the mark goes
+	[ "$(stat -c %a "$T/u/d/b")" = 644 ]
 }
 
 @test "a metadata-only change does not copy the data" {
@@ -42,6 +47,10 @@ host_owner() { stat -c %u:%g "$1"; }
 	chmod 0600 "$T/m/d/big"
 	[ "$(stat -c %b "$T/u/d/big")" = 0 ]
 	cmp "$T/l2/d/big" "$T/m/d/big"
+	vo_umount "$T/m"
+	vo_mount_stack
+	cmp "$T/l2/d/big" "$T/m/d/big"
+	[ "$(stat -c %a "$T/m/d/big")" = 600 ]
 	echo x >>"$T/m/d/big"
 	[ "$(stat -c %a "$T/m/d/big")" = 600 ]
 	[ "$(stat -c %s "$T/m/d/big")" = 1048578 ]
@@ -73,7 +82,17 @@ host_owner() { stat -c %u:%g "$1"; }
 
 @test "security.capability is kept virtual, user xattrs on the host" {
 	vo_mount_stack
-	setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= "$T/m/d/b"
+	# the kernel wants CAP_SETFCAP first: root, or root of a namespace
+	if is_root; then
+		setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= "$T/m/d/b"
+	else
+		need_userns
+		vo_umount "$T/m"
+		unshare -Ur -m sh -c "'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u' '$T/m' &&
+			setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= '$T/m/d/b' &&
+			umount '$T/m'"
+		vo_mount_stack
+	fi
 	[ "$(getfattr --only-values -n security.capability "$T/m/d/b" | od -An -tx1 | head -c 12)" = " 01 00 00 02" ]
 	run getfattr -n security.capability "$T/u/d/b"
 	[[ "$output" != *security.capability=* ]]
@@ -141,8 +160,10 @@ in_userns() {
 	need_userns
 	is_root && skip "root has no subuid range here; the unprivileged run covers it"
 	unshare --map-auto --map-root-user true 2>/dev/null || skip "no subuid range for $(id -un)"
+	chmod 0755 "$T"	# uid 1000 of the namespace must reach the mount point
+	# allow_other: uid 1000 is not the namespace root that mounted
 	run unshare --map-auto --map-root-user -m sh -c "
-		'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u' '$T/m' || exit 9
+		'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u,allow_other' '$T/m' || exit 9
 		echo secret >'$T/m/secret' && chmod 0600 '$T/m/secret'
 		echo open >'$T/m/open' && chmod 0644 '$T/m/open'
 		setpriv --reuid=1000 --regid=1000 --clear-groups cat '$T/m/open' || exit 5

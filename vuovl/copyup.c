@@ -229,8 +229,13 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
 			err = src;
 			goto fail;
 		}
-		err = meta_only ? (ftruncate(dst, st.st_size) < 0 ? -errno : 0)
-				: copy_data(src, dst, st.st_size);
+		/* a placeholder: the right size, no data, and the host sticky
+		 * bit that marks it on disk (see lookup.c) */
+		if (meta_only && (ftruncate(dst, st.st_size) < 0 ||
+				  fchmod(dst, (st.st_mode & 0777) | S_IRUSR | S_IWUSR | S_ISVTX) < 0))
+			err = -errno;
+		else if (!meta_only)
+			err = copy_data(src, dst, st.st_size);
 		if (!err)
 			copy_xattrs(src, dst);
 		close(src);
@@ -243,7 +248,7 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
 		(void)futimens(dst, ts);	/* cosmetic: times only */
 	}
 	/* durable before it becomes visible: rename publishes it */
-	if (!meta_only && fsync(dst) < 0) {
+	if (!meta_only && !vo.volatile_ && fsync(dst) < 0) {
 		err = -errno;
 		goto fail;
 	}
@@ -269,6 +274,57 @@ fail:
 	return err;
 }
 
+/*
+ * The data of a metacopy placeholder, copied into the placeholder itself
+ * (same inode: its sidecar row stays valid, xattrs included). Crash-safe
+ * by order: while the host sticky bit marks it a placeholder, reads go
+ * below and its bytes do not matter; the bit goes only after the data
+ * are durable. Caller holds v->lock.
+ */
+static int fill_placeholder(struct vnode *v)
+{
+	struct sidecar *sc = vo_upper_sc();
+	struct stat lst, ust;
+	struct vmeta m;
+	char *path = NULL;
+	int src = -1, dst = -1, err;
+
+	err = vnode_hstat(v, v->dlayer, &lst);
+	if (!err && (src = vnode_open_host(v, v->dlayer, O_RDONLY, 0)) < 0)
+		err = src;
+	if (!err && (dst = vnode_open_host(v, 0, O_WRONLY, 0)) < 0)
+		err = dst;
+	if (!err && ftruncate(dst, 0) < 0)
+		err = -errno;
+	if (!err)
+		err = copy_data(src, dst, lst.st_size);
+	if (!err && !vo.volatile_ && fsync(dst) < 0)
+		err = -errno;
+	/* the data are here: no longer a placeholder on disk */
+	if (!err && (fstat(dst, &ust) < 0 || fchmod(dst, ust.st_mode & 0777) < 0 ||
+		     fstat(dst, &ust) < 0))
+		err = -errno;
+	if (!err && !(path = vnode_path(v)))
+		err = -ENOMEM;
+	if (!err && sc) {
+		m = v->meta;
+		m.mask |= VMETA_FLAGS;
+		m.flags &= ~VMETA_F_METACOPY;
+		err = sidecar_set(sc, path, &ust, &m);
+		if (!err)
+			v->meta = m;
+	}
+	if (!err)
+		v->dlayer = 0;
+	vu_debug(VU_CAT_COPYUP, "fill placeholder %s: %d", path ? path : "?", err);
+	free(path);
+	if (src >= 0)
+		close(src);
+	if (dst >= 0)
+		close(dst);
+	return err;
+}
+
 /* The one path for both kinds of copy-up. */
 static int do_copyup(struct vnode *v, bool meta_only)
 {
@@ -288,6 +344,10 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	pthread_mutex_lock(&v->lock);
 	if (v->dlayer == 0 || (meta_only && v->layer == 0))
 		goto out;
+	if (v->layer == 0) {
+		err = fill_placeholder(v);
+		goto out;
+	}
 	meta_only = meta_only && sc && v->type == S_IFREG && v->layer == v->dlayer;
 	tmp_name(tmp, sizeof(tmp));
 	err = make_copy(v, tmp, meta_only, &st);
@@ -302,15 +362,9 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	m.mask |= VMETA_INO | VMETA_FLAGS;
 	m.ino = v->ino;
 	m.flags = meta_only ? (m.flags | VMETA_F_METACOPY) : (m.flags & ~VMETA_F_METACOPY);
-	if (sc) {
-		err = sidecar_set(sc, path, &st, &m);
-		/* a placeholder without its row would show zeros after a
-		 * crash: the row is durable before the placeholder is seen */
-		if (!err && meta_only)
-			err = sidecar_flush(sc);
-		if (err)
-			goto unlink;
-	}
+	/* no flush needed: the placeholder is marked on disk itself */
+	if (sc && (err = sidecar_set(sc, path, &st, &m)))
+		goto unlink;
 	if (renameat(vo.workfd, tmp, p->dirfds[0], name) < 0) {
 		err = -errno;
 		goto unlink;

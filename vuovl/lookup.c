@@ -139,6 +139,22 @@ static int find_data(struct vnode *dir, struct vnode *v, const char *name)
 	return 0;
 }
 
+/*
+ * A metacopy placeholder: in the upper layer, a regular file whose host
+ * mode has the sticky bit (meaningless on Linux files, never set by
+ * vuovl otherwise: view modes are virtual), so it is recognised even
+ * when a crash lost its sidecar row; in a lower layer (an old upper),
+ * the row's metacopy flag.
+ */
+static bool is_placeholder(struct vnode *v, const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return false;
+	if (vo.has_upper && v->layer == 0)
+		return (st->st_mode & S_ISVTX) != 0;
+	return (v->meta.mask & VMETA_FLAGS) && (v->meta.flags & VMETA_F_METACOPY);
+}
+
 static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
 {
 	int i, last = last_layer(dir), err;
@@ -175,8 +191,7 @@ static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
 	if (!path)
 		return -ENOMEM;
 	lookup_load_meta(v, path, &st);
-	if (S_ISREG(st.st_mode) && (v->meta.mask & VMETA_FLAGS) &&
-	    (v->meta.flags & VMETA_F_METACOPY))
+	if (is_placeholder(v, &st))
 		err = find_data(dir, v, name);
 	free(path);
 	return err;
@@ -274,6 +289,8 @@ int vnode_stat(struct vnode *v, struct stat *st)
 			st->st_uid = v->meta.uid;
 		if (v->meta.mask & VMETA_GID)
 			st->st_gid = v->meta.gid;
+		if (v->layer != v->dlayer)
+			st->st_mode &= ~S_ISVTX;	/* the placeholder mark */
 		if (v->meta.mask & VMETA_MODE)
 			st->st_mode = v->meta.mode;
 		if (v->meta.mask & VMETA_RDEV)
@@ -356,6 +373,28 @@ ssize_t vnode_readlink(struct vnode *v, char *buf, size_t size)
 		n = -errno;
 	vnode_unref(l.p);
 	return n;
+}
+
+int vnode_utimens(struct vnode *v, int layer, const struct timespec ts[2])
+{
+	struct vloc l;
+	int err, fd;
+
+	if (v->dirfds) {
+		fd = vnode_open_host(v, layer, O_RDONLY | O_DIRECTORY, 0);
+		if (fd < 0)
+			return fd;
+		err = futimens(fd, ts) < 0 ? -errno : 0;
+		close(fd);
+		return err;
+	}
+	err = locate(v, layer, &l);
+	if (err)
+		return err;
+	/* by name, never following: symlinks, fifos and sockets too */
+	err = utimensat(l.dfd, l.name, ts, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	vnode_unref(l.p);
+	return err;
 }
 
 int vnode_pin(struct vnode *v)

@@ -44,6 +44,11 @@ static int detach(void)
 	}
 	close(p[0]);
 	setsid();
+	/* a daemon keeps none of its caller's descriptors (a test
+	 * harness or a pipe reader would wait on them forever) */
+	if (p[1] > 3)
+		close_range(3, p[1] - 1, 0);
+	close_range(p[1] + 1, ~0u, 0);
 	return p[1];
 }
 
@@ -89,9 +94,11 @@ static int serve(struct fuse_session *se, const struct vo_opts *o)
 	cfg = fuse_loop_cfg_create();
 	if (!cfg)
 		return -ENOMEM;
-	/* a queue per thread: no contention on one /dev/fuse fd */
-	fuse_loop_cfg_set_clone_fd(cfg, 1);
-	fuse_loop_cfg_set_max_threads(cfg, 64);
+	/* no clone_fd unless asked: it opens "/dev/fuse" by path for each
+	 * new thread, which after a pivot_root into the view is a lookup in
+	 * the view itself — a deadlock */
+	fuse_loop_cfg_set_clone_fd(cfg, o->clone_fd);
+	fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
 	fuse_loop_cfg_set_idle_threads(cfg, o->max_idle ? o->max_idle : 10);
 	ret = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
@@ -100,12 +107,20 @@ static int serve(struct fuse_session *se, const struct vo_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_session *se;
 	struct vo_opts o;
-	int status, rfd = -1, err;
+	int status, rfd = -1, err, i;
 
 	vu_log_init(argv[0]);
+	/* a default max_threads: libfuse 3.14 warns at every start without
+	 * one; a -o max_threads= given by the user comes later and wins */
+	if (fuse_opt_add_arg(&args, argv[0]) < 0 ||
+	    fuse_opt_add_arg(&args, "-omax_threads=64") < 0)
+		return 1;
+	for (i = 1; i < argc; i++)
+		if (fuse_opt_add_arg(&args, argv[i]) < 0)
+			return 1;
 	if (opts_parse(&args, &o) < 0)
 		return 1;
 	if (o.show_version) {
@@ -161,7 +176,9 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	ready(rfd, 0);
-	status = serve(se, &o) ? 5 : 0;
+	err = serve(se, &o);
+	/* libfuse reports the signal that ended the loop: a clean end */
+	status = err && err != SIGTERM && err != SIGINT && err != SIGHUP ? 5 : 0;
 	fuse_session_unmount(se);
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);

@@ -40,4 +40,5 @@ const struct fuse_lowlevel_ops vo_ops = {
 	.removexattr = vo_removexattr,
 	.fallocate = vo_fallocate,
 	.lseek = vo_lseek,
+	.copy_file_range = vo_copy_file_range,
 };

@@ -48,6 +48,9 @@ static mode_t host_mode(struct vnode *v, mode_t mode)
 {
 	mode_t keep = S_IRUSR | S_IWUSR | (v->dirfds ? S_IXUSR : 0);
 
+	/* a placeholder keeps its on-disk mark (see lookup.c) */
+	if (v->layer != v->dlayer)
+		keep |= S_ISVTX;
 	return (mode & 0777) | keep;
 }
 
@@ -71,14 +74,7 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
 			ts[1].tv_nsec = UTIME_NOW;
 		pthread_mutex_lock(&v->lock);
-		if (v->type == S_IFLNK)
-			err = 0;	/* FIXME: symlink times need utimensat by name */
-		else {
-			fd = vnode_open_host(v, 0, O_RDONLY | O_NONBLOCK, 0);
-			err = fd < 0 ? fd : (futimens(fd, ts) < 0 ? -errno : 0);
-			if (fd >= 0)
-				close(fd);
-		}
+		err = vnode_utimens(v, 0, ts);
 		pthread_mutex_unlock(&v->lock);
 		if (err)
 			return err;

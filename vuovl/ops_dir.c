@@ -288,6 +288,28 @@ static int rename_sidecar(struct rename_ctx *c)
 	return err == -ENOENT ? 0 : err;
 }
 
+/* Two vnode locks, in address order (neither is the other's parent:
+ * rename(2) refuses a move into oneself before we get here). */
+static void lock_pair(struct vnode *a, struct vnode *b)
+{
+	if (b && b != a && b < a) {
+		struct vnode *t = a;
+
+		a = b;
+		b = t;
+	}
+	pthread_mutex_lock(&a->lock);
+	if (b && b != a)
+		pthread_mutex_lock(&b->lock);
+}
+
+static void unlock_pair(struct vnode *a, struct vnode *b)
+{
+	if (b && b != a)
+		pthread_mutex_unlock(&b->lock);
+	pthread_mutex_unlock(&a->lock);
+}
+
 static int do_rename(struct rename_ctx *c)
 {
 	bool old_lower, new_hidden;
@@ -326,9 +348,15 @@ static int do_rename(struct rename_ctx *c)
 	}
 	if (err)
 		return err;
+	/* the moved vnodes' locks: a concurrent chmod of one finds it by
+	 * name, so the host rename and the table move are one step for it */
+	lock_pair(c->s, c->d);
 	if (renameat2(c->od->dirfds[0], c->on, c->nd->dirfds[0], c->nn,
-		      c->flags) < 0)
-		return -errno;
+		      c->flags) < 0) {
+		err = -errno;
+		unlock_pair(c->s, c->d);
+		return err;
+	}
 	if (!(c->flags & RENAME_EXCHANGE))
 		/* tolerated: a stale whiteout under an entry hides nothing */
 		(void)whiteout_remove(c->nd->dirfds[0], c->nn);
@@ -338,6 +366,7 @@ static int do_rename(struct rename_ctx *c)
 		vnode_exchange(c->od, c->on, c->nd, c->nn);
 	else
 		vnode_move(c->od, c->on, c->nd, c->nn);
+	unlock_pair(c->s, c->d);
 	bump(c->od);
 	bump(c->nd);
 	return err;

@@ -41,6 +41,9 @@ void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = fd;
 	/* the daemon is the only writer: the kernel's pages stay valid */
 	fi->keep_cache = 1;
+	/* flush does nothing here (writes are not buffered, locks are the
+	 * kernel's): spare close(2) a round trip */
+	fi->noflush = 1;
 	fuse_reply_open(req, fi);
 }
 
@@ -70,6 +73,7 @@ void vo_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		goto fail;
 	fi->fh = fd;
 	fi->keep_cache = 1;
+	fi->noflush = 1;
 	fuse_reply_create(req, &e, fi);
 	return;
 fail:
@@ -131,6 +135,21 @@ void vo_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		  off_t length, struct fuse_file_info *fi)
 {
 	fuse_reply_err(req, fallocate(fi->fh, mode, offset, length) < 0 ? errno : 0);
+}
+
+void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+			struct fuse_file_info *fi_in, fuse_ino_t ino_out,
+			off_t off_out, struct fuse_file_info *fi_out,
+			size_t len, int flags)
+{
+	/* both ends are host files: the host copies (reflink or in-kernel) */
+	ssize_t n = copy_file_range(fi_in->fh, &off_in, fi_out->fh, &off_out,
+				    len, flags);
+
+	if (n < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_write(req, n);
 }
 
 void vo_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,

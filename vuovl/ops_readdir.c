@@ -64,10 +64,14 @@ static int refresh(struct vnode *v, struct dir_handle *h)
 	return 0;
 }
 
-static size_t add_plain(fuse_req_t req, char *buf, size_t rem,
-			struct vo_dirent *e, off_t next)
+static size_t add_plain(fuse_req_t req, struct vnode *dir, char *buf,
+			size_t rem, struct vo_dirent *e, off_t next)
 {
 	struct stat st = { .st_ino = e->ino ? e->ino : 1, .st_mode = (mode_t)e->type << 12 };
+
+	/* d_ino agrees with st_ino for what the kernel has looked up */
+	if (e->name[0] != '.' || (strcmp(e->name, ".") && strcmp(e->name, "..")))
+		st.st_ino = vnode_peek_ino(dir, e->name, st.st_ino);
 
 	return fuse_add_direntry(req, buf, rem, e->name, &st, next);
 }
@@ -120,7 +124,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		struct vo_dirent *e = &h->list.ents[off];
 
 		n = plus ? add_plus(req, v, p, rem, e, off + 1)
-			 : add_plain(req, p, rem, e, off + 1);
+			 : add_plain(req, v, p, rem, e, off + 1);
 		if (n > rem)
 			break;
 		p += n;

@@ -29,6 +29,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("kernel_markers", kernel_markers, 1),
 	OPT("timeout=%lf", timeout, 0),
 	OPT("nopermcheck", nopermcheck, 1),
+	OPT("volatile", volatile_, 1),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -63,6 +64,8 @@ void opts_usage(const char *prog)
 	       "    -o nopermcheck            no default_permissions: the kernel does not\n"
 	       "                              check the virtual owners and modes\n"
 	       "    -o kernel_markers         also read kernel overlayfs opaque xattrs\n"
+	       "    -o volatile               no fsync of copied-up data (faster; a\n"
+	       "                              crash may leave copies empty)\n"
 	       "    -f                        stay in the foreground\n"
 	       "    -d                        debug output (implies -f)\n"
 	       "    -h, --help                this help\n"
@@ -76,6 +79,7 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = 1.0;
+
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
 		return -EINVAL;
 	if (o->show_version)
@@ -89,6 +93,7 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 	o->singlethread = c.singlethread;
 	o->clone_fd = c.clone_fd;
 	o->max_idle = c.max_idle_threads;
+	o->max_threads = c.max_threads;
 	if (o->timeout < 0) {
 		fprintf(stderr, "%s: timeout=%g: must not be negative\n", vu_progname, o->timeout);
 		return -EINVAL;
@@ -235,13 +240,18 @@ int opts_open_layers(const struct vo_opts *o)
 	char **lowers = NULL;
 	int n = 0, i, base;
 
-	if (!o->lowerdir || split_lowers(o, &lowers, &n)) {
-		fprintf(stderr, "%s: lowerdir= is missing or empty\n", vu_progname);
+	/* an upper alone is a plain view of one directory with virtual
+	 * ownership (vuchroot's in-place mode) */
+	if ((!o->lowerdir && !o->upperdir) ||
+	    (o->lowerdir && split_lowers(o, &lowers, &n))) {
+		fprintf(stderr, "%s: lowerdir= is %s\n", vu_progname,
+			o->lowerdir ? "empty" : "missing (and no upperdir=)");
 		return 1;
 	}
 	vo.has_upper = o->upperdir != NULL;
 	vo.ro = o->ro;
 	vo.kernel_markers = o->kernel_markers;
+	vo.volatile_ = o->volatile_;
 	vo.timeout = o->timeout;
 	vo.workfd = -1;
 	vo.nlayers = n + vo.has_upper;

@@ -147,6 +147,19 @@ struct vnode *vnode_find(struct vnode *parent, const char *name)
 	return v;
 }
 
+uint64_t vnode_peek_ino(struct vnode *parent, const char *name, uint64_t dflt)
+{
+	struct vnode *v;
+	uint64_t ino = dflt;
+
+	pthread_mutex_lock(&vo.tab.lock);
+	v = *slot_of(parent, name);
+	if (v)
+		ino = v->ino;
+	pthread_mutex_unlock(&vo.tab.lock);
+	return ino;
+}
+
 struct vnode *vnode_insert(struct vnode *parent, const char *name,
 			   struct vnode *fresh)
 {

@@ -72,7 +72,8 @@ struct vo {
 	bool has_upper;
 	bool ro;
 	bool kernel_markers;
-	bool any_sidecar;	/* some layer has virtual metadata */	/* read kernel overlayfs opaque xattrs */
+	bool any_sidecar;	/* some layer has virtual metadata */
+	bool volatile_;		/* -o volatile: no fsync of copied-up data */	/* read kernel overlayfs opaque xattrs */
 	int workfd;		/* UPPER/.vuovl/work, O_PATH */
 	double timeout;		/* entry/attr cache seconds */
 	struct vnode root;
@@ -87,10 +88,10 @@ extern struct vo vo;
 /* opts.c */
 struct vo_opts {
 	char *lowerdir, *upperdir, *metadb;
-	int ro, kernel_markers, nopermcheck;
+	int ro, kernel_markers, nopermcheck, volatile_;
 	double timeout;
 	int foreground, debug, show_help, show_version;
-	int singlethread, clone_fd, max_idle;
+	int singlethread, clone_fd, max_idle, max_threads;
 	char *mountpoint;
 };
 int opts_parse(struct fuse_args *args, struct vo_opts *o);
@@ -108,6 +109,9 @@ fuse_ino_t vnode_id(struct vnode *v);
 /* Returns the hashed child of parent named name, with nlookup and refs
  * taken by the caller's choice (see vnode.c), or NULL. */
 struct vnode *vnode_find(struct vnode *parent, const char *name);
+/* The view inode of a known child (st_ino of a copied-up file is the
+ * kept one, not the upper host inode), else dflt. */
+uint64_t vnode_peek_ino(struct vnode *parent, const char *name, uint64_t dflt);
 /* Inserts a fresh vnode (from lookup) unless one already exists for
  * (parent, name); returns the hashed one, nlookup incremented. */
 struct vnode *vnode_insert(struct vnode *parent, const char *name,
@@ -159,6 +163,7 @@ int vnode_open_host(struct vnode *v, int layer, int flags, mode_t mode);
  * file). 0 or -errno; -ESTALE for a vnode whose name is gone. */
 int vnode_hstat(struct vnode *v, int layer, struct stat *st);
 ssize_t vnode_readlink(struct vnode *v, char *buf, size_t size);
+int vnode_utimens(struct vnode *v, int layer, const struct timespec ts[2]);
 /* Keeps an O_PATH fd on v's object before its name goes (unlink,
  * rename over): an open file is still stat-able. */
 int vnode_pin(struct vnode *v);
@@ -246,6 +251,10 @@ void vo_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
 void vo_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		  off_t length, struct fuse_file_info *fi);
+void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+			struct fuse_file_info *fi_in, fuse_ino_t ino_out,
+			off_t off_out, struct fuse_file_info *fi_out,
+			size_t len, int flags);
 void vo_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	      struct fuse_file_info *fi);
 void vo_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
