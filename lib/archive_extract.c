@@ -549,6 +549,7 @@ int vuar_extract(const char *archive, const char *dir,
 	struct xctx x = { .o = o, .cache_fd = -1 };
 	struct archive_entry *e;
 	uint64_t n = 0, bytes = 0;
+	int retries = 0;
 	int r;
 
 	x.root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -572,8 +573,14 @@ int vuar_extract(const char *archive, const char *dir,
 		r = archive_read_next_header(x.a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r == ARCHIVE_RETRY)
+		if (r == ARCHIVE_RETRY) {
+			/* a damaged header: say so, and let libarchive resync */
+			report(&x, "", "%s", archive_error_string(x.a) ?
+			       archive_error_string(x.a) : "damaged header");
+			if (++retries > 100)
+				break;
 			continue;
+		}
 		if (r == ARCHIVE_WARN && o->report)
 			o->report(o->arg, archive_entry_pathname(e) ?
 				  archive_entry_pathname(e) : "",

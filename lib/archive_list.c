@@ -95,7 +95,7 @@ int vuar_list(const char *archive, FILE *out, const struct vuar_opts *o,
 {
 	struct archive *a;
 	struct archive_entry *e;
-	int ugswidth = 19, failed = 0, r;
+	int ugswidth = 19, failed = 0, retries = 0, r;
 
 	r = vuar_open_read(archive, &a, msg);
 	if (r < 0)
@@ -104,8 +104,17 @@ int vuar_list(const char *archive, FILE *out, const struct vuar_opts *o,
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r == ARCHIVE_RETRY)
+		if (r == ARCHIVE_RETRY) {
+			/* a damaged header: say so, and let libarchive resync */
+			failed = 1;
+			if (o->report)
+				o->report(o->arg, "", archive_error_string(a) ?
+					  archive_error_string(a)
+					  : "damaged header", 0);
+			if (++retries > 100)
+				break;
 			continue;
+		}
 		if (r < ARCHIVE_WARN) {
 			failed = 1;
 			if (o->report)
