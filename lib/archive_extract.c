@@ -464,6 +464,17 @@ static void do_hardlink(struct xctx *x, struct archive_entry *e,
 		}
 	}
 	close(tfd);
+	/* cpio carries the data on the last link of a set */
+	if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
+		int fd = openat(pfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd < 0 || (r = write_data(x, fd, entry)) < 0)
+			report(x, entry, "cannot write: %s",
+			       fd < 0 ? strerror(errno) : r == -EIO
+			       ? archive_error_string(x->a) : strerror(-r));
+		if (fd >= 0)
+			close(fd);
+	}
 	r = sidecar_link(x->sc, target, rel);
 	if (r < 0 && r != -ENOENT)
 		report(x, entry, "cannot record link: %s", strerror(-r));
