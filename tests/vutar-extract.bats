@@ -116,3 +116,20 @@ PY
 	run "$VUTAR" --version
 	[[ "$output" == "vutar "* ]]
 }
+
+@test "a progress line shows on a terminal and not otherwise" {
+	command -v script >/dev/null || skip "script(1) is missing (util-linux)"
+	run "$VUTAR" -xf "$T/rootfs.tar.gz" -C "$T/root"
+	[[ "$output" != *entries* ]]
+	rm -rf "$T/root" && mkdir "$T/root"
+	out=$(script -qec "'$VUTAR' -xf '$T/rootfs.tar.gz' -C '$T/root'" /dev/null)
+	[[ "$out" == *"vutar: "*" entries, "*" MiB"* ]]
+	[ -x "$T/root/bin/busybox" ]
+}
+
+@test "-xv names each member" {
+	run "$VUTAR" -xvf "$T/rootfs.tar.gz" -C "$T/root"
+	[ "$status" -eq 0 ]
+	grep -qx 'dev/null' <<<"$output"
+	grep -qx 'bin/su' <<<"$output"
+}

@@ -81,11 +81,13 @@ static void on_report(void *arg, const char *entry, const char *why, int warn)
 		fprintf(stderr, "vutar: %s%s\n", warn ? "" : "archive: ", why);
 }
 
+static int names_to_stderr;
+
 static void on_name(void *arg, const char *name)
 {
 	progress_clear(arg);
 	/* like tar: the names go to stdout, or stderr when the archive does */
-	fprintf(stderr, "%s\n", name);
+	fprintf(names_to_stderr ? stderr : stdout, "%s\n", name);
 }
 
 int main(int argc, char **argv)
@@ -163,6 +165,7 @@ int main(int argc, char **argv)
 	prog.on = isatty(2);
 	if (o.verbose && mode != 't')
 		o.verbose_name = on_name;
+	names_to_stderr = mode == 'c' && (!archive || !strcmp(archive, "-"));
 	if (mode == 'x')
 		r = vuar_extract(archive, dir, &o, &msg);
 	else if (mode == 't')
