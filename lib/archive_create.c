@@ -168,16 +168,13 @@ static int walk_dir(struct cctx *c, int fd, char *aname, const char *rel)
 	qsort(ents, n, sizeof(*ents), (int (*)(const void *, const void *))
 	      (void *)alphasort);
 	for (i = 0; i < n && r == 0; i++) {
-		int len;
-
 		if (alen + strlen(ents[i]->d_name) + 2 >= PATH_MAX) {
 			creport(c, ents[i]->d_name, "name too long");
 			continue;
 		}
-		len = snprintf(aname + alen, PATH_MAX - alen, "%s%s",
-			       (alen && aname[alen - 1] != '/') ? "/" : "",
-			       ents[i]->d_name);
-		(void)len;
+		snprintf(aname + alen, PATH_MAX - alen, "%s%s",
+			 (alen && aname[alen - 1] != '/') ? "/" : "",
+			 ents[i]->d_name);
 		snprintf(crel, sizeof(crel), "%s%s%s", rel, *rel ? "/" : "",
 			 ents[i]->d_name);
 		r = walk(c, dirfd(d), ents[i]->d_name, aname, crel);
@@ -367,7 +364,6 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 		snprintf(aname, sizeof(aname), "%s", paths[i]);
 		if (*rel == '\0') {
 			/* the directory itself: "." packs as "./" */
-			pfd = -1;
 			r = walk(&c, root, ".", aname, "");
 			continue;
 		}

@@ -34,6 +34,7 @@ struct xctx {
 	struct archive *a;
 	struct sidecar *sc;
 	int root;		/* DIR */
+	mode_t umask;		/* to skip fchmod when create already got it right */
 	int failed;
 	int warned_abs;
 	char cache_path[PATH_MAX];	/* parent dir of the last entry */
@@ -158,17 +159,21 @@ static int make_room(struct xctx *x, int pfd, const char *name,
 	return 0;
 }
 
-static int write_data(struct xctx *x, int fd, const char *entry)
+/* Writes the entry's data at its offsets (holes stay holes); *end is
+ * where the last block ended. */
+static int write_data(struct xctx *x, int fd, int64_t *end)
 {
 	const void *buf;
 	size_t size;
 	la_int64_t off;
 	int r;
 
+	*end = 0;
 	for (;;) {
 		r = archive_read_data_block(x->a, &buf, &size, &off);
 		if (r == ARCHIVE_EOF)
 			return 0;
+		*end = off + (int64_t)size;
 		if (r < ARCHIVE_WARN)
 			return -EIO;
 		while (size > 0) {
@@ -183,7 +188,6 @@ static int write_data(struct xctx *x, int fd, const char *entry)
 			size -= (size_t)w;
 			off += w;
 		}
-		(void)entry;
 	}
 }
 
@@ -337,6 +341,7 @@ static void do_file(struct xctx *x, struct archive_entry *e, const char *rel,
 	struct timespec ts[2];
 	const char *name;
 	struct stat st;
+	int64_t end = 0;
 	int pfd, fd, r;
 
 	pfd = parent_of(x, rel, &name);
@@ -358,7 +363,7 @@ static void do_file(struct xctx *x, struct archive_entry *e, const char *rel,
 		return;
 	}
 	if (with_data) {
-		r = write_data(x, fd, entry);
+		r = write_data(x, fd, &end);
 		if (r == -EIO) {
 			report(x, entry, "%s", archive_error_string(x->a) ?
 			       archive_error_string(x->a) : "read error");
@@ -367,11 +372,12 @@ static void do_file(struct xctx *x, struct archive_entry *e, const char *rel,
 		}
 		if (r < 0)
 			report(x, entry, "cannot write: %s", strerror(-r));
-		if (archive_entry_size_is_set(e) &&
+		/* a sparse file may end in a hole */
+		if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
 		    ftruncate(fd, archive_entry_size(e)) < 0)
 			report(x, entry, "cannot set size: %s", strerror(errno));
 	}
-	if (fchmod(fd, hmode) < 0 || fstat(fd, &st) < 0) {
+	if (((hmode & x->umask) && fchmod(fd, hmode) < 0) || fstat(fd, &st) < 0) {
 		report(x, entry, "%s", strerror(errno));
 		close(fd);
 		return;
@@ -468,7 +474,9 @@ static void do_hardlink(struct xctx *x, struct archive_entry *e,
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
 		int fd = openat(pfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 
-		if (fd < 0 || (r = write_data(x, fd, entry)) < 0)
+		int64_t end;
+
+		if (fd < 0 || (r = write_data(x, fd, &end)) < 0)
 			report(x, entry, "cannot write: %s",
 			       fd < 0 ? strerror(errno) : r == -EIO
 			       ? archive_error_string(x->a) : strerror(-r));
@@ -563,6 +571,9 @@ int vuar_extract(const char *archive, const char *dir,
 	int retries = 0;
 	int r;
 
+	/* read the umask without a race: vutar is single-threaded here */
+	x.umask = umask(022);
+	umask(x.umask);
 	x.root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x.root < 0)
 		return vuar_fail(msg, -errno, "cannot open directory %s: %s",
