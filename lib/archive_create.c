@@ -1,0 +1,407 @@
+/*
+ * archive_create — vutar -c. Walks DIR (or the given paths beneath it) in
+ * sorted order with openat/fstatat beneath the directory fd, and writes each
+ * entry with the sidecar's virtual owner, mode, type and rdev when it has
+ * them, so an unprivileged user packs root-owned trees and device nodes.
+ * The sidecar's own directory (.vuovl) is never packed.
+ */
+#include "config.h"
+#include "vuar_int.h"
+#include "sidecar.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+struct cctx {
+	const struct vuar_opts *o;
+	struct archive *a;
+	struct archive_entry_linkresolver *lr;
+	struct sidecar *sc;
+	int failed;
+	uint64_t n, bytes;
+	char *buf;
+};
+
+static void creport(struct cctx *c, const char *entry, const char *why)
+{
+	c->failed = 1;
+	if (c->o->report)
+		c->o->report(c->o->arg, entry, why, 0);
+}
+
+static const char *user_name(uid_t uid)
+{
+	static uid_t last = (uid_t)-1;
+	static char name[VMETA_NAME_MAX];
+	struct passwd *pw;
+
+	if (uid != last) {
+		pw = getpwuid(uid);
+		snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "");
+		last = uid;
+	}
+	return name;
+}
+
+static const char *group_name(gid_t gid)
+{
+	static gid_t last = (gid_t)-1;
+	static char name[VMETA_NAME_MAX];
+	struct group *gr;
+
+	if (gid != last) {
+		gr = getgrgid(gid);
+		snprintf(name, sizeof(name), "%s", gr ? gr->gr_name : "");
+		last = gid;
+	}
+	return name;
+}
+
+static void add_xattrs(struct cctx *c, struct archive_entry *e, int fd,
+		       const char *rel)
+{
+	char names[4096], val[65536];
+	ssize_t len, i, v;
+
+	if (fd >= 0 && (len = flistxattr(fd, names, sizeof(names))) > 0) {
+		for (i = 0; i < len; i += (ssize_t)strlen(names + i) + 1) {
+			if (strncmp(names + i, "user.", 5) != 0)
+				continue;
+			v = fgetxattr(fd, names + i, val, sizeof(val));
+			if (v >= 0)
+				archive_entry_xattr_add_entry(e, names + i, val, (size_t)v);
+		}
+	}
+	if (c->sc && (len = sidecar_xattr_list(c->sc, rel, names, sizeof(names))) > 0) {
+		for (i = 0; i < len; i += (ssize_t)strlen(names + i) + 1) {
+			v = sidecar_xattr_get(c->sc, rel, names + i, val, sizeof(val));
+			if (v >= 0)
+				archive_entry_xattr_add_entry(e, names + i, val, (size_t)v);
+		}
+	}
+}
+
+static int copy_data(struct cctx *c, int fd, const char *entry)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, c->buf, 256 * 1024);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		if (archive_write_data(c->a, c->buf, (size_t)n) < 0) {
+			creport(c, entry, archive_error_string(c->a));
+			return -EIO;
+		}
+		c->bytes += (uint64_t)n;
+	}
+}
+
+static int write_entry(struct cctx *c, struct archive_entry *e, int fd,
+		       const char *entry)
+{
+	struct archive_entry *spare = NULL;
+	int r, with_data;
+
+	archive_entry_linkify(c->lr, &e, &spare);
+	if (!e)
+		return 0;
+	with_data = fd >= 0 && !archive_entry_hardlink(e) &&
+		archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0;
+	r = archive_write_header(c->a, e);
+	if (r < ARCHIVE_WARN) {
+		creport(c, entry, archive_error_string(c->a));
+		return r == ARCHIVE_FATAL ? -EIO : 0;
+	}
+	if (with_data && copy_data(c, fd, entry) < 0)
+		return -EIO;
+	return 0;
+}
+
+static int walk(struct cctx *c, int pfd, const char *name, char *aname,
+		const char *rel);
+
+static int walk_dir(struct cctx *c, int fd, char *aname, const char *rel)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de, **ents = NULL;
+	size_t n = 0, cap = 0, i, alen = strlen(aname);
+	char crel[PATH_MAX];
+	int r = 0;
+
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (*rel == '\0' && !strcmp(de->d_name, SIDECAR_DIR))
+			continue;
+		if (n == cap) {
+			struct dirent **p;
+
+			cap = cap ? cap * 2 : 64;
+			p = realloc(ents, cap * sizeof(*p));
+			if (!p) { r = -ENOMEM; goto out; }
+			ents = p;
+		}
+		ents[n] = malloc(sizeof(*de));
+		if (!ents[n]) { r = -ENOMEM; goto out; }
+		memcpy(ents[n++], de, sizeof(*de));
+	}
+	qsort(ents, n, sizeof(*ents), (int (*)(const void *, const void *))
+	      (void *)alphasort);
+	for (i = 0; i < n && r == 0; i++) {
+		if (alen + strlen(ents[i]->d_name) + 2 >= PATH_MAX) {
+			creport(c, ents[i]->d_name, "name too long");
+			continue;
+		}
+		snprintf(aname + alen, PATH_MAX - alen, "%s%s",
+			 (alen && aname[alen - 1] != '/') ? "/" : "",
+			 ents[i]->d_name);
+		snprintf(crel, sizeof(crel), "%s%s%s", rel, *rel ? "/" : "",
+			 ents[i]->d_name);
+		r = walk(c, dirfd(d), ents[i]->d_name, aname, crel);
+		aname[alen] = '\0';
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	closedir(d);
+	return r;
+}
+
+/* One entry: pfd/name on the host, aname in the archive, rel in the
+ * sidecar. Returns -errno only for errors that end the whole run. */
+static int walk(struct cctx *c, int pfd, const char *name, char *aname,
+		const char *rel)
+{
+	struct archive_entry *e;
+	struct vmeta m;
+	struct stat st;
+	int fd = -1, r = 0, isdir;
+	char target[PATH_MAX];
+
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		creport(c, aname, strerror(errno));
+		return 0;
+	}
+	isdir = S_ISDIR(st.st_mode);
+	if (S_ISREG(st.st_mode) || isdir) {
+		fd = openat(pfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+			    (isdir ? O_DIRECTORY : 0));
+		if (fd < 0) {
+			creport(c, aname, strerror(errno));
+			return 0;
+		}
+	}
+	e = archive_entry_new();
+	if (!e) {
+		if (fd >= 0)
+			close(fd);
+		return -ENOMEM;
+	}
+	archive_entry_copy_stat(e, &st);
+	if (isdir && aname[strlen(aname) - 1] != '/') {
+		char dname[PATH_MAX + 1];
+
+		snprintf(dname, sizeof(dname), "%s/", aname);
+		archive_entry_copy_pathname(e, dname);
+	} else {
+		archive_entry_copy_pathname(e, aname);
+	}
+	archive_entry_copy_uname(e, user_name(st.st_uid));
+	archive_entry_copy_gname(e, group_name(st.st_gid));
+	if (c->sc && sidecar_get(c->sc, rel, &st, &m) == 0) {
+		if (m.mask & VMETA_UID) {
+			archive_entry_set_uid(e, m.uid);
+			archive_entry_copy_uname(e, (m.mask & VMETA_UNAME) ? m.uname : "");
+		}
+		if (m.mask & VMETA_GID) {
+			archive_entry_set_gid(e, m.gid);
+			archive_entry_copy_gname(e, (m.mask & VMETA_GNAME) ? m.gname : "");
+		}
+		if (m.mask & VMETA_UNAME)
+			archive_entry_copy_uname(e, m.uname);
+		if (m.mask & VMETA_GNAME)
+			archive_entry_copy_gname(e, m.gname);
+		if (m.mask & VMETA_MODE) {
+			if ((m.mode & S_IFMT) != (st.st_mode & S_IFMT) &&
+			    S_ISREG(st.st_mode)) {
+				/* a device, fifo or socket stood in for by an empty file */
+				archive_entry_set_size(e, 0);
+				close(fd);
+				fd = -1;
+			}
+			archive_entry_set_mode(e, m.mode);
+		}
+		if (m.mask & VMETA_RDEV)
+			archive_entry_set_rdev(e, m.rdev);
+	}
+	if (S_ISLNK(st.st_mode)) {
+		ssize_t n = readlinkat(pfd, name, target, sizeof(target) - 1);
+
+		if (n < 0) {
+			creport(c, aname, strerror(errno));
+			archive_entry_free(e);
+			return 0;
+		}
+		target[n] = '\0';
+		archive_entry_copy_symlink(e, target);
+	}
+	add_xattrs(c, e, fd, rel);
+	if (c->o->verbose_name)
+		c->o->verbose_name(c->o->arg, archive_entry_pathname(e));
+	r = write_entry(c, e, fd, aname);
+	archive_entry_free(e);
+	c->n++;
+	if (c->o->progress)
+		c->o->progress(c->o->arg, c->n, c->bytes);
+	if (r == 0 && isdir)
+		return walk_dir(c, fd, aname, rel);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int setup_writer(struct cctx *c, const char *archive,
+			const struct vuar_opts *o, const char **msg)
+{
+	enum vuar_filter f = o->filter == VUAR_FILTER_AUTO
+		? vuar_filter_for_name(archive) : o->filter;
+	int r;
+
+	c->a = archive_write_new();
+	if (!c->a)
+		return -ENOMEM;
+	switch (o->format) {
+	case VUAR_GNU: r = archive_write_set_format_gnutar(c->a); break;
+	case VUAR_USTAR: r = archive_write_set_format_ustar(c->a); break;
+	default: r = archive_write_set_format_pax_restricted(c->a); break;
+	}
+	if (r == ARCHIVE_OK)
+		r = vuar_add_filter(c->a, f);
+	if (r == ARCHIVE_OK)
+		r = vuar_is_stdio(archive) ? archive_write_open_fd(c->a, 1)
+			: archive_write_open_filename(c->a, archive);
+	if (r != ARCHIVE_OK) {
+		r = archive_errno(c->a) > 0 ? -archive_errno(c->a) : -EINVAL;
+		vuar_fail(msg, r, "cannot create %s: %s",
+			  vuar_is_stdio(archive) ? "-" : archive,
+			  archive_error_string(c->a) ? archive_error_string(c->a)
+			  : strerror(-r));
+		archive_write_free(c->a);
+		return r;
+	}
+	c->lr = archive_entry_linkresolver_new();
+	if (!c->lr)
+		return -ENOMEM;
+	archive_entry_linkresolver_set_strategy(c->lr, archive_format(c->a));
+	return 0;
+}
+
+int vuar_create(const char *archive, const char *dir, char *const *paths,
+		int npaths, const struct vuar_opts *o, const char **msg)
+{
+	static char *const dot[] = { "." };
+	struct cctx c = { .o = o };
+	char aname[PATH_MAX + 1], rel[PATH_MAX];
+	int root, r = 0, i;
+
+	root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return vuar_fail(msg, -errno, "cannot open directory %s: %s",
+				 dir, strerror(errno));
+	r = sidecar_open(root, dir, NULL, SIDECAR_RDONLY, &c.sc);
+	if (r == -ENOENT) {
+		c.sc = NULL;
+	} else if (r < 0) {
+		vuar_fail(msg, r, "cannot open the sidecar of %s: %s", dir,
+			  sidecar_open_error() ? sidecar_open_error() : strerror(-r));
+		close(root);
+		return r;
+	}
+	c.buf = malloc(256 * 1024);
+	r = c.buf ? setup_writer(&c, archive, o, msg) : -ENOMEM;
+	if (r < 0) {
+		free(c.buf);
+		sidecar_close(c.sc);
+		close(root);
+		return r;
+	}
+	if (npaths == 0) {
+		paths = dot;
+		npaths = 1;
+	}
+	for (i = 0; i < npaths && r == 0; i++) {
+		const char *slash, *name;
+		int pfd, cr = vuar_clean_path(paths[i], rel);
+
+		if (cr != 0) {
+			creport(&c, paths[i], cr == 1 ? "refusing an absolute path"
+				: cr == -EPERM ? "refusing a name with '..'"
+				: cr == -EACCES ? "refusing the reserved name " SIDECAR_DIR
+				: "name too long");
+			continue;
+		}
+		snprintf(aname, sizeof(aname), "%s", paths[i]);
+		if (*rel == '\0') {
+			/* the directory itself: "." packs as "./" */
+			r = walk(&c, root, ".", aname, "");
+			continue;
+		}
+		slash = strrchr(rel, '/');
+		name = slash ? slash + 1 : rel;
+		if (slash) {
+			char parent[PATH_MAX];
+			int fd = root, nfd;
+			const char *p = rel;
+
+			memcpy(parent, rel, (size_t)(slash - rel));
+			parent[slash - rel] = '\0';
+			/* open the parent one component at a time, no symlinks */
+			nfd = fcntl(root, F_DUPFD_CLOEXEC, 0);
+			for (p = strtok(parent, "/"); p && nfd >= 0; p = strtok(NULL, "/")) {
+				fd = nfd;
+				nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				close(fd);
+			}
+			if (nfd < 0) {
+				creport(&c, paths[i], strerror(errno));
+				continue;
+			}
+			pfd = nfd;
+		} else {
+			pfd = fcntl(root, F_DUPFD_CLOEXEC, 0);
+		}
+		r = walk(&c, pfd, name, aname, rel);
+		close(pfd);
+	}
+	if (r < 0 && r != -EIO)
+		creport(&c, "", strerror(-r));
+	if (archive_write_close(c.a) != ARCHIVE_OK)
+		creport(&c, "", archive_error_string(c.a));
+	archive_write_free(c.a);
+	archive_entry_linkresolver_free(c.lr);
+	sidecar_close(c.sc);
+	free(c.buf);
+	close(root);
+	return c.failed;
+}

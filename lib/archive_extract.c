@@ -1,0 +1,632 @@
+/*
+ * archive_extract — vutar -x. Creates every entry with *at() calls beneath
+ * an O_DIRECTORY fd of DIR, opening each parent component with O_NOFOLLOW
+ * (so a symlink, even one the archive planted, is never walked through),
+ * and records what the host cannot hold (owners, full modes, devices,
+ * privileged xattrs) in DIR's sidecar. Host files stay owned by the user
+ * and at least u+rw (dirs u+rwx), so the user can always manage them.
+ */
+#include "config.h"
+#include "vuar_int.h"
+#include "sidecar.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define FLUSH_EVERY 10000
+
+struct dir_time {
+	char *path;
+	struct timespec ts[2];
+};
+
+struct xctx {
+	const struct vuar_opts *o;
+	struct archive *a;
+	struct sidecar *sc;
+	int root;		/* DIR */
+	mode_t umask;		/* to skip fchmod when create already got it right */
+	int failed;
+	int warned_abs;
+	char cache_path[PATH_MAX];	/* parent dir of the last entry */
+	int cache_fd;			/* -1 when none */
+	struct dir_time *dirs;
+	size_t ndirs, capdirs;
+	char *buf;
+	size_t bufsize;
+};
+
+static void report(struct xctx *x, const char *entry, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void report(struct xctx *x, const char *entry, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	x->failed = 1;
+	if (x->o->report)
+		x->o->report(x->o->arg, entry, why, 0);
+}
+
+static void cache_drop(struct xctx *x)
+{
+	if (x->cache_fd >= 0)
+		close(x->cache_fd);
+	x->cache_fd = -1;
+	x->cache_path[0] = '\0';
+}
+
+/*
+ * Opens the directory rel (a cleaned path, "" for DIR) one component at a
+ * time, never following a symlink. With create, missing components are
+ * made (mode 0755). Returns an fd the caller closes, or -errno (-ELOOP or
+ * -ENOTDIR when a component is a symlink or not a directory).
+ */
+static int open_dir_beneath(int root, const char *rel, int create)
+{
+	char comp[NAME_MAX + 1];
+	int fd = fcntl(root, F_DUPFD_CLOEXEC, 0);
+	const char *p = rel;
+
+	if (fd < 0)
+		return -errno;
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		int nfd;
+
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+				int err = -errno;
+
+				close(fd);
+				return err;
+			}
+			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (nfd < 0) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		close(fd);
+		fd = nfd;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return fd;
+}
+
+/* The parent fd of rel (owned by the cache) and its last component. */
+static int parent_of(struct xctx *x, const char *rel, const char **name)
+{
+	const char *slash = strrchr(rel, '/');
+	char parent[PATH_MAX];
+	size_t n = slash ? (size_t)(slash - rel) : 0;
+	int fd;
+
+	memcpy(parent, rel, n);
+	parent[n] = '\0';
+	*name = slash ? slash + 1 : rel;
+	if (x->cache_fd >= 0 && strcmp(parent, x->cache_path) == 0)
+		return x->cache_fd;
+	cache_drop(x);
+	fd = open_dir_beneath(x->root, parent, 1);
+	if (fd < 0)
+		return fd;
+	x->cache_fd = fd;
+	memcpy(x->cache_path, parent, n + 1);
+	return fd;
+}
+
+static const char *walk_error(int err)
+{
+	if (err == -ELOOP || err == -ENOTDIR)
+		return "refusing to write through a symlink or non-directory";
+	return strerror(-err);
+}
+
+/* Removes what is at name so a new entry can take its place. */
+static int make_room(struct xctx *x, int pfd, const char *name,
+		     const char *rel)
+{
+	if (unlinkat(pfd, name, 0) < 0) {
+		if (errno != EISDIR && errno != EPERM)
+			return errno == ENOENT ? 0 : -errno;
+		if (unlinkat(pfd, name, AT_REMOVEDIR) < 0)
+			return -errno;
+	}
+	if (x->sc)
+		sidecar_unlink(x->sc, rel);
+	return 0;
+}
+
+/* Writes the entry's data at its offsets (holes stay holes); *end is
+ * where the last block ended. */
+static int write_data(struct xctx *x, int fd, int64_t *end)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int r;
+
+	*end = 0;
+	for (;;) {
+		r = archive_read_data_block(x->a, &buf, &size, &off);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		*end = off + (int64_t)size;
+		if (r < ARCHIVE_WARN)
+			return -EIO;
+		while (size > 0) {
+			ssize_t w = pwrite(fd, buf, size, off);
+
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			buf = (const char *)buf + w;
+			size -= (size_t)w;
+			off += w;
+		}
+	}
+}
+
+static void vmeta_from_entry(struct archive_entry *e, struct vmeta *m)
+{
+	const char *un = archive_entry_uname(e), *gn = archive_entry_gname(e);
+
+	memset(m, 0, sizeof(*m));
+	m->mask = VMETA_UID | VMETA_GID | VMETA_MODE;
+	m->uid = (uid_t)archive_entry_uid(e);
+	m->gid = (gid_t)archive_entry_gid(e);
+	m->mode = archive_entry_filetype(e) | (archive_entry_perm(e) & 07777);
+	if (un && *un && strlen(un) < VMETA_NAME_MAX) {
+		strcpy(m->uname, un);
+		m->mask |= VMETA_UNAME;
+	}
+	if (gn && *gn && strlen(gn) < VMETA_NAME_MAX) {
+		strcpy(m->gname, gn);
+		m->mask |= VMETA_GNAME;
+	}
+	if (S_ISCHR(m->mode) || S_ISBLK(m->mode)) {
+		m->rdev = makedev(archive_entry_rdevmajor(e),
+				  archive_entry_rdevminor(e));
+		m->mask |= VMETA_RDEV;
+	}
+}
+
+static void entry_times(struct archive_entry *e, struct timespec ts[2])
+{
+	ts[1].tv_sec = archive_entry_mtime(e);
+	ts[1].tv_nsec = archive_entry_mtime_nsec(e);
+	if (archive_entry_atime_is_set(e)) {
+		ts[0].tv_sec = archive_entry_atime(e);
+		ts[0].tv_nsec = archive_entry_atime_nsec(e);
+	} else {
+		ts[0] = ts[1];
+	}
+}
+
+/* user.* go on the host file (fd, or -1 when it cannot hold them);
+ * privileged names go to the sidecar. */
+static void apply_xattrs(struct xctx *x, struct archive_entry *e, int fd,
+			 const char *rel, const struct stat *st,
+			 const char *entry)
+{
+	const char *name;
+	const void *val;
+	size_t size;
+
+	if (archive_entry_xattr_reset(e) == 0)
+		return;
+	while (archive_entry_xattr_next(e, &name, &val, &size) == ARCHIVE_OK) {
+		if (vmeta_xattr_is_virtual(name)) {
+			int r = x->sc ? sidecar_xattr_set(x->sc, rel, st, name,
+							  val, size, 0) : -ENOTSUP;
+
+			if (r < 0)
+				report(x, entry, "cannot record xattr %s: %s",
+				       name, strerror(-r));
+		} else if (fd >= 0) {
+			if (fsetxattr(fd, name, val, size, 0) < 0)
+				report(x, entry, "cannot set xattr %s: %s",
+				       name, strerror(errno));
+		}
+	}
+}
+
+static void record(struct xctx *x, const char *rel, const struct stat *st,
+		   struct archive_entry *e, const char *entry)
+{
+	struct vmeta m;
+	int r;
+
+	vmeta_from_entry(e, &m);
+	r = sidecar_set(x->sc, rel, st, &m);
+	if (r < 0)
+		report(x, entry, "cannot record metadata: %s", strerror(-r));
+}
+
+static int defer_dir_time(struct xctx *x, const char *rel,
+			  struct archive_entry *e)
+{
+	if (x->ndirs == x->capdirs) {
+		size_t cap = x->capdirs ? 2 * x->capdirs : 256;
+		struct dir_time *d = realloc(x->dirs, cap * sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		x->dirs = d;
+		x->capdirs = cap;
+	}
+	x->dirs[x->ndirs].path = strdup(rel);
+	if (!x->dirs[x->ndirs].path)
+		return -ENOMEM;
+	entry_times(e, x->dirs[x->ndirs].ts);
+	x->ndirs++;
+	return 0;
+}
+
+static void do_dir(struct xctx *x, struct archive_entry *e, const char *rel,
+		   const char *entry)
+{
+	mode_t hmode = (archive_entry_perm(e) & 0777) | 0700;
+	const char *name;
+	struct stat st;
+	int pfd, fd;
+
+	if (*rel == '\0') {
+		fd = fcntl(x->root, F_DUPFD_CLOEXEC, 0);
+	} else {
+		pfd = parent_of(x, rel, &name);
+		if (pfd < 0) {
+			report(x, entry, "%s", walk_error(pfd));
+			return;
+		}
+		if (mkdirat(pfd, name, hmode) < 0 && errno == EEXIST) {
+			if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    !S_ISDIR(st.st_mode)) {
+				int r = make_room(x, pfd, name, rel);
+
+				if (r < 0 || mkdirat(pfd, name, hmode) < 0) {
+					report(x, entry, "cannot replace: %s",
+					       strerror(r < 0 ? -r : errno));
+					return;
+				}
+			}
+		}
+		fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		report(x, entry, "%s", walk_error(-errno));
+		return;
+	}
+	if (fstat(fd, &st) < 0 || fchmod(fd, hmode) < 0) {
+		report(x, entry, "%s", strerror(errno));
+		close(fd);
+		return;
+	}
+	record(x, rel, &st, e, entry);
+	apply_xattrs(x, e, fd, rel, &st, entry);
+	close(fd);
+	if (defer_dir_time(x, rel, e) < 0)
+		report(x, entry, "%s", strerror(ENOMEM));
+}
+
+/* Regular files, and the empty host stand-ins of devices, fifos, sockets. */
+static void do_file(struct xctx *x, struct archive_entry *e, const char *rel,
+		    const char *entry, int with_data)
+{
+	mode_t hmode = (archive_entry_perm(e) & 0777) | 0600;
+	struct timespec ts[2];
+	const char *name;
+	struct stat st;
+	int64_t end = 0;
+	int pfd, fd, r;
+
+	pfd = parent_of(x, rel, &name);
+	if (pfd < 0) {
+		report(x, entry, "%s", walk_error(pfd));
+		return;
+	}
+	fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, hmode);
+	if (fd < 0 && errno == EEXIST) {
+		r = make_room(x, pfd, name, rel);
+		if (r < 0) {
+			report(x, entry, "cannot replace: %s", strerror(-r));
+			return;
+		}
+		fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, hmode);
+	}
+	if (fd < 0) {
+		report(x, entry, "%s", strerror(errno));
+		return;
+	}
+	if (with_data) {
+		r = write_data(x, fd, &end);
+		if (r == -EIO) {
+			report(x, entry, "%s", archive_error_string(x->a) ?
+			       archive_error_string(x->a) : "read error");
+			close(fd);
+			return;
+		}
+		if (r < 0)
+			report(x, entry, "cannot write: %s", strerror(-r));
+		/* a sparse file may end in a hole */
+		if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
+		    ftruncate(fd, archive_entry_size(e)) < 0)
+			report(x, entry, "cannot set size: %s", strerror(errno));
+	}
+	if (((hmode & x->umask) && fchmod(fd, hmode) < 0) || fstat(fd, &st) < 0) {
+		report(x, entry, "%s", strerror(errno));
+		close(fd);
+		return;
+	}
+	record(x, rel, &st, e, entry);
+	apply_xattrs(x, e, fd, rel, &st, entry);
+	entry_times(e, ts);
+	if (futimens(fd, ts) < 0)
+		report(x, entry, "cannot set times: %s", strerror(errno));
+	close(fd);
+}
+
+static void do_symlink(struct xctx *x, struct archive_entry *e,
+		       const char *rel, const char *entry)
+{
+	const char *target = archive_entry_symlink(e);
+	struct timespec ts[2];
+	const char *name;
+	struct stat st;
+	int pfd, r;
+
+	pfd = parent_of(x, rel, &name);
+	if (pfd < 0) {
+		report(x, entry, "%s", walk_error(pfd));
+		return;
+	}
+	if (symlinkat(target, pfd, name) < 0) {
+		if (errno != EEXIST || (r = make_room(x, pfd, name, rel)) < 0 ||
+		    symlinkat(target, pfd, name) < 0) {
+			report(x, entry, "%s", strerror(errno));
+			return;
+		}
+	}
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		record(x, rel, &st, e, entry);
+	apply_xattrs(x, e, -1, rel, &st, entry);
+	entry_times(e, ts);
+	utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW);
+}
+
+static void do_hardlink(struct xctx *x, struct archive_entry *e,
+			const char *rel, const char *entry)
+{
+	char target[PATH_MAX];
+	const char *name, *tname, *slash;
+	struct stat st;
+	int pfd, tfd, r;
+
+	r = vuar_clean_path(archive_entry_hardlink(e), target);
+	if (r < 0 || *target == '\0') {
+		report(x, entry, "refusing hard link to %s: %s",
+		       archive_entry_hardlink(e),
+		       r == -EPERM ? "it leaves the directory" : "bad name");
+		return;
+	}
+	slash = strrchr(target, '/');
+	tname = slash ? slash + 1 : target;
+	if (slash)
+		target[slash - target] = '\0';
+	tfd = open_dir_beneath(x->root, slash ? target : "", 0);
+	if (slash)
+		target[slash - target] = '/';
+	if (tfd < 0) {
+		report(x, entry, "refusing hard link to %s: %s", target,
+		       tfd == -ENOENT ? "no such entry in the directory"
+				      : walk_error(tfd));
+		return;
+	}
+	if (fstatat(tfd, tname, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) {
+		report(x, entry, "refusing hard link to %s: %s", target,
+		       errno == ENOENT ? "no such entry in the directory"
+				       : "not a regular file");
+		close(tfd);
+		return;
+	}
+	pfd = parent_of(x, rel, &name);
+	if (pfd < 0) {
+		report(x, entry, "%s", walk_error(pfd));
+		close(tfd);
+		return;
+	}
+	if (linkat(tfd, tname, pfd, name, 0) < 0) {
+		if (errno != EEXIST || make_room(x, pfd, name, rel) < 0 ||
+		    linkat(tfd, tname, pfd, name, 0) < 0) {
+			report(x, entry, "cannot link to %s: %s", target,
+			       strerror(errno));
+			close(tfd);
+			return;
+		}
+	}
+	close(tfd);
+	/* cpio carries the data on the last link of a set */
+	if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
+		int fd = openat(pfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		int64_t end;
+
+		if (fd < 0 || (r = write_data(x, fd, &end)) < 0)
+			report(x, entry, "cannot write: %s",
+			       fd < 0 ? strerror(errno) : r == -EIO
+			       ? archive_error_string(x->a) : strerror(-r));
+		if (fd >= 0)
+			close(fd);
+	}
+	r = sidecar_link(x->sc, target, rel);
+	if (r < 0 && r != -ENOENT)
+		report(x, entry, "cannot record link: %s", strerror(-r));
+}
+
+static void extract_entry(struct xctx *x, struct archive_entry *e)
+{
+	const char *entry = archive_entry_pathname(e);
+	char rel[PATH_MAX];
+	int r;
+
+	if (!entry)
+		entry = "";
+	r = vuar_clean_path(entry, rel);
+	if (r == 1 && !x->warned_abs) {
+		x->warned_abs = 1;
+		if (x->o->report)
+			x->o->report(x->o->arg, "",
+				     "removing leading '/' from member names", 1);
+	}
+	if (r < 0) {
+		report(x, entry, "%s", r == -EPERM ? "refusing a name with '..'"
+		       : r == -EACCES ? "refusing the reserved name " SIDECAR_DIR
+		       : "name too long");
+		return;
+	}
+	if (archive_entry_hardlink(e)) {
+		do_hardlink(x, e, rel, entry);
+		return;
+	}
+	if (*rel == '\0' && archive_entry_filetype(e) != AE_IFDIR) {
+		report(x, entry, "refusing to replace the directory itself");
+		return;
+	}
+	switch (archive_entry_filetype(e)) {
+	case AE_IFDIR:
+		do_dir(x, e, rel, entry);
+		break;
+	case AE_IFREG:
+		do_file(x, e, rel, entry, 1);
+		break;
+	case AE_IFLNK:
+		do_symlink(x, e, rel, entry);
+		break;
+	case AE_IFCHR:
+	case AE_IFBLK:
+	case AE_IFIFO:
+	case AE_IFSOCK:
+		do_file(x, e, rel, entry, 0);
+		break;
+	default:
+		report(x, entry, "unknown file type");
+	}
+}
+
+/* Directory times last (deepest first), once nothing more goes in them. */
+static void finish_dirs(struct xctx *x)
+{
+	size_t i;
+
+	cache_drop(x);
+	for (i = x->ndirs; i-- > 0;) {
+		struct dir_time *d = &x->dirs[i];
+		const char *name;
+		int pfd;
+
+		if (*d->path == '\0') {
+			futimens(x->root, d->ts);
+		} else {
+			pfd = parent_of(x, d->path, &name);
+			if (pfd >= 0)
+				utimensat(pfd, name, d->ts, AT_SYMLINK_NOFOLLOW);
+		}
+		free(d->path);
+	}
+	free(x->dirs);
+	cache_drop(x);
+}
+
+int vuar_extract(const char *archive, const char *dir,
+		 const struct vuar_opts *o, const char **msg)
+{
+	struct xctx x = { .o = o, .cache_fd = -1 };
+	struct archive_entry *e;
+	uint64_t n = 0, bytes = 0;
+	int retries = 0;
+	int r;
+
+	/* read the umask without a race: vutar is single-threaded here */
+	x.umask = umask(022);
+	umask(x.umask);
+	x.root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x.root < 0)
+		return vuar_fail(msg, -errno, "cannot open directory %s: %s",
+				 dir, strerror(errno));
+	r = vuar_open_read(archive, &x.a, msg);
+	if (r < 0) {
+		close(x.root);
+		return r;
+	}
+	r = sidecar_open(x.root, dir, NULL, SIDECAR_CREATE | SIDECAR_MANUAL, &x.sc);
+	if (r < 0) {
+		vuar_fail(msg, r, "cannot open the sidecar of %s: %s", dir,
+			  sidecar_open_error() ? sidecar_open_error() : strerror(-r));
+		archive_read_free(x.a);
+		close(x.root);
+		return r;
+	}
+	for (;;) {
+		r = archive_read_next_header(x.a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r == ARCHIVE_RETRY) {
+			/* a damaged header: say so, and let libarchive resync */
+			report(&x, "", "%s", archive_error_string(x.a) ?
+			       archive_error_string(x.a) : "damaged header");
+			if (++retries > 100)
+				break;
+			continue;
+		}
+		if (r == ARCHIVE_WARN && o->report)
+			o->report(o->arg, archive_entry_pathname(e) ?
+				  archive_entry_pathname(e) : "",
+				  archive_error_string(x.a), 1);
+		if (r < ARCHIVE_WARN) {
+			report(&x, "", "%s", archive_error_string(x.a) ?
+			       archive_error_string(x.a) : "cannot read archive");
+			break;
+		}
+		if (o->verbose_name)
+			o->verbose_name(o->arg, archive_entry_pathname(e));
+		extract_entry(&x, e);
+		n++;
+		bytes += (uint64_t)archive_entry_size(e);
+		if (n % FLUSH_EVERY == 0)
+			sidecar_flush(x.sc);
+		if (o->progress)
+			o->progress(o->arg, n, bytes);
+	}
+	finish_dirs(&x);
+	r = sidecar_close(x.sc);
+	if (r < 0)
+		report(&x, "", "cannot save metadata: %s", strerror(-r));
+	archive_read_free(x.a);
+	close(x.root);
+	return x.failed;
+}

@@ -1,0 +1,58 @@
+/*
+ * archive — vutar's engine: extract, list and create archives through
+ * libarchive, keeping ownership, full modes, devices and privileged xattrs
+ * in the target directory's sidecar. Everything is done with *at() calls
+ * beneath one directory fd; nothing here prints or exits: problems with
+ * single entries go to the caller's report callback, fatal ones come back
+ * as -errno.
+ */
+#ifndef VU_VUAR_H
+#define VU_VUAR_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum vuar_format { VUAR_PAX, VUAR_GNU, VUAR_USTAR };
+enum vuar_filter {
+	VUAR_FILTER_AUTO = -1,	/* from the archive name's suffix */
+	VUAR_FILTER_NONE = 0,
+	VUAR_FILTER_GZIP,
+	VUAR_FILTER_XZ,
+	VUAR_FILTER_ZSTD,
+	VUAR_FILTER_BZIP2,
+	VUAR_FILTER_LZ4,
+};
+
+struct vuar_opts {
+	int verbose;
+	enum vuar_format format;	/* -c only */
+	enum vuar_filter filter;	/* -c only */
+	/* A problem with one entry (entry may be "" for the archive itself);
+	 * warn != 0 for a note that does not fail the run. */
+	void (*report)(void *arg, const char *entry, const char *why, int warn);
+	/* Called after each entry; the caller rate-limits. May be NULL. */
+	void (*progress)(void *arg, uint64_t entries, uint64_t bytes);
+	/* -xv/-cv: the name of each entry handled. May be NULL. */
+	void (*verbose_name)(void *arg, const char *name);
+	void *arg;
+};
+
+/* Path of a member, cleaned for extraction: leading '/' and "./" and empty
+ * components removed. Returns 0, 1 if a leading '/' was removed, -EPERM
+ * for a ".." component, -EACCES for the reserved ".vuovl" component,
+ * -ENAMETOOLONG for a name over PATH_MAX or a component over NAME_MAX.
+ * out must hold PATH_MAX bytes; "" is the root of the directory. */
+int vuar_clean_path(const char *name, char *out);
+
+/* Each returns 0 when every entry went well, 1 when some entry was
+ * reported (refused or failed, or the archive ended early), or -errno when
+ * the archive or directory could not be opened (*msg says why). archive
+ * NULL or "-" is stdin/stdout. */
+int vuar_extract(const char *archive, const char *dir,
+		 const struct vuar_opts *o, const char **msg);
+int vuar_list(const char *archive, FILE *out, const struct vuar_opts *o,
+	      const char **msg);
+int vuar_create(const char *archive, const char *dir, char *const *paths,
+		int npaths, const struct vuar_opts *o, const char **msg);
+
+#endif

@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# vutar -x of a busybox rootfs as any user: the host files are the user's,
+# the owners, modes, devices and capabilities live in the sidecar and come
+# back out with vutar -c.
+
+load helpers
+load vutar-helpers
+
+setup() {
+	vu_setup
+	[ -x /bin/busybox ] || skip "/bin/busybox is missing (busybox-static)"
+	"$VU_SRCDIR/scripts/mkrootfs" "$T/rootfs.tar.gz"
+	mkdir "$T/root"
+}
+
+teardown() { vu_teardown; }
+
+# "mode uid/gid size-or-dev path" lines of DIR as vutar -c packs it.
+repacked() {
+	"$VUTAR" -c -f - -C "$T/root" . | tar -tv --numeric-owner -f - |
+		awk '{ print $1, $2, $3, $6 }'
+}
+
+@test "a busybox rootfs extracts with exit status 0" {
+	run "$VUTAR" -xf "$T/rootfs.tar.gz" -C "$T/root"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -x "$T/root/bin/busybox" ]
+	[ "$("$T/root/bin/busybox" echo hi)" = hi ]
+	[ "$(readlink "$T/root/bin/sh")" = busybox ]
+	[ -f "$T/root/.vuovl/meta.db" ]
+}
+
+@test "every host file belongs to the user who extracted" {
+	"$VUTAR" -xf "$T/rootfs.tar.gz" -C "$T/root"
+	[ -z "$(find "$T/root" -not -user "$(id -u)")" ]
+	# and the user can manage every file and directory
+	[ -z "$(find "$T/root" -not -type l -not -perm -u+rw)" ]
+}
+
+@test "virtual owners, modes and devices come back out with vutar -c" {
+	"$VUTAR" -xf "$T/rootfs.tar.gz" -C "$T/root"
+	out=$(repacked)
+	grep -v -- '-> busybox' <<<"$out" || true
+	grep -qx 'drwxr-xr-x 0/0 0 ./' <<<"$out"
+	grep -qx 'crw-rw-rw- 0/0 1,3 ./dev/null' <<<"$out"
+	grep -qx 'crw------- 0/0 5,1 ./dev/console' <<<"$out"
+	grep -qE '^-rwsr-xr-x 0/0 [0-9]+ ./bin/su$' <<<"$out"
+	grep -qx 'drwxr-xr-x 1000/1000 0 ./home/user/' <<<"$out"
+	grep -qx 'drwxrwxrwt 0/0 0 ./tmp/' <<<"$out"
+	grep -qx 'drwx------ 0/0 0 ./root/' <<<"$out"
+	grep -qx -- '-rw-r--r-- 1000/1000 16 ./home/user/.profile' <<<"$out"
+	# host stand-in of a device is an empty regular file
+	[ -f "$T/root/dev/null" ] && [ ! -s "$T/root/dev/null" ]
+	# nothing is packed from the sidecar dir
+	! grep -q '\.vuovl' <<<"$out"
+}
+
+@test "hard links are real links on the host and in the repacked archive" {
+	"$VUTAR" -xf "$T/rootfs.tar.gz" -C "$T/root"
+	[ "$(stat -c %i "$T/root/bin/busybox")" = "$(stat -c %i "$T/root/usr/bin/busybox")" ]
+	"$VUTAR" -c -f - -C "$T/root" . | tar -tv -f - | grep -q 'usr/bin/busybox link to ./bin/busybox'
+}
+
+@test "user and security.capability xattrs round-trip" {
+	python3 - "$T/x.tar" <<'PY'
+import io, sys, tarfile
+cap = b"\x01\x00\x00\x02\x00\x20\x00\x00" + b"\x00" * 12   # cap_net_bind_service
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    ti = tarfile.TarInfo("ping")
+    ti.size = 4
+    ti.mode = 0o755
+    ti.pax_headers = {"SCHILY.xattr.security.capability": cap.decode("latin-1"),
+                      "SCHILY.xattr.user.x": "hello"}
+    t.addfile(ti, io.BytesIO(b"ELF!"))
+PY
+	run "$VUTAR" -xf "$T/x.tar" -C "$T/root"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# user.* is on the host file (when the host filesystem takes it)
+	if setfattr -n user.probe -v 1 "$T/root/ping" 2>/dev/null; then
+		[ "$(getfattr --only-values -n user.x "$T/root/ping")" = hello ]
+	fi
+	# the capability is virtual: not on the host, but packed again
+	! getfattr -n security.capability "$T/root/ping" 2>/dev/null | grep -q capability
+	"$VUTAR" -c -f "$T/y.tar" -C "$T/root" ping
+	python3 - "$T/y.tar" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1]) as t:
+    h = t.getmember("ping").pax_headers
+    assert h["SCHILY.xattr.user.x"] == "hello", h
+    cap = h["SCHILY.xattr.security.capability"].encode("utf-8", "surrogateescape")
+    assert cap[:4] == b"\x01\x00\x00\x02", cap
+PY
+}
+
+@test "extracting twice replaces files and keeps the metadata" {
+	"$VUTAR" -xf "$T/rootfs.tar.gz" -C "$T/root"
+	run "$VUTAR" -xf "$T/rootfs.tar.gz" -C "$T/root"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	out=$(repacked)
+	grep -qx 'crw-rw-rw- 0/0 1,3 ./dev/null' <<<"$out"
+	grep -qE '^-rwsr-xr-x 0/0 [0-9]+ ./bin/su$' <<<"$out"
+}
+
+@test "usage errors exit 1 and --help documents the exit statuses" {
+	run "$VUTAR"
+	[ "$status" -eq 1 ]
+	run "$VUTAR" -x -f "$T/rootfs.tar.gz" -C "$T/nonexistent"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$T/nonexistent"* ]]
+	run "$VUTAR" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Exit status"* ]]
+	run "$VUTAR" --version
+	[[ "$output" == "vutar "* ]]
+}
+
+@test "a progress line shows on a terminal and not otherwise" {
+	command -v script >/dev/null || skip "script(1) is missing (util-linux)"
+	run "$VUTAR" -xf "$T/rootfs.tar.gz" -C "$T/root"
+	[[ "$output" != *entries* ]]
+	rm -rf "$T/root" && mkdir "$T/root"
+	out=$(script -qec "'$VUTAR' -xf '$T/rootfs.tar.gz' -C '$T/root'" /dev/null)
+	[[ "$out" == *"vutar: "*" entries, "*" MiB"* ]]
+	[ -x "$T/root/bin/busybox" ]
+}
+
+@test "-xv names each member" {
+	run "$VUTAR" -xvf "$T/rootfs.tar.gz" -C "$T/root"
+	[ "$status" -eq 0 ]
+	grep -qx 'dev/null' <<<"$output"
+	grep -qx 'bin/su' <<<"$output"
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# vutar -x against archives built to escape the target directory: each bad
+# entry is named on stderr, the good ones are extracted, the exit status is
+# 2, and nothing appears outside DIR.
+
+load helpers
+load vutar-helpers
+
+setup() {
+	vu_setup
+	# DIR sits inside a sentinel dir whose listing must not change.
+	mkdir -p "$T/sentinel/dir"
+	echo secret >"$T/sentinel/keep"
+	before=$(vutar_snapshot "$T/sentinel" | grep -v '^./dir')
+}
+
+teardown() { vu_teardown; }
+
+# Extracts $T/a.tar into $T/sentinel/dir and checks the common promises.
+extract_hostile() {
+	run "$VUTAR" -xf "$T/a.tar" -C "$T/sentinel/dir"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$(vutar_snapshot "$T/sentinel" | grep -v '^./dir')" = "$before" ]
+	[ "$(cat "$T/sentinel/keep")" = secret ]
+	[ "$(cat "$T/sentinel/dir/good")" = "data" ]
+}
+
+@test "an entry with .. is refused and nothing escapes" {
+	vutar_mktar "$T/a.tar" "f ../escape" "f a/../../escape2" "f good"
+	extract_hostile
+	[[ "$output" == *"vutar: ../escape: refusing a name with '..'"* ]]
+	[[ "$output" == *"a/../../escape2"* ]]
+	[ ! -e "$T/sentinel/escape" ] && [ ! -e "$T/escape2" ]
+}
+
+@test "an absolute path is extracted beneath DIR with one warning" {
+	vutar_mktar "$T/a.tar" "f /abs/path" "f /abs/other" "f good"
+	run "$VUTAR" -xf "$T/a.tar" -C "$T/sentinel/dir"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c "removing leading '/'" <<<"$output")" -eq 1 ]
+	[ -f "$T/sentinel/dir/abs/path" ]
+	[ ! -e /abs/path ]
+}
+
+@test "a file written through a symlink to / is refused" {
+	vutar_mktar "$T/a.tar" "l l /" "f l/tmp/vutar-pwned-$$" "l up .." "f up/pwned" "f good"
+	extract_hostile
+	[[ "$output" == *"vutar: l/tmp/vutar-pwned-$$: refusing to write through a symlink"* ]]
+	[[ "$output" == *"vutar: up/pwned: refusing to write through a symlink"* ]]
+	[ ! -e "/tmp/vutar-pwned-$$" ]
+	[ ! -e "$T/sentinel/pwned" ]
+	[ -L "$T/sentinel/dir/l" ]
+}
+
+@test "a symlink replacing a directory does not let later files through" {
+	mkdir -p "$T/outside"
+	vutar_mktar "$T/a.tar" "d sub" "l sub $T/outside" "f sub/x" "f good"
+	extract_hostile
+	[[ "$output" == *"vutar: sub/x:"* ]]
+	[ -z "$(ls -A "$T/outside")" ]
+}
+
+@test "hard links to files outside DIR are refused" {
+	vutar_mktar "$T/a.tar" "h hl1 /etc/passwd" "h hl2 ../keep" "h hl3 missing" "l sl good" "h hl4 sl" "f good"
+	extract_hostile
+	[[ "$output" == *"vutar: hl1: refusing hard link"* ]]
+	[[ "$output" == *"vutar: hl2: refusing hard link"* ]]
+	[[ "$output" == *"vutar: hl3: refusing hard link"* ]]
+	[[ "$output" == *"vutar: hl4: refusing hard link"* ]]
+	[ ! -e "$T/sentinel/dir/hl1" ] && [ ! -e "$T/sentinel/dir/hl2" ]
+	[ "$(stat -c %h "$T/sentinel/keep")" -eq 1 ]
+}
+
+@test "a 5000-character name is refused" {
+	long=$(printf 'x%.0s' $(seq 5000))
+	vutar_mktar "$T/a.tar" "f $long" "f good"
+	extract_hostile
+	[[ "$output" == *"name too long"* ]]
+}
+
+@test "the reserved .vuovl name is refused" {
+	vutar_mktar "$T/a.tar" "f .vuovl/meta.db" "f good"
+	extract_hostile
+	[[ "$output" == *"vutar: .vuovl/meta.db: refusing the reserved name .vuovl"* ]]
+}
+
+@test "a truncated tar.gz keeps what was extracted and fails" {
+	mkdir -p "$T/src"
+	echo data >"$T/src/good"
+	head -c 300000 /dev/urandom >"$T/src/zbig"
+	tar -czf "$T/full.tar.gz" -C "$T/src" good zbig
+	head -c $(( $(stat -c %s "$T/full.tar.gz") / 2 )) "$T/full.tar.gz" >"$T/a.tar"
+	extract_hostile
+	[[ "$output" == *"vutar: "* ]]
+}
+
+@test "a garbage header ends the run with an error" {
+	vutar_mktar "$T/a.tar" "f good"
+	# replace the end-of-archive blocks after the first member with junk
+	python3 -c '
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+blocks = 3 if d[156:157] == b"x" else 2
+off = 512 * (blocks)
+d[off:off+512] = b"\x7fgarbage" * 64
+open(sys.argv[1], "wb").write(d)' "$T/a.tar"
+	extract_hostile
+	[[ "$output" == *"vutar: archive:"* ]]
+}
+
+@test "a missing archive is a usage-class error (exit 1)" {
+	run "$VUTAR" -xf "$T/nope.tar" -C "$T/sentinel/dir"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"nope.tar"* ]]
+}

@@ -1,0 +1,185 @@
+/*
+ * vutar — a tar for unprivileged users that keeps ownership, modes, device
+ * nodes and capabilities in the target directory's sidecar. This file is
+ * the thin face: options, messages, the progress line, exit statuses.
+ * The work is in lib/archive_*.c.
+ */
+#include "config.h"
+#include "log.h"
+#include "vuar.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { EXIT_USAGE = 1, EXIT_ENTRIES = 2 };
+
+struct progress {
+	int on;
+	int shown;
+	struct timespec last;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: vutar -x|-c|-t [-v] [-f ARCHIVE|-] [-C DIR] [PATH...]\n"
+"  -x, --extract        extract into DIR, recording owners, modes, devices\n"
+"                       and privileged xattrs in DIR/.vuovl (the sidecar)\n"
+"  -c, --create         pack DIR (or PATHs beneath it) with its virtual owners\n"
+"  -t, --list           list the archive (-tv: like tar -tv)\n"
+"  -v, --verbose        name each entry (-t: long listing)\n"
+"  -f, --file=ARCHIVE   the archive; - or none is stdin/stdout\n"
+"  -C, --directory=DIR  the directory to extract into or pack (default .)\n"
+"  -z, -J, --zstd, -j   compress (-c) with gzip, xz, zstd, bzip2; otherwise the\n"
+"                       archive name's suffix decides (.gz .xz .zst .bz2 .lz4)\n"
+"      --format=FMT     pax (default), gnu or ustar (-c)\n"
+"  -h, --help           this help\n"
+"  -V, --version        the version\n"
+"Reading accepts every format and compression libarchive knows.\n"
+"Exit status: 0 all went well, 1 usage error or the archive/directory could\n"
+"not be opened, 2 some entry was refused or failed (each is named on stderr).\n");
+}
+
+static void progress_clear(struct progress *p)
+{
+	if (p->shown)
+		fputs("\r\033[K", stderr);
+	p->shown = 0;
+}
+
+static void on_progress(void *arg, uint64_t entries, uint64_t bytes)
+{
+	struct progress *p = arg;
+	struct timespec now;
+
+	if (!p->on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* at most 4 updates a second */
+	if ((now.tv_sec - p->last.tv_sec) * 1000000000L +
+	    (now.tv_nsec - p->last.tv_nsec) < 250000000L)
+		return;
+	p->last = now;
+	fprintf(stderr, "\r\033[Kvutar: %llu entries, %.1f MiB",
+		(unsigned long long)entries, (double)bytes / (1024.0 * 1024.0));
+	p->shown = 1;
+}
+
+static void on_report(void *arg, const char *entry, const char *why, int warn)
+{
+	progress_clear(arg);
+	if (!why)
+		why = "failed";
+	if (entry && *entry)
+		fprintf(stderr, "vutar: %s: %s\n", entry, why);
+	else
+		fprintf(stderr, "vutar: %s%s\n", warn ? "" : "archive: ", why);
+}
+
+static int names_to_stderr;
+
+static void on_name(void *arg, const char *name)
+{
+	progress_clear(arg);
+	/* like tar: the names go to stdout, or stderr when the archive does */
+	fprintf(names_to_stderr ? stderr : stdout, "%s\n", name);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "extract", no_argument, NULL, 'x' },
+		{ "get", no_argument, NULL, 'x' },
+		{ "create", no_argument, NULL, 'c' },
+		{ "list", no_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "directory", required_argument, NULL, 'C' },
+		{ "gzip", no_argument, NULL, 'z' },
+		{ "xz", no_argument, NULL, 'J' },
+		{ "bzip2", no_argument, NULL, 'j' },
+		{ "zstd", no_argument, NULL, 'Z' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct progress prog = { 0 };
+	struct vuar_opts o = {
+		.filter = VUAR_FILTER_AUTO,
+		.report = on_report,
+		.progress = on_progress,
+		.arg = &prog,
+	};
+	const char *archive = NULL, *dir = ".", *msg = NULL;
+	int mode = 0, c, r;
+
+	vu_log_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "xctvf:C:zJjhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'x': case 'c': case 't':
+			if (mode && mode != c) {
+				fprintf(stderr, "vutar: only one of -x, -c, -t\n");
+				return EXIT_USAGE;
+			}
+			mode = c;
+			break;
+		case 'v': o.verbose = 1; break;
+		case 'f': archive = optarg; break;
+		case 'C': dir = optarg; break;
+		case 'z': o.filter = VUAR_FILTER_GZIP; break;
+		case 'J': o.filter = VUAR_FILTER_XZ; break;
+		case 'j': o.filter = VUAR_FILTER_BZIP2; break;
+		case 'Z': o.filter = VUAR_FILTER_ZSTD; break;
+		case 'F':
+			if (!strcmp(optarg, "pax") || !strcmp(optarg, "posix"))
+				o.format = VUAR_PAX;
+			else if (!strcmp(optarg, "gnu"))
+				o.format = VUAR_GNU;
+			else if (!strcmp(optarg, "ustar"))
+				o.format = VUAR_USTAR;
+			else {
+				fprintf(stderr, "vutar: unknown format %s (pax, gnu, ustar)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("vutar %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (!mode) {
+		fprintf(stderr, "vutar: one of -x, -c or -t is needed\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (mode != 'c' && optind < argc) {
+		fprintf(stderr, "vutar: naming members to extract or list is not supported\n");
+		return EXIT_USAGE;
+	}
+	prog.on = isatty(2);
+	if (o.verbose && mode != 't')
+		o.verbose_name = on_name;
+	names_to_stderr = mode == 'c' && (!archive || !strcmp(archive, "-"));
+	if (mode == 'x')
+		r = vuar_extract(archive, dir, &o, &msg);
+	else if (mode == 't')
+		r = vuar_list(archive, stdout, &o, &msg);
+	else
+		r = vuar_create(archive, dir, argv + optind, argc - optind, &o, &msg);
+	progress_clear(&prog);
+	if (r < 0) {
+		fprintf(stderr, "vutar: %s\n", msg ? msg : strerror(-r));
+		return EXIT_USAGE;
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "vutar: cannot write the output: %s\n", strerror(errno));
+		return EXIT_ENTRIES;
+	}
+	return r ? EXIT_ENTRIES : 0;
+}
