@@ -27,10 +27,33 @@ struct cctx {
 	struct archive *a;
 	struct archive_entry_linkresolver *lr;
 	struct sidecar *sc;
+	char *prefix;	/* DIR's path inside the layer whose sidecar sc is;
+			   NULL when DIR is the layer root */
 	int failed;
 	uint64_t n, bytes;
 	char *buf;
 };
+
+/* The sidecar key of rel (a path beneath DIR): rel itself, or rel
+ * under the prefix when the sidecar belongs to an enclosing layer. */
+static const char *sc_key(const struct cctx *c, const char *rel, char *buf, size_t size)
+{
+	if (!c->prefix)
+		return rel;
+	snprintf(buf, size, "%s%s%s", c->prefix, rel[0] ? "/" : "", rel);
+	return buf;
+}
+
+/* sidecar_get for rel, in its own frame: walk() recurses. */
+static int sc_get(const struct cctx *c, const char *rel, const struct stat *st,
+		  struct vmeta *m)
+{
+	char kbuf[PATH_MAX * 2];
+
+	if (!c->sc)
+		return -ENOENT;
+	return sidecar_get(c->sc, sc_key(c, rel, kbuf, sizeof(kbuf)), st, m);
+}
 
 static void creport(struct cctx *c, const char *entry, const char *why)
 {
@@ -82,9 +105,12 @@ static void add_xattrs(struct cctx *c, struct archive_entry *e, int fd,
 				archive_entry_xattr_add_entry(e, names + i, val, (size_t)v);
 		}
 	}
-	if (c->sc && (len = sidecar_xattr_list(c->sc, rel, names, sizeof(names))) > 0) {
+	char kbuf[PATH_MAX * 2];
+	const char *key = sc_key(c, rel, kbuf, sizeof(kbuf));
+
+	if (c->sc && (len = sidecar_xattr_list(c->sc, key, names, sizeof(names))) > 0) {
 		for (i = 0; i < len; i += (ssize_t)strlen(names + i) + 1) {
-			v = sidecar_xattr_get(c->sc, rel, names + i, val, sizeof(val));
+			v = sidecar_xattr_get(c->sc, key, names + i, val, sizeof(val));
 			if (v >= 0)
 				archive_entry_xattr_add_entry(e, names + i, val, (size_t)v);
 		}
@@ -229,7 +255,7 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 	}
 	archive_entry_copy_uname(e, user_name(st.st_uid));
 	archive_entry_copy_gname(e, group_name(st.st_gid));
-	if (c->sc && sidecar_get(c->sc, rel, &st, &m) == 0) {
+	if (sc_get(c, rel, &st, &m) == 0) {
 		if (m.mask & VMETA_UID) {
 			archive_entry_set_uid(e, m.uid);
 			archive_entry_copy_uname(e, (m.mask & VMETA_UNAME) ? m.uname : "");
@@ -317,6 +343,40 @@ static int setup_writer(struct cctx *c, const char *archive,
 	return 0;
 }
 
+/*
+ * DIR has no sidecar of its own: it may lie inside a layer that has one
+ * (vutar -c -C rootfs/usr). Looks up DIR's ancestors for the nearest
+ * .vuovl/meta.db and keys lookups by DIR's path inside that layer.
+ * Returns 0 (c->sc NULL when there is none) or -errno.
+ */
+static int open_enclosing_sidecar(struct cctx *c, const char *dir)
+{
+	char *real = realpath(dir, NULL), *up, *cut, db[PATH_MAX + 32];
+	int r = 0, lfd;
+
+	c->sc = NULL;
+	if (!real)
+		return 0;	/* no ancestors to ask: plain host metadata */
+	up = strdup(real);
+	for (cut = up ? strrchr(up, '/') : NULL; cut && cut > up; cut = strrchr(up, '/')) {
+		*cut = '\0';
+		snprintf(db, sizeof(db), "%s/%s/%s", up, SIDECAR_DIR, SIDECAR_FILE);
+		if (access(db, F_OK) < 0)
+			continue;
+		lfd = open(up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (lfd < 0)
+			break;	/* an unreadable layer: plain host metadata */
+		r = sidecar_open(lfd, up, NULL, SIDECAR_RDONLY, &c->sc);
+		close(lfd);
+		if (r == 0 && !(c->prefix = strdup(real + (cut - up) + 1)))
+			r = -ENOMEM;
+		break;
+	}
+	free(up);
+	free(real);
+	return r;
+}
+
 int vuar_create(const char *archive, const char *dir, char *const *paths,
 		int npaths, const struct vuar_opts *o, const char **msg)
 {
@@ -330,9 +390,9 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 		return vuar_fail(msg, -errno, "cannot open directory %s: %s",
 				 dir, strerror(errno));
 	r = sidecar_open(root, dir, NULL, SIDECAR_RDONLY, &c.sc);
-	if (r == -ENOENT) {
-		c.sc = NULL;
-	} else if (r < 0) {
+	if (r == -ENOENT)
+		r = open_enclosing_sidecar(&c, dir);
+	if (r < 0) {
 		vuar_fail(msg, r, "cannot open the sidecar of %s: %s", dir,
 			  sidecar_open_error() ? sidecar_open_error() : strerror(-r));
 		close(root);
@@ -343,6 +403,7 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 	if (r < 0) {
 		free(c.buf);
 		sidecar_close(c.sc);
+	free(c.prefix);
 		close(root);
 		return r;
 	}
@@ -401,6 +462,7 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 	archive_write_free(c.a);
 	archive_entry_linkresolver_free(c.lr);
 	sidecar_close(c.sc);
+	free(c.prefix);
 	free(c.buf);
 	close(root);
 	return c.failed;

@@ -82,3 +82,12 @@ PY
 	[[ "$output" == *"vutar: nope:"* ]]
 	tar -tf "$T/p.tar" | grep -qx etc/passwd
 }
+
+@test "packing a subdirectory of an extracted tree uses the tree's sidecar" {
+	"$VUTAR" -cf "$T/dev.tar" -C "$T/a/dev" .
+	run tar -tvf "$T/dev.tar" --numeric-owner
+	[[ "$output" == *"crw-rw-rw- 0/0"*"1,3"*"./null"* ]]
+	"$VUTAR" -cf "$T/home.tar" -C "$T/a/home" user
+	run tar -tvf "$T/home.tar" --numeric-owner
+	[[ "${lines[0]}" == "drwxr-xr-x 1000/1000"*"user/" ]]
+}
