@@ -98,10 +98,8 @@ int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 	}
 	if (m.mask) {
 		pthread_mutex_lock(&v->lock);
+		/* Creation needs an upper, and an upper always has a sidecar. */
 		err = vo_upper_sc() ? vo_meta_set(v, &m) : 0;
-		if (!err && !vo_upper_sc()) {
-			/* FIXME: no sidecar (cannot happen with an upper) */
-		}
 		if (m.mask & VMETA_MODE)
 			v->type = mode & S_IFMT;
 		pthread_mutex_unlock(&v->lock);

