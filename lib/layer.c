@@ -19,6 +19,7 @@ int layer_open(struct layer *l, const char *path, bool upper)
 
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
+	l->workfd = -1;
 	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -43,7 +44,12 @@ void layer_release(struct layer *l)
 {
 	if (l->fd >= 0)
 		close(l->fd);
+	if (l->workfd >= 0)
+		close(l->workfd);
 	free(l->path);
+	free(l->fname);
+	l->fname = NULL;
+	l->workfd = -1;
 	l->fd = -1;
 	l->path = NULL;
 }

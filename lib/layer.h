@@ -19,6 +19,12 @@ struct layer {
 	ino_t ino;
 	bool upper;
 	struct sidecar *sc;	/* NULL: no virtual metadata in this layer */
+	/* Set by vuovl for the layers its view rules add: */
+	size_t vstrip;		/* view path chars before its paths ("dir/") */
+	char *fname;		/* a bound file: fd is its parent dir, this its name */
+	bool inplace;		/* a bound file written in place */
+	bool mincow;		/* writes in place when the host allows them */
+	int workfd;		/* O_PATH of .vuovl/work when written to, else -1 */
 };
 
 /* Opens path as a layer directory. Returns 0, -ENOTDIR, other -errno. */

@@ -24,7 +24,7 @@
 
 int vo_meta_set(struct vnode *v, const struct vmeta *m)
 {
-	struct sidecar *sc = vo_upper_sc();
+	struct sidecar *sc = vnode_wsc(v);
 	struct stat st;
 	char *path;
 	int err;
@@ -34,7 +34,7 @@ int vo_meta_set(struct vnode *v, const struct vmeta *m)
 	err = vnode_hstat(v, v->layer, &st);
 	if (err)
 		return err;
-	path = vnode_path(v);
+	path = vnode_wpath(v, NULL);
 	if (!path)
 		return -ENOMEM;
 	err = sidecar_set(sc, path, &st, m);
@@ -140,17 +140,19 @@ int copyup_dir(struct vnode *dir)
 	struct stat st;
 	int err = 0, fd;
 
-	if (!vo.has_upper)
-		return -EROFS;
 	if (dir->dirfds[0] >= 0)	/* set once, never unset: no lock */
 		return 0;
+	if (!dir->scope->writable || vo.layers[dir->scope->wlayer].fd < 0)
+		return -EROFS;
 	err = upper_parent(dir, &p, name);
 	if (err)
 		return err;
 	pthread_mutex_lock(&dir->lock);
 	if (dir->dirfds[0] >= 0)
 		goto out;
-	if (fstatat(dir->fd, "", &st, AT_EMPTY_PATH) < 0) {
+	if (dir->virt) {
+		rules_virt_stat(dir, &st);
+	} else if (fstatat(dir->fd, "", &st, AT_EMPTY_PATH) < 0) {
 		err = -errno;
 		goto out;
 	}
@@ -167,7 +169,7 @@ int copyup_dir(struct vnode *dir)
 	{
 		struct timespec ts[2] = { st.st_atim, st.st_mtim };
 		int rfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		int sfd = openat(dir->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int sfd = dir->virt ? -1 : openat(dir->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (rfd >= 0 && sfd >= 0)
 			copy_xattrs(sfd, rfd);
@@ -181,6 +183,7 @@ int copyup_dir(struct vnode *dir)
 	dir->dirfds[0] = fd;
 	dir->fd = fd;
 	dir->layer = dir->dlayer = 0;
+	dir->virt = false;
 	m = dir->meta;
 	m.mask |= VMETA_INO;
 	m.ino = dir->ino;
@@ -200,6 +203,7 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
 	int src = -1, dst = -1, err = 0;
 	char target[PATH_MAX];
 	ssize_t n;
+	int workfd = vo.layers[v->scope->wlayer].workfd;
 
 	err = vnode_hstat(v, v->layer, &st);
 	if (err)
@@ -209,17 +213,17 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
 		if (n < 0)
 			return n;
 		target[n] = '\0';
-		if (symlinkat(target, vo.workfd, tmp) < 0)
+		if (symlinkat(target, workfd, tmp) < 0)
 			return -errno;
 		goto done;
 	}
 	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-		if (mknodat(vo.workfd, tmp, (st.st_mode & ~07000) | S_IRUSR | S_IWUSR, 0) < 0)
+		if (mknodat(workfd, tmp, (st.st_mode & ~07000) | S_IRUSR | S_IWUSR, 0) < 0)
 			return -errno;
 		goto done;
 	}
 	/* regular files, and device nodes (an empty file, type virtual) */
-	dst = openat(vo.workfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	dst = openat(workfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		     (st.st_mode & 0777) | S_IRUSR | S_IWUSR);
 	if (dst < 0)
 		return -errno;
@@ -254,7 +258,7 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
 	}
 	close(dst);
 done:
-	if (fstatat(vo.workfd, tmp, out, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(workfd, tmp, out, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
 		/* the host refuses mknod: keep type and rdev virtual */
@@ -270,7 +274,7 @@ done:
 	return 0;
 fail:
 	close(dst);
-	unlinkat(vo.workfd, tmp, 0);
+	unlinkat(workfd, tmp, 0);
 	return err;
 }
 
@@ -283,7 +287,7 @@ fail:
  */
 static int fill_placeholder(struct vnode *v)
 {
-	struct sidecar *sc = vo_upper_sc();
+	struct sidecar *sc = vnode_wsc(v);
 	struct stat lst, ust;
 	struct vmeta m;
 	char *path = NULL;
@@ -304,7 +308,7 @@ static int fill_placeholder(struct vnode *v)
 	if (!err && (fstat(dst, &ust) < 0 || fchmod(dst, ust.st_mode & 0777) < 0 ||
 		     fstat(dst, &ust) < 0))
 		err = -errno;
-	if (!err && !(path = vnode_path(v)))
+	if (!err && !(path = vnode_wpath(v, NULL)))
 		err = -ENOMEM;
 	if (!err && sc) {
 		m = v->meta;
@@ -330,14 +334,18 @@ static int do_copyup(struct vnode *v, bool meta_only)
 {
 	char name[NAME_MAX + 1], tmp[64];
 	struct vnode *p = NULL;
-	struct sidecar *sc = vo_upper_sc();
+	struct sidecar *sc = vnode_wsc(v);
 	struct stat st;
 	struct vmeta m;
 	char *path = NULL;
-	int err;
+	int err, workfd = vo.layers[v->scope->wlayer].workfd;
 
 	if (v->dirfds)
 		return copyup_dir(v);
+	if (vo.layers[v->dlayer].inplace || v->dlayer == 0)
+		return 0;	/* in place: a file bound as it is, or copied */
+	if (!v->scope->writable || workfd < 0)
+		return -EROFS;
 	err = upper_parent(v, &p, name);
 	if (err)
 		return err;
@@ -348,12 +356,15 @@ static int do_copyup(struct vnode *v, bool meta_only)
 		err = fill_placeholder(v);
 		goto out;
 	}
-	meta_only = meta_only && sc && v->type == S_IFREG && v->layer == v->dlayer;
+	/* placeholders only in the upper: a bound host dir's own files
+	 * could carry the sticky bit that marks them */
+	meta_only = meta_only && sc && v->type == S_IFREG && v->layer == v->dlayer &&
+		    v->scope->wlayer == 0;
 	tmp_name(tmp, sizeof(tmp));
 	err = make_copy(v, tmp, meta_only, &st);
 	if (err)
 		goto out;
-	path = vnode_path(v);
+	path = vnode_wpath(v, NULL);
 	if (!path) {
 		err = -ENOMEM;
 		goto unlink;
@@ -365,7 +376,7 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	/* no flush needed: the placeholder is marked on disk itself */
 	if (sc && (err = sidecar_set(sc, path, &st, &m)))
 		goto unlink;
-	if (renameat(vo.workfd, tmp, p->dirfds[0], name) < 0) {
+	if (renameat(workfd, tmp, p->dirfds[0], name) < 0) {
 		err = -errno;
 		goto unlink;
 	}
@@ -381,7 +392,7 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	vu_debug(VU_CAT_COPYUP, "copy-up %s (%s)", path, meta_only ? "meta" : "data");
 	goto out;
 unlink:
-	unlinkat(vo.workfd, tmp, 0);
+	unlinkat(workfd, tmp, 0);
 out:
 	pthread_mutex_unlock(&v->lock);
 	free(path);

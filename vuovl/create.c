@@ -18,14 +18,19 @@
 
 int create_prepare(struct vnode *dir, const char *name)
 {
-	if (vo.ro || !vo.has_upper)
+	int err;
+
+	if (vnode_ro(dir) || !rules_child_scope(dir, name)->writable)
 		return -EROFS;
 	if (strlen(name) > 255)
 		return -ENAMETOOLONG;
 	/* reserved for the upper's format (documented in vuovl(1)) */
 	if (whiteout_is_reserved(name) ||
-	    (dir == &vo.root && strcmp(name, SIDECAR_DIR) == 0))
+	    (dir->layer_root && strcmp(name, SIDECAR_DIR) == 0))
 		return -EINVAL;
+	err = rules_check_name(dir, name);
+	if (err == -EACCES)
+		return err;	/* hidden: it cannot be made either */
 	return copyup_dir(dir);
 }
 
@@ -99,7 +104,7 @@ int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 	if (m.mask) {
 		pthread_mutex_lock(&v->lock);
 		/* Creation needs an upper, and an upper always has a sidecar. */
-		err = vo_upper_sc() ? vo_meta_set(v, &m) : 0;
+		err = vnode_wsc(v) ? vo_meta_set(v, &m) : 0;
 		if (m.mask & VMETA_MODE)
 			v->type = mode & S_IFMT;
 		pthread_mutex_unlock(&v->lock);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,7 +26,7 @@ static bool is_reserved(struct vnode *dir, const char *name)
 	if (!strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/'))
 		return true;
 	return whiteout_is_reserved(name) ||
-	       (dir == &vo.root && strcmp(name, SIDECAR_DIR) == 0);
+	       (dir->layer_root && strcmp(name, SIDECAR_DIR) == 0);
 }
 
 /* Last layer index contributing to dir (whiteouts there hide nothing). */
@@ -39,21 +40,44 @@ static int last_layer(struct vnode *dir)
 	return i;
 }
 
+/* Slot i's sidecar and v's path there: slot 0 is the scope's write
+ * layer; rule layers see paths from their own root. */
+static struct sidecar *slot_sc(const struct vnode *v, int i, const char *vpath,
+			       const char **rel)
+{
+	int l = i == 0 ? v->scope->wlayer : i;
+	size_t strip = i == 0 ? v->scope->strip : vo.layers[l].vstrip;
+
+	*rel = strlen(vpath) >= strip ? vpath + strip : "";
+	return vo.layers[l].sc;
+}
+
+const char *layer_rel(int l, const char *vpath)
+{
+	size_t strip = vo.layers[l].vstrip;
+
+	return strlen(vpath) >= strip ? vpath + strip : "";
+}
+
 void lookup_load_meta(struct vnode *v, const char *path, const struct stat *host)
 {
+	struct sidecar *sc;
+	const char *rel;
 	int i;
 
 	v->meta.mask = 0;
-	if (vo.layers[v->layer].sc &&
-	    sidecar_get(vo.layers[v->layer].sc, path, host, &v->meta) == 0)
+	if (v->virt)
+		return;
+	sc = slot_sc(v, v->layer, path, &rel);
+	if (sc && sidecar_get(sc, rel, host, &v->meta) == 0)
 		goto found;
 	/* "upper row, else the lower layer's row": the data layer of a
 	 * placeholder, or a lower part of a merged directory */
 	for (i = v->layer + 1; i < vo.nlayers; i++) {
 		bool part = v->dirfds ? v->dirfds[i] >= 0 : i == v->dlayer;
 
-		if (part && vo.layers[i].sc &&
-		    sidecar_get(vo.layers[i].sc, path, NULL, &v->meta) == 0)
+		if (part && (sc = slot_sc(v, i, path, &rel)) &&
+		    sidecar_get(sc, rel, NULL, &v->meta) == 0)
 			goto found;
 	}
 	return;
@@ -79,9 +103,9 @@ static int take(struct vnode *dir, struct vnode *v, int i, const char *name,
 	v->fd = fd;
 	v->layer = v->dlayer = i;
 	v->type = st->st_mode & S_IFMT;
-	v->ino = VO_INO(i, st->st_ino);
+	v->ino = VO_INO(i == 0 ? dir->scope->wlayer : i, st->st_ino);
 	v->hino = st->st_ino;
-	v->ilayer = S_ISREG(st->st_mode) && st->st_nlink > 1 ? i : -1;
+	v->ilayer = S_ISREG(st->st_mode) && st->st_nlink > 1 ? (i == 0 ? dir->scope->wlayer : i) : -1;
 	return 0;
 }
 
@@ -152,42 +176,55 @@ static bool is_placeholder(struct vnode *v, const struct stat *st)
 {
 	if (!S_ISREG(st->st_mode))
 		return false;
-	if (vo.has_upper && v->layer == 0)
-		return (st->st_mode & S_ISVTX) != 0;
+	if (v->layer == 0)	/* placeholders are made in the upper only */
+		return v->scope->wlayer == 0 && (st->st_mode & S_ISVTX) != 0;
 	return (v->meta.mask & VMETA_FLAGS) && (v->meta.flags & VMETA_F_METACOPY);
 }
 
-static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
+int lookup_resolve_at(struct vnode *dir, const char *name, struct vnode *v,
+		      struct stat *st)
 {
 	int i, last = last_layer(dir), err;
-	struct stat st;
-	char *path;
 
 	for (i = 0; i < vo.nlayers; i++) {
 		if (dir->dirfds[i] < 0)
 			continue;
-		if (fstatat(dir->dirfds[i], name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fstatat(dir->dirfds[i], name, st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno != ENOENT)
 				return -errno;
 			if (i < last && whiteout_hides(dir->dirfds[i], name, NULL))
 				return -ENOENT;
 			continue;
 		}
-		if (whiteout_is_kernel(&st))
+		if (whiteout_is_kernel(st))
 			return -ENOENT;
 		break;
 	}
 	if (i == vo.nlayers)
 		return -ENOENT;
-	err = take(dir, v, i, name, &st);
+	err = take(dir, v, i, name, st);
+	if (!err && S_ISDIR(st->st_mode))
+		err = merge_below(dir, v, i, name);
+	return err;
+}
+
+static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
+{
+	struct stat st;
+	bool present;
+	char *path;
+	int err;
+
+	err = lookup_resolve_at(dir, name, v, &st);
+	if (err && err != -ENOENT)
+		return err;
+	present = !err;
+	err = rules_apply(dir, name, v, &present, &st);
 	if (err)
 		return err;
-	if (S_ISDIR(st.st_mode)) {
-		err = merge_below(dir, v, i, name);
-		if (err)
-			return err;
-	}
-	if (!vo.any_sidecar)
+	if (!present)
+		return -ENOENT;
+	if (!vo.any_sidecar || v->virt)
 		return 0;
 	path = vnode_child_path(dir, name);
 	if (!path)
@@ -322,6 +359,20 @@ struct vloc {
 
 static int locate(struct vnode *v, int layer, struct vloc *l)
 {
+	if (vo.layers[layer].fname) {
+		/* a bound file: its host parent and name, whatever the view's */
+		pthread_mutex_lock(&vo.tab.lock);
+		l->p = v->parent;
+		if (!l->p || v->unlinked) {
+			pthread_mutex_unlock(&vo.tab.lock);
+			return -ESTALE;
+		}
+		l->p->refs++;
+		pthread_mutex_unlock(&vo.tab.lock);
+		snprintf(l->name, sizeof(l->name), "%s", vo.layers[layer].fname);
+		l->dfd = vo.layers[layer].fd;
+		return 0;
+	}
 	pthread_mutex_lock(&vo.tab.lock);
 	l->p = v->parent;
 	if (!l->p || v->unlinked) {
@@ -344,6 +395,10 @@ int vnode_hstat(struct vnode *v, int layer, struct stat *st)
 	struct vloc l;
 	int err;
 
+	if (v->virt && v->dirfds[layer] < 0) {
+		rules_virt_stat(v, st);
+		return 0;
+	}
 	if (v->dirfds)
 		return v->dirfds[layer] < 0 ? -ENOENT
 		       : fstat(v->dirfds[layer], st) < 0 ? -errno : 0;

@@ -135,6 +135,17 @@ int main(int argc, char **argv)
 		fuse_lowlevel_help();
 		return 0;
 	}
+	if (o.check) {
+		/* the same checks as a mount, then the view, then nothing */
+		status = opts_open_layers(&o);
+		if (!status) {
+			printf("vuovl: the view%s%s is valid\n", o.mountpoint ? " for " : "",
+			       o.mountpoint ? o.mountpoint : "");
+			rules_print(stdout);
+		}
+		vo_destroy(NULL);
+		return status;
+	}
 	if (!o.mountpoint) {
 		fprintf(stderr, "%s: no mount point given (see --help)\n", vu_progname);
 		return 1;

@@ -102,7 +102,7 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 		m.mask |= VMETA_GID;
 		m.gid = attr->st_gid;
 	}
-	if (vo_upper_sc())
+	if (vnode_wsc(v))
 		err = vo_meta_set(v, &m);
 	else
 		err = -EPERM;	/* no sidecar: ownership cannot be kept */
@@ -117,7 +117,7 @@ void vo_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	struct stat st;
 	int err = 0;
 
-	if (vo.ro || !vo.has_upper) {
+	if (vnode_ro(v)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}

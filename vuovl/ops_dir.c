@@ -114,6 +114,10 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 
 	if (!err && v->dirfds)
 		err = -EPERM;
+	if (!err && v->scope->id != rules_child_scope(dir, newname)->id)
+		err = -EXDEV;
+	if (!err && vo.layers[v->dlayer].fname)
+		err = -EXDEV;	/* a bound file lives outside every layer dir */
 	if (!err)	/* a placeholder's data is found by name: copy it */
 		err = copyup_data(v);
 	if (err)
@@ -123,11 +127,11 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		goto out;
 	if (linkat(p->dirfds[0], name, dir->dirfds[0], newname, 0) < 0)
 		err = -errno;
-	oldpath = vnode_child_path(p, name);
-	newpath = vnode_child_path(dir, newname);
+	oldpath = vnode_wpath(p, name);
+	newpath = vnode_wpath(dir, newname);
 	vnode_unref(p);
-	if (!err && vo_upper_sc() && oldpath && newpath) {
-		int r = sidecar_link(vo_upper_sc(), oldpath, newpath);
+	if (!err && vnode_wsc(v) && oldpath && newpath) {
+		int r = sidecar_link(vnode_wsc(v), oldpath, newpath);
 
 		if (r && r != -ENOENT)	/* no row: nothing to share */
 			err = r;
@@ -141,7 +145,7 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		/* the kernel must see one inode under both names */
 		pthread_mutex_lock(&v->lock);
 		if (vnode_hstat(v, 0, &st) == 0)
-			vnode_index_inode(v, 0, st.st_ino);
+			vnode_index_inode(v, v->scope->wlayer, st.st_ino);
 		pthread_mutex_unlock(&v->lock);
 		vnode_hold(v);
 		nv = v;
@@ -157,12 +161,12 @@ static int forget_row(struct vnode *dir, const char *name)
 	char *path;
 	int err;
 
-	if (!vo_upper_sc())
+	if (!vnode_wsc(dir))
 		return 0;
-	path = vnode_child_path(dir, name);
+	path = vnode_wpath(dir, name);
 	if (!path)
 		return -ENOMEM;
-	err = sidecar_unlink(vo_upper_sc(), path);
+	err = sidecar_unlink(vnode_wsc(dir), path);
 	free(path);
 	return err == -ENOENT ? 0 : err;
 }
@@ -174,8 +178,11 @@ static int do_remove(struct vnode *dir, const char *name, bool isdir)
 	bool lower;
 	int err;
 
-	if (vo.ro || !vo.has_upper)
+	if (vnode_ro(dir))
 		return -EROFS;
+	err = rules_check_name(dir, name);
+	if (err)
+		return err == -EACCES ? -ENOENT : err;
 	err = lookup_child(dir, name, &v);
 	if (err)
 		return err;
@@ -255,6 +262,12 @@ static int rename_check(struct rename_ctx *c)
 
 	if (c->flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
+	/* rule points are mount points; scopes are file systems */
+	if ((err = rules_check_name(c->od, c->on)) || (err = rules_check_name(c->nd, c->nn)))
+		return err;
+	if (c->s->scope->id != rules_child_scope(c->nd, c->nn)->id ||
+	    (c->d && c->d->scope->id != rules_child_scope(c->od, c->on)->id))
+		return -EXDEV;
 	if ((c->flags & RENAME_EXCHANGE) && !c->d)
 		return -ENOENT;
 	if ((c->flags & RENAME_NOREPLACE) && c->d)
@@ -277,12 +290,13 @@ static int rename_check(struct rename_ctx *c)
 
 static int rename_sidecar(struct rename_ctx *c)
 {
-	char *a = vnode_child_path(c->od, c->on), *b = vnode_child_path(c->nd, c->nn);
+	char *a = vnode_wpath(c->od, c->on), *b = vnode_wpath(c->nd, c->nn);
+	struct sidecar *sc = vnode_wsc(c->s);
 	int err = -ENOMEM;
 
 	if (a && b)
-		err = c->flags & RENAME_EXCHANGE ? sidecar_exchange(vo_upper_sc(), a, b)
-						 : sidecar_rename(vo_upper_sc(), a, b);
+		err = c->flags & RENAME_EXCHANGE ? sidecar_exchange(sc, a, b)
+						 : sidecar_rename(sc, a, b);
 	free(a);
 	free(b);
 	return err == -ENOENT ? 0 : err;
@@ -360,7 +374,7 @@ static int do_rename(struct rename_ctx *c)
 	if (!(c->flags & RENAME_EXCHANGE))
 		/* tolerated: a stale whiteout under an entry hides nothing */
 		(void)whiteout_remove(c->nd->dirfds[0], c->nn);
-	if (vo_upper_sc())
+	if (vnode_wsc(c->s))
 		err = rename_sidecar(c);
 	if (c->flags & RENAME_EXCHANGE)
 		vnode_exchange(c->od, c->on, c->nd, c->nn);

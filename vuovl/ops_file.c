@@ -35,8 +35,11 @@ void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY), fd, err = 0;
 
 	if (wants_write(fi->flags)) {
-		if (vo.ro || !vo.has_upper)
+		if (vnode_ro(v))
 			err = -EROFS;
+		else if (vo.layers[v->dlayer].mincow && v->dlayer != 0 &&
+			 (fd = vnode_open_host(v, v->dlayer, host_flags(flags), 0)) >= 0)
+			goto opened;	/* mincow: the host allows it in place */
 		else
 			err = copyup_data(v);
 		if (err) {
@@ -49,6 +52,7 @@ void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, -fd);
 		return;
 	}
+opened:
 	fi->fh = fd;
 	/* the daemon is the only writer: the kernel's pages stay valid */
 	fi->keep_cache = 1;
@@ -135,10 +139,11 @@ void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	      struct fuse_file_info *fi)
 {
 	int err = (datasync ? fdatasync(fi->fh) : fsync(fi->fh)) < 0 ? errno : 0;
+	struct vnode *v = vnode_get(ino);
 
 	/* the file's virtual metadata is part of what fsync promises */
-	if (!err && vo_upper_sc())
-		err = -sidecar_flush(vo_upper_sc());
+	if (!err && vnode_wsc(v))
+		err = -sidecar_flush(vnode_wsc(v));
 	fuse_reply_err(req, err);
 }
 

@@ -111,9 +111,15 @@ void vo_readlink(fuse_req_t req, fuse_ino_t ino)
 void vo_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct statvfs sv;
+	int i;
 
-	/* the upper is where writes land; else the top lower */
-	if (fstatvfs(vo.layers[0].fd, &sv) < 0) {
+	/* the upper is where writes land; else the top lower (or rule) */
+	for (i = 0; i < vo.nlayers && vo.layers[i].fd < 0; i++)
+		;
+	memset(&sv, 0, sizeof(sv));
+	sv.f_namemax = 255;
+	sv.f_bsize = 4096;
+	if (i < vo.nlayers && fstatvfs(vo.layers[i].fd, &sv) < 0) {
 		fuse_reply_err(req, errno);
 		return;
 	}

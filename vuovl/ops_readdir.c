@@ -163,7 +163,8 @@ void vo_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 void vo_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 		 struct fuse_file_info *fi)
 {
-	int err = vo_upper_sc() ? sidecar_flush(vo_upper_sc()) : 0;
+	struct vnode *dir = vnode_get(ino);
+	int err = vnode_wsc(dir) ? sidecar_flush(vnode_wsc(dir)) : 0;
 
 	fuse_reply_err(req, -err);
 }

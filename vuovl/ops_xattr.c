@@ -22,9 +22,20 @@ static int host_fd(struct vnode *v, int layer)
 	return vnode_open_host(v, layer, O_RDONLY | O_NONBLOCK, 0);
 }
 
-static struct sidecar *sc_of(struct vnode *v)
+/* The sidecar of the layer holding v, and v's path there (malloc'd). */
+static struct sidecar *sc_of(struct vnode *v, char **path)
 {
-	return vo.layers[v->layer].sc;
+	int l = v->layer == 0 ? v->scope->wlayer : v->layer;
+	char *p = vnode_path(v);
+
+	*path = p;
+	if (p && l != 0 && v->layer != 0)
+		memmove(p, layer_rel(l, p), strlen(layer_rel(l, p)) + 1);
+	else if (p && v->layer == 0 && v->scope->strip) {
+		free(p);
+		*path = vnode_wpath(v, NULL);
+	}
+	return vo.layers[l].sc;
 }
 
 void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
@@ -39,9 +50,10 @@ void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		return;
 	}
 	if (vmeta_xattr_is_virtual(name)) {
-		path = vnode_path(v);
-		n = !path ? -ENOMEM : !sc_of(v) ? -ENODATA
-			  : sidecar_xattr_get(sc_of(v), path, name, buf, size);
+		struct sidecar *sc = sc_of(v, &path);
+
+		n = !path ? -ENOMEM : !sc ? -ENODATA
+			  : sidecar_xattr_get(sc, path, name, buf, size);
 		free(path);
 	} else {
 		fd = host_fd(v, v->layer);
@@ -65,7 +77,8 @@ void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 void vo_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct vnode *v = vnode_get(ino);
-	char *buf = malloc(size ? size : 1), *path = vnode_path(v);
+	char *buf = malloc(size ? size : 1), *path;
+	struct sidecar *sc = sc_of(v, &path);
 	ssize_t n = 0, m = 0;
 	int fd;
 
@@ -79,8 +92,8 @@ void vo_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		n = n < 0 ? (errno == ENOTSUP ? 0 : -errno) : n;
 		close(fd);
 	}
-	if (n >= 0 && sc_of(v)) {
-		m = sidecar_xattr_list(sc_of(v), path, size ? buf + n : NULL,
+	if (n >= 0 && sc) {
+		m = sidecar_xattr_list(sc, path, size ? buf + n : NULL,
 				       size ? size - n : 0);
 		if (m < 0 && m != -ENOENT && m != -ENODATA)
 			n = m;
@@ -105,7 +118,7 @@ static int change(struct vnode *v, const char *name, const char *value,
 	char *path;
 	int err, fd;
 
-	if (vo.ro || !vo.has_upper)
+	if (vnode_ro(v))
 		return -EROFS;
 	err = copyup_meta(v);
 	if (err)
@@ -119,15 +132,17 @@ static int change(struct vnode *v, const char *name, const char *value,
 		close(fd);
 		return err;
 	}
-	path = vnode_path(v);
+	if (!vnode_wsc(v))
+		return -EPERM;	/* no sidecar to keep it in */
+	path = vnode_wpath(v, NULL);
 	if (!path)
 		return -ENOMEM;
 	pthread_mutex_lock(&v->lock);
 	err = vnode_hstat(v, 0, &st);
 	if (!err && remove)
-		err = sidecar_xattr_remove(vo_upper_sc(), path, name);
+		err = sidecar_xattr_remove(vnode_wsc(v), path, name);
 	else if (!err)
-		err = sidecar_xattr_set(vo_upper_sc(), path, &st, name, value, size, flags);
+		err = sidecar_xattr_set(vnode_wsc(v), path, &st, name, value, size, flags);
 	pthread_mutex_unlock(&v->lock);
 	free(path);
 	return err;

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { KEY_RO, KEY_HELP, KEY_VERSION };
+enum { KEY_RO, KEY_HELP, KEY_VERSION, KEY_RULE, KEY_VIEW, KEY_CHECK };
 
 #define OPT(t, f, v) { t, offsetof(struct vo_opts, f), v }
 static const struct fuse_opt opt_spec[] = {
@@ -32,15 +32,40 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("volatile", volatile_, 1),
 	OPT("writeback", writeback, 1),
 	FUSE_OPT_KEY("ro", KEY_RO),
+	FUSE_OPT_KEY("bind=", KEY_RULE),
+	FUSE_OPT_KEY("robind=", KEY_RULE),
+	FUSE_OPT_KEY("cowbind=", KEY_RULE),
+	FUSE_OPT_KEY("mincowbind=", KEY_RULE),
+	FUSE_OPT_KEY("merge=", KEY_RULE),
+	FUSE_OPT_KEY("romerge=", KEY_RULE),
+	FUSE_OPT_KEY("mincowmerge=", KEY_RULE),
+	FUSE_OPT_KEY("hide=", KEY_RULE),
+	FUSE_OPT_KEY("ro=", KEY_RULE),
+	FUSE_OPT_KEY("view=", KEY_VIEW),
+	FUSE_OPT_KEY("--check", KEY_CHECK),
+	FUSE_OPT_KEY("--dry-run", KEY_CHECK),
 	FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
 	FUSE_OPT_END
 };
 
+/* A stack value from a view file fills what -o did not give. */
+static int take_stack(char **slot, char **from)
+{
+	if (!*slot) {
+		*slot = *from;
+		*from = NULL;
+	}
+	return 0;
+}
+
 static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
 {
 	struct vo_opts *o = data;
+	char err[4400], *eq;
+	int r;
 
+	(void)out;
 	switch (key) {
 	case KEY_RO:
 		o->ro = 1;
@@ -48,19 +73,64 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
 	case KEY_VERSION:
 		o->show_version = 1;
 		return 0;
+	case KEY_CHECK:
+		o->check = 1;
+		return 0;
+	case KEY_RULE:
+		eq = strchr(arg, '=');
+		*eq = '\0';
+		r = view_add_option(&o->view, arg, eq + 1, err, sizeof(err));
+		*eq = '=';
+		break;
+	case KEY_VIEW:
+		r = view_add_file(&o->view, arg + 5, err, sizeof(err));
+		if (r && r != -EINVAL)
+			snprintf(err, sizeof(err), "view=%s: %s", arg + 5, strerror(-r));
+		if (!r) {
+			take_stack(&o->lowerdir, &o->view.stack.lowerdir);
+			take_stack(&o->upperdir, &o->view.stack.upperdir);
+			take_stack(&o->metadb, &o->view.stack.metadb);
+		}
+		break;
+	case FUSE_OPT_KEY_NONOPT:
+		/* mount(8) through mount.fuse3 passes SOURCE MOUNTPOINT */
+		if (o->nnonopt < 2)
+			o->nonopt[o->nnonopt] = strdup(arg);
+		o->nnonopt++;
+		return 0;
+	default:
+		return 1;
 	}
-	return 1;
+	if (r) {
+		fprintf(stderr, "%s: %s\n", vu_progname, err);
+		return -1;
+	}
+	return 0;
 }
 
 void opts_usage(const char *prog)
 {
-	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] MOUNTPOINT\n"
+	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] [SOURCE] MOUNTPOINT\n"
+	       "       %s --check -o OPTION[,OPTION...]\n"
 	       "\n"
 	       "vuovl options:\n"
 	       "    -o lowerdir=DIR[:DIR...]  read-only layers, topmost first\n"
 	       "    -o upperdir=DIR           writable layer (absent: read-only view)\n"
 	       "    -o metadb=PATH            upper sidecar (default UPPER/.vuovl/meta.db)\n"
 	       "    -o ro                     refuse every change\n"
+	       "    -o bind=VIEWPATH:HOSTPATH[:FLAG...]\n"
+	       "                              show a host file or directory at VIEWPATH;\n"
+	       "                              writes go to it (robind=, cowbind=,\n"
+	       "                              mincowbind=: read-only, copied up, in place\n"
+	       "                              when the host allows)\n"
+	       "    -o merge=VIEWPATH:HOSTDIR[:FLAG...]\n"
+	       "                              one more read-only layer for that subtree\n"
+	       "    -o hide=VIEWPATH          the path does not exist in the view\n"
+	       "    -o ro=VIEWPATH            changes beneath it fail with EROFS\n"
+	       "                              FLAGs: ro, cow, mincow, unlisted,\n"
+	       "                              except=SUBPATH (see vuovl(1))\n"
+	       "    -o view=FILE              rules (and the stack) from a file\n"
+	       "    --check, --dry-run        print the resolved view; do not mount\n"
 	       "    -o timeout=SECONDS        kernel entry/attribute cache (default 1)\n"
 	       "    -o nopermcheck            no default_permissions: the kernel does not\n"
 	       "                              check the virtual owners and modes\n"
@@ -73,7 +143,7 @@ void opts_usage(const char *prog)
 	       "    -d                        debug output (implies -f)\n"
 	       "    -h, --help                this help\n"
 	       "    -V, --version             the version\n"
-	       "\n", prog);
+	       "\n", prog, prog);
 }
 
 int opts_parse(struct fuse_args *args, struct vo_opts *o)
@@ -82,11 +152,22 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = 1.0;
+	view_init(&o->view);
 
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
 		return -EINVAL;
 	if (o->show_version)
 		return 0;
+	if (o->nnonopt > 2) {
+		fprintf(stderr, "%s: too many arguments (SOURCE MOUNTPOINT at most)\n", vu_progname);
+		return -EINVAL;
+	}
+	if (o->nnonopt == 2) {
+		o->source = o->nonopt[0];
+		o->nonopt[0] = NULL;
+	}
+	if (o->nnonopt && fuse_opt_add_arg(args, o->nonopt[o->nnonopt - 1]) < 0)
+		return -ENOMEM;
 	if (fuse_parse_cmdline(args, &c) < 0)
 		return -EINVAL;
 	o->foreground = c.foreground;
@@ -166,6 +247,7 @@ static int prepare_upper(const struct vo_opts *o)
 		goto fail;
 	}
 	clean_work(vo.workfd);
+	u->workfd = fcntl(vo.workfd, F_DUPFD_CLOEXEC, 0);
 	return 0;
 fail:
 	err = errno;
@@ -182,6 +264,9 @@ static int open_sidecars(const struct vo_opts *o)
 		struct layer *l = &vo.layers[i];
 		unsigned fl = l->upper ? SIDECAR_CREATE : SIDECAR_RDONLY;
 		const char *db = l->upper ? o->metadb : NULL;
+
+		if (l->fd < 0)
+			continue;	/* no upper */
 
 		err = sidecar_open(l->fd, l->path, db, fl, &l->sc);
 		if (err == -ENOENT && !l->upper)
@@ -204,7 +289,8 @@ static int check_nesting(void)
 
 	for (i = 0; i < vo.nlayers; i++)
 		for (j = 0; j < vo.nlayers; j++) {
-			if (i == j || (!vo.layers[i].upper && !vo.layers[j].upper))
+			if (i == j || vo.layers[i].fd < 0 || vo.layers[j].fd < 0 ||
+			    (!vo.layers[i].upper && !vo.layers[j].upper))
 				continue;	/* lowers may share trees: read-only */
 			if (layer_is_beneath(&vo.layers[i], &vo.layers[j])) {
 				fprintf(stderr, "%s: %s %s lies inside %s %s\n", vu_progname,
@@ -254,10 +340,10 @@ int opts_open_layers(const struct vo_opts *o)
 
 	/* an upper alone is a plain view of one directory with virtual
 	 * ownership (vuchroot's in-place mode) */
-	if ((!o->lowerdir && !o->upperdir) ||
+	if ((!o->lowerdir && !o->upperdir && !o->view.n) ||
 	    (o->lowerdir && split_lowers(o, &lowers, &n))) {
 		fprintf(stderr, "%s: lowerdir= is %s\n", vu_progname,
-			o->lowerdir ? "empty" : "missing (and no upperdir=)");
+			o->lowerdir ? "empty" : "missing (and no upperdir= nor rules)");
 		return 1;
 	}
 	vo.has_upper = o->upperdir != NULL;
@@ -267,12 +353,15 @@ int opts_open_layers(const struct vo_opts *o)
 	vo.writeback = o->writeback;
 	vo.timeout = o->timeout;
 	vo.workfd = -1;
-	vo.nlayers = n + vo.has_upper;
+	/* slot 0 is the upper's even without one: it is where a scope's
+	 * write directory sits (vuovl.h, struct scope) */
+	vo.nlayers = vo.nstack = n + 1;
 	vo.layers = calloc(vo.nlayers, sizeof(*vo.layers));
 	status = 2;
 	if (!vo.layers)
 		goto out;
-	base = vo.has_upper;
+	vo.layers[0].fd = vo.layers[0].workfd = -1;
+	base = 1;
 	if (vo.has_upper && open_one(&vo.layers[0], "upperdir", o->upperdir, true))
 		goto out;
 	for (i = 0; i < n; i++)
@@ -283,6 +372,8 @@ int opts_open_layers(const struct vo_opts *o)
 	if (vo.has_upper && prepare_upper(o))
 		goto out;
 	status = open_sidecars(o) ? 3 : 0;
+	if (!status)
+		status = rules_open(&o->view);
 out:
 	if (lowers)
 		free(lowers[0]);	/* the strdup'ed string all point into */

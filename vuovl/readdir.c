@@ -129,7 +129,7 @@ static int one_entry(struct list_ctx *c, int layer, int dfd, struct dirent *de,
 
 	if (!strcmp(n, ".") || !strcmp(n, ".."))
 		return 0;
-	if (c->dir == &vo.root && !strcmp(n, SIDECAR_DIR))
+	if (c->dir->layer_root && !strcmp(n, SIDECAR_DIR))
 		return 0;
 	if (whiteout_is_reserved(n)) {
 		if (last || !strcmp(n, WHITEOUT_OPAQUE))
@@ -190,6 +190,8 @@ int dir_list(struct vnode *dir, struct vo_dir *out)
 		if (dir->dirfds[i] >= 0)
 			err = list_layer(&c, i, i == last);
 	pthread_mutex_unlock(&dir->lock);
+	if (!err)
+		err = rules_list(dir, out);
 	for (k = 0; k < c.nhidden; k++)
 		free(c.hidden[k]);
 	free(c.hidden);

@@ -70,6 +70,12 @@ void vnode_free(struct vnode *v)
 				close(v->dirfds[i]);
 		free(v->dirfds);
 	}
+	if (v->shadow) {
+		for (i = 0; i < vo.nlayers; i++)
+			if (v->shadow[i] >= 0)
+				close(v->shadow[i]);
+		free(v->shadow);
+	}
 	free(v->name);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
@@ -417,19 +423,48 @@ int vnode_root_init(void)
 	r->dirfds = malloc(vo.nlayers * sizeof(int));
 	if (!r->name || !r->dirfds)
 		return -ENOMEM;
+	rules_root(r);
+	/* the stack's roots; rule layers join below their own paths */
 	for (i = 0; i < vo.nlayers; i++)
-		r->dirfds[i] = vo.layers[i].fd;
-	r->fd = r->dirfds[0];
-	r->layer = r->dlayer = 0;
+		r->dirfds[i] = i < vo.nstack ? vo.layers[i].fd : -1;
+	for (i = 0; i < vo.nstack && r->dirfds[i] < 0; i++)
+		;
 	r->type = S_IFDIR;
 	r->nlookup = 1;
 	r->hashed = false;
+	r->ilayer = -1;
+	if (i == vo.nstack) {
+		/* no stack at all: an empty root that only rules fill */
+		r->virt = true;
+		r->fd = -1;
+		r->layer = r->dlayer = 0;
+		r->ino = VO_INO(0, 1);
+		return 0;
+	}
+	r->fd = r->dirfds[i];
+	r->layer = r->dlayer = i;
 	if (fstat(r->fd, &st) < 0)
 		return -errno;
-	r->ino = VO_INO(0, st.st_ino);
+	r->ino = VO_INO(i, st.st_ino);
 	if (vo.any_sidecar)
 		lookup_load_meta(r, "", &st);
 	return 0;
+}
+
+char *vnode_wpath(struct vnode *dir, const char *name)
+{
+	char *p = vnode_child_path(dir, name);
+	const struct scope *s = name ? rules_child_scope(dir, name) : dir->scope;
+	size_t len;
+
+	if (!p || !s->strip)
+		return p;
+	len = strlen(p);
+	if (len < s->strip)
+		p[0] = '\0';
+	else
+		memmove(p, p + s->strip, len - s->strip + 1);
+	return p;
 }
 
 void vnode_hold(struct vnode *v)

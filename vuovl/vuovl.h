@@ -14,11 +14,13 @@
 #include <fuse_lowlevel.h>
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
 #include "layer.h"
+#include "view.h"
 #include "log.h"
 #include "sidecar.h"
 
@@ -27,6 +29,21 @@
 #define VO_INO_SHIFT 56
 #define VO_INO(layer, hino) ((((uint64_t)(layer) + 1) << VO_INO_SHIFT) | \
 			     ((uint64_t)(hino) & ((1ull << VO_INO_SHIFT) - 1)))
+
+/*
+ * A scope: the part of the view between rule boundaries (bind and merge
+ * rules are boundaries, like mount points). Slot 0 of a directory's
+ * dirfds is always the scope's write directory: the upper layer, or the
+ * host directory of a bind written in place.
+ */
+struct scope {
+	int id;			/* rename/link across scopes: EXDEV */
+	int wlayer;		/* layer in slot 0: its sidecar, work dir, inodes */
+	size_t strip;		/* view path chars before wlayer's own paths */
+	bool writable;
+};
+
+struct rnode;
 
 struct vnode {
 	struct vnode *parent;	/* protected by tab.lock; holds a ref */
@@ -54,6 +71,15 @@ struct vnode {
 	bool unlinked;
 	uint64_t gen;		/* FUSE generation: nodeids (addresses) get reused */
 	unsigned version;	/* dirs: bumped on every change of the listing */
+	/* View rules (set at lookup, never changed): */
+	const struct scope *scope;
+	const struct rnode *rn;	/* rule trie node of this path, or NULL */
+	int *shadow;		/* dirs on the way to an except path: the
+				   dirfds as if the excepting rule were not */
+	int floor;		/* rules before this one are covered by a bind
+				   above: they no longer apply beneath */
+	bool virt;		/* a directory only rules make (no host dir) */
+	bool layer_root;	/* some layer's root: ".vuovl" is not shown */
 };
 
 struct vo_tab {
@@ -67,8 +93,10 @@ struct vo_tab {
 };
 
 struct vo {
-	struct layer *layers;	/* [0] is the upper when has_upper */
+	struct layer *layers;	/* [0] the upper (fd -1 without one), then
+				   the lowers, then the rules' layers */
 	int nlayers;
+	int nstack;		/* layers of the stack: upper slot + lowers */
 	bool has_upper;
 	bool ro;
 	bool kernel_markers;
@@ -89,6 +117,11 @@ extern struct vo vo;
 /* opts.c */
 struct vo_opts {
 	char *lowerdir, *upperdir, *metadb;
+	struct view view;	/* rules, in order (view.h) */
+	int check;		/* --check: print the view, do not mount */
+	char *source;		/* mount(8)'s first argument: ignored */
+	char *nonopt[2];
+	int nnonopt;
 	int ro, kernel_markers, nopermcheck, volatile_, writeback;
 	double timeout;
 	int foreground, debug, show_help, show_version;
@@ -147,6 +180,11 @@ char *vnode_child_path(struct vnode *v, const char *name);
 /* Resolves name in directory dir across the layers into a new unhashed
  * vnode. Returns 0, -ENOENT (absent or whited out), other -errno. */
 int lookup_resolve(struct vnode *dir, const char *name, struct vnode **out);
+/* The stack's own resolution (no rules, no sidecar) of name in dir's
+ * dirfds into the fresh v; st receives the host stat. Caller holds
+ * dir->lock. 0, -ENOENT, other -errno. */
+int lookup_resolve_at(struct vnode *dir, const char *name, struct vnode *v,
+		      struct stat *st);
 /* Host stat of v overlaid with its virtual metadata. */
 int vnode_stat(struct vnode *v, struct stat *st);
 /* True when name is visible in a lower layer of dir (so deleting it in
@@ -207,10 +245,43 @@ struct vo_dir {
 int dir_list(struct vnode *dir, struct vo_dir *out);
 void dir_release(struct vo_dir *d);
 
-static inline struct sidecar *vo_upper_sc(void)
+/* The sidecar changes to v go to: its scope's write layer's. */
+static inline struct sidecar *vnode_wsc(const struct vnode *v)
 {
-	return vo.has_upper ? vo.layers[0].sc : NULL;
+	return vo.layers[v->scope->wlayer].sc;
 }
+
+static inline bool vnode_ro(const struct vnode *v)
+{
+	return !v->scope->writable;
+}
+
+/* vnode_child_path relative to the scope's write layer (malloc'd). */
+char *vnode_wpath(struct vnode *dir, const char *name);
+/* A view path (vnode_child_path) relative to layer l's own root. */
+const char *layer_rel(int l, const char *vpath);
+
+/* rules.c: view rules over the stack */
+/* Opens the rules' host paths as layers, builds the rule trie and the
+ * scopes. Prints one line and returns an exit status on failure. */
+int rules_open(const struct view *view);
+/* The root scope and trie node. */
+void rules_root(struct vnode *root);
+/* Caller holds dir->lock; v holds the stack's resolution of name (when
+ * *present). Applies the rules at dir/name, in order. 0 or -errno. */
+int rules_apply(struct vnode *dir, const char *name, struct vnode *v, bool *present,
+		struct stat *st);
+/* The scope a new entry dir/name would be in. */
+const struct scope *rules_child_scope(struct vnode *dir, const char *name);
+/* Adds, retypes or drops the names rules put in dir's listing. */
+int rules_list(struct vnode *dir, struct vo_dir *out);
+/* -EBUSY for a rule point (it cannot be removed or moved), -EACCES for
+ * a hidden path (it cannot be created), else 0. */
+int rules_check_name(struct vnode *dir, const char *name);
+/* Prints the resolved view (--check). */
+void rules_print(FILE *f);
+/* Stat of a directory only rules make. */
+void rules_virt_stat(const struct vnode *v, struct stat *st);
 
 #define VO_ERR(x) ((x) < 0 ? -(x) : (x))
 
