@@ -123,7 +123,8 @@ static int upper_parent(struct vnode *v, struct vnode **pp, char *name)
 	p->refs++;
 	strcpy(name, v->name);
 	pthread_mutex_unlock(&vo.tab.lock);
-	err = copyup_dir(p);
+	/* an except path goes where what lies below the rule goes */
+	err = rules_is_except(v) ? 0 : copyup_dir(p);
 	if (err) {
 		vnode_unref(p);
 		return err;
@@ -132,13 +133,19 @@ static int upper_parent(struct vnode *v, struct vnode **pp, char *name)
 	return 0;
 }
 
+/* The directory v's copy goes into: its parent's write dir. */
+static int parent_wdir(struct vnode *v, struct vnode *p)
+{
+	return rules_is_except(v) ? rules_shadow_wdir(p) : p->dirfds[0];
+}
+
 int copyup_dir(struct vnode *dir)
 {
 	char name[NAME_MAX + 1];
 	struct vnode *p = NULL;
 	struct vmeta m;
 	struct stat st;
-	int err = 0, fd;
+	int err = 0, fd, pfd;
 
 	if (dir->dirfds[0] >= 0)	/* set once, never unset: no lock */
 		return 0;
@@ -147,6 +154,7 @@ int copyup_dir(struct vnode *dir)
 	err = upper_parent(dir, &p, name);
 	if (err)
 		return err;
+	pfd = parent_wdir(dir, p);	/* before our lock: it may lock p */
 	pthread_mutex_lock(&dir->lock);
 	if (dir->dirfds[0] >= 0)
 		goto out;
@@ -156,12 +164,15 @@ int copyup_dir(struct vnode *dir)
 		err = -errno;
 		goto out;
 	}
-	if (mkdirat(p->dirfds[0], name, (st.st_mode & 07777) | S_IRWXU) < 0 &&
-	    errno != EEXIST) {
+	if (pfd < 0) {
+		err = pfd;
+		goto out;
+	}
+	if (mkdirat(pfd, name, (st.st_mode & 07777) | S_IRWXU) < 0 && errno != EEXIST) {
 		err = -errno;
 		goto out;
 	}
-	fd = openat(p->dirfds[0], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(pfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		goto out;
@@ -338,7 +349,7 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	struct stat st;
 	struct vmeta m;
 	char *path = NULL;
-	int err, workfd = vo.layers[v->scope->wlayer].workfd;
+	int err, pfd, workfd = vo.layers[v->scope->wlayer].workfd;
 
 	if (v->dirfds)
 		return copyup_dir(v);
@@ -349,6 +360,11 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	err = upper_parent(v, &p, name);
 	if (err)
 		return err;
+	pfd = parent_wdir(v, p);	/* before v's lock: it may lock p */
+	if (pfd < 0) {
+		vnode_unref(p);
+		return pfd;
+	}
 	pthread_mutex_lock(&v->lock);
 	if (v->dlayer == 0 || (meta_only && v->layer == 0))
 		goto out;
@@ -376,7 +392,7 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	/* no flush needed: the placeholder is marked on disk itself */
 	if (sc && (err = sidecar_set(sc, path, &st, &m)))
 		goto unlink;
-	if (renameat(workfd, tmp, p->dirfds[0], name) < 0) {
+	if (renameat(workfd, tmp, pfd, name) < 0) {
 		err = -errno;
 		goto unlink;
 	}

@@ -15,6 +15,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -492,11 +494,11 @@ static int keep_shadow(struct vnode *dir, const char *name, struct vnode *v,
 		}
 		return err;
 	}
-	if (!present || !v->dirfds)
-		return 0;
 	v->shadow = new_dirfds();
 	if (!v->shadow)
 		return -ENOMEM;
+	if (!present || !v->dirfds)
+		return 0;	/* nothing below: except paths show nothing */
 	for (int i = 0; i < vo.nlayers; i++)
 		if (v->dirfds[i] >= 0 && (v->shadow[i] = dup_fd(v->dirfds[i])) < 0)
 			return v->shadow[i];
@@ -569,6 +571,54 @@ int rules_apply(struct vnode *dir, const char *name, struct vnode *v, bool *pres
 		*present = true;
 	}
 	return 0;
+}
+
+bool rules_is_except(const struct vnode *v)
+{
+	return v->rn && v->rn->except_of >= 0;
+}
+
+int rules_shadow_wdir(struct vnode *p)
+{
+	char name[NAME_MAX + 1];
+	struct vnode *pp;
+	int fd, pfd, err;
+
+	if (!p->shadow) {
+		/* above the rule: what p is, is what lies below it */
+		err = copyup_dir(p);
+		return err ? err : p->dirfds[0];
+	}
+	pthread_mutex_lock(&p->lock);
+	fd = p->shadow[0];
+	pthread_mutex_unlock(&p->lock);
+	if (fd >= 0)
+		return fd;
+	pthread_mutex_lock(&vo.tab.lock);
+	pp = p->parent;
+	if (!pp || p->unlinked) {
+		pthread_mutex_unlock(&vo.tab.lock);
+		return -ESTALE;
+	}
+	pp->refs++;
+	snprintf(name, sizeof(name), "%s", p->name);
+	pthread_mutex_unlock(&vo.tab.lock);
+	pfd = rules_shadow_wdir(pp);
+	fd = pfd < 0 ? pfd : mkdirat(pfd, name, 0755 | S_IRWXU) < 0 && errno != EEXIST ? -errno
+		: openat(pfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		fd = -errno;
+	vnode_unref(pp);
+	if (fd < 0)
+		return fd;
+	pthread_mutex_lock(&p->lock);
+	if (p->shadow[0] < 0)
+		p->shadow[0] = fd;
+	else
+		close(fd);
+	fd = p->shadow[0];
+	pthread_mutex_unlock(&p->lock);
+	return fd;
 }
 
 void rules_virt_stat(const struct vnode *v, struct stat *st)

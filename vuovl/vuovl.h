@@ -280,6 +280,11 @@ int rules_list(struct vnode *dir, struct vo_dir *out);
 int rules_check_name(struct vnode *dir, const char *name);
 /* Prints the resolved view (--check). */
 void rules_print(FILE *f);
+/* True for an except path: its write directory is not its parent's. */
+bool rules_is_except(const struct vnode *v);
+/* The write directory of what lies below the rule at p (p's shadow),
+ * made when missing: where an except child of p is copied up. */
+int rules_shadow_wdir(struct vnode *p);
 /* Stat of a directory only rules make. */
 void rules_virt_stat(const struct vnode *v, struct stat *st);
 
