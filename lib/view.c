@@ -265,6 +265,8 @@ static int build_rule(struct view *v, const char *key, char **f, int n,
 			r.mode = VIEW_RW;
 		else if (modal && !strcmp(fl, "unlisted"))
 			r.unlisted = true;
+		else if (r.kind == VIEW_BIND && !strcmp(fl, "inview"))
+			r.inview = true;
 		else if (modal && !strncmp(fl, "except=", 7)) {
 			e = add_except(&r, fl + 7);
 			if (e == -EINVAL)
@@ -274,10 +276,20 @@ static int build_rule(struct view *v, const char *key, char **f, int n,
 				goto out;
 		} else {
 			e = fail(err, size, origin, "%s: unknown flag '%s'%s", key, fl,
-				 modal ? " (ro, rw, cow, mincow, unlisted, except=SUBPATH)"
+				 modal ? " (ro, rw, cow, mincow, unlisted, inview, except=SUBPATH)"
 				       : " (this rule takes none)");
 			goto out;
 		}
+	}
+	if (r.inview) {
+		char *norm = view_normalize(r.host);
+
+		if (!norm) {
+			e = fail(err, size, origin, "%s: inview: '%s' is not a view path", key, r.host);
+			goto out;
+		}
+		free(r.host);
+		r.host = norm;
 	}
 	if (r.kind == VIEW_HIDE && !*r.vpath) {
 		e = fail(err, size, origin, "hide: the root of the view cannot be hidden");

@@ -10,7 +10,9 @@
  *               `#` comments, blank lines; `\ ` is a space)
  * KIND: bind, merge, hide, ro. FLAG: ro, cow, mincow (bind and merge),
  * unlisted (bind, merge: the parent does not list the path unless it
- * exists below), except=SUBPATH (repeatable; relative to VIEWPATH).
+ * exists below), except=SUBPATH (repeatable; relative to VIEWPATH),
+ * inview (bind: HOSTPATH names a path of the view made by the earlier
+ * rules, as a VUOS mount made from inside the view sees it).
  * A view file may also hold the stack: `lowerdir DIR[:DIR...]`,
  * `upperdir DIR`, `metadb PATH`.
  */
@@ -34,6 +36,8 @@ struct view_rule {
 	enum view_kind kind;
 	enum view_mode mode;
 	bool unlisted;
+	bool inview;		/* bind: host is a path of the view as the
+				   earlier rules make it (VUOS semantics) */
 	char *vpath;		/* normalized: no leading '/', "" for the root */
 	char *host;		/* bind, merge: as given */
 	char **except;		/* normalized, relative to vpath */

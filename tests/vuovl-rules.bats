@@ -282,6 +282,36 @@ rename_err() {
 	[[ "$output" == *"Read-only file system"* ]]
 }
 
+@test "the VUOS example: / bound at /mnt twice (inview) shows /mnt/mnt/etc and an empty /mnt/mnt/mnt" {
+	mkdir -p "$T/r/etc" "$T/r/mnt" "$T/r/bin"
+	echo root:x:0:0 >"$T/r/etc/passwd"
+	vo_mount "$T/m" -o "lowerdir=$T/r,upperdir=$T/u,bind=/mnt:/:inview,bind=/mnt:/:inview"
+	[ "$(ls "$T/m/mnt" | tr '\n' ' ')" = "bin etc mnt " ]
+	[ "$(cat "$T/m/mnt/mnt/etc/passwd")" = root:x:0:0 ]
+	[ -z "$(ls -A "$T/m/mnt/mnt/mnt")" ]
+	# every path its own inode number, though some are one object
+	run sh -c "find '$T/m' -printf '%i\n' | sort | uniq -d"
+	[ -z "$output" ]
+	# a write through the bind lands where its source is
+	echo new >"$T/m/mnt/etc/added"
+	[ "$(cat "$T/m/etc/added")" = new ]
+	[ "$(cat "$T/u/etc/added")" = new ]
+	[ "$(rename_err "$T/m/mnt/etc/added" "$T/m/etc/moved")" = "Invalid cross-device link" ]
+	# one bind only: a plain view of the root at /mnt, /mnt/mnt the empty dir
+	vo_umount "$T/m"
+	VU_MOUNTS=()
+	vo_mount "$T/m" -o "lowerdir=$T/r,bind=/mnt:/:inview,hide=/mnt/bin"
+	[ -z "$(ls -A "$T/m/mnt/mnt")" ]
+	[ ! -e "$T/m/mnt/bin" ]
+	[ -d "$T/m/bin" ]
+	# a source sees the earlier rules only
+	vo_umount "$T/m"
+	VU_MOUNTS=()
+	vo_mount "$T/m" -o "lowerdir=$T/r,hide=/etc/passwd,bind=/mnt:/:inview,bind=/etc/passwd:$T/hf/resolv.conf"
+	[ ! -e "$T/m/mnt/etc/passwd" ]
+	[ "$(cat "$T/m/etc/passwd")" = host-resolv ]
+}
+
 @test "unlisted bind points are reachable but not listed when absent below" {
 	vo_mount_stack -o "robind=/secret:$T/h:unlisted,robind=/d:$T/h:unlisted"
 	! ls "$T/m" | grep -q '^secret$'

@@ -197,7 +197,7 @@ int copyup_dir(struct vnode *dir)
 	dir->virt = false;
 	m = dir->meta;
 	m.mask |= VMETA_INO;
-	m.ino = dir->ino;
+	m.ino = dir->ino ^ vnode_ctx_bits(dir);
 	err = vo_meta_set(dir, &m);
 	vu_debug(VU_CAT_COPYUP, "copy-up dir %s: %d", name, err);
 out:
@@ -387,7 +387,7 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	}
 	m = v->meta;
 	m.mask |= VMETA_INO | VMETA_FLAGS;
-	m.ino = v->ino;
+	m.ino = v->ino ^ vnode_ctx_bits(v);
 	m.flags = meta_only ? (m.flags | VMETA_F_METACOPY) : (m.flags & ~VMETA_F_METACOPY);
 	/* no flush needed: the placeholder is marked on disk itself */
 	if (sc && (err = sidecar_set(sc, path, &st, &m)))

@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +210,33 @@ int lookup_resolve_at(struct vnode *dir, const char *name, struct vnode *v,
 	return err;
 }
 
+/*
+ * With inview binds one directory can have two vnodes: a copy-up made
+ * through one leaves the other's write slot empty. Caller holds
+ * dir->lock. Looks for the write dir by its path, never through a
+ * symlink, and keeps it (set once, like copyup_dir).
+ */
+static void refresh_wdir(struct vnode *dir)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	const struct scope *s = dir->scope;
+	char *path;
+	long fd;
+
+	if (dir->virt || dir == &vo.root || s->wlayer != 0 || vo.layers[0].fd < 0)
+		return;
+	path = vnode_child_spath(dir, NULL);
+	if (!path)
+		return;
+	fd = syscall(SYS_openat2, vo.layers[0].fd, path, &how, sizeof(how));
+	free(path);
+	if (fd >= 0)
+		dir->dirfds[0] = (int)fd;
+}
+
 static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
 {
 	struct stat st;
@@ -215,6 +244,8 @@ static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
 	char *path;
 	int err;
 
+	if (vo.aliased && dir->dirfds[0] < 0)
+		refresh_wdir(dir);
 	err = lookup_resolve_at(dir, name, v, &st);
 	if (err && err != -ENOENT)
 		return err;
@@ -224,12 +255,15 @@ static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
 		return err;
 	if (!present)
 		return -ENOENT;
+	v->ino ^= vnode_ctx_bits(v);	/* one object, seen through an inview bind */
 	if (!vo.any_sidecar || v->virt)
 		return 0;
-	path = vnode_child_path(dir, name);
+	path = v->spath ? strdup(v->spath) : vnode_child_spath(dir, name);
 	if (!path)
 		return -ENOMEM;
 	lookup_load_meta(v, path, &st);
+	if (v->meta.mask & VMETA_INO)
+		v->ino ^= vnode_ctx_bits(v);
 	if (is_placeholder(v, &st))
 		err = find_data(dir, v, name);
 	free(path);

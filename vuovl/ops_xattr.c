@@ -26,7 +26,7 @@ static int host_fd(struct vnode *v, int layer)
 static struct sidecar *sc_of(struct vnode *v, char **path)
 {
 	int l = v->layer == 0 ? v->scope->wlayer : v->layer;
-	char *p = vnode_path(v);
+	char *p = v->spath ? strdup(v->spath) : vnode_child_spath(v, NULL);
 
 	*path = p;
 	if (p && l != 0 && v->layer != 0)

@@ -141,7 +141,8 @@ static int one_entry(struct list_ctx *c, int layer, int dfd, struct dirent *de,
 	if (de->d_type == DT_CHR && fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    whiteout_is_kernel(&st))
 		return hide(c, n);
-	r = add_ent(c->out, n, VO_INO(layer, de->d_ino), de->d_type, &stored);
+	r = add_ent(c->out, n, VO_INO(layer == 0 ? c->dir->scope->wlayer : layer, de->d_ino) ^
+		    vnode_ctx_bits(c->dir), de->d_type, &stored);
 	if (!r)
 		r = ns_add(&c->seen, stored);
 	return r < 0 ? r : 0;

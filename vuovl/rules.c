@@ -132,7 +132,12 @@ static int finish(struct rnode *n, const struct scope *above)
 			continue;
 		if (!(ns = new_scope(s)))
 			return -ENOMEM;
-		if (r->kind == VIEW_RO) {
+		if (r->kind == VIEW_BIND && r->inview) {
+			/* the source's own files: written where they are */
+			ns->wlayer = root_scope.wlayer;
+			ns->strip = 0;
+			ns->writable = root_scope.writable && r->mode != VIEW_RO_MODE;
+		} else if (r->kind == VIEW_RO) {
 			ns->id = s->id;	/* not a boundary: still the same files */
 			ns->writable = false;
 		} else if (r->mode == VIEW_RO_MODE) {
@@ -255,7 +260,8 @@ int rules_open(const struct view *view)
 	root_scope.wlayer = 0;
 	root_scope.writable = vo.has_upper && !vo.ro;
 	for (i = 0; i < view->n; i++)
-		if (view->rules[i].kind == VIEW_BIND || view->rules[i].kind == VIEW_MERGE)
+		if ((view->rules[i].kind == VIEW_BIND && !view->rules[i].inview) ||
+		    view->rules[i].kind == VIEW_MERGE)
 			nrl++;
 	if (vo.nstack + nrl >= VIRT_LAYER) {
 		fprintf(stderr, "%s: too many layers and rules (at most %d)\n", vu_progname,
@@ -285,7 +291,8 @@ int rules_open(const struct view *view)
 				view_kind_name(r->kind));
 			return 1;
 		}
-		if (r->kind == VIEW_BIND || r->kind == VIEW_MERGE) {
+		vo.aliased |= r->inview;
+		if ((r->kind == VIEW_BIND && !r->inview) || r->kind == VIEW_MERGE) {
 			memset(&vo.layers[l], 0, sizeof(vo.layers[l]));
 			vo.layers[l].fd = vo.layers[l].workfd = -1;
 			vo.nlayers = l + 1;
@@ -317,6 +324,7 @@ int rules_open(const struct view *view)
 
 void rules_root(struct vnode *root)
 {
+	root->vlimit = INT_MAX;
 	root->rn = rv && rv->n ? &root_node : NULL;
 	root->scope = root_node.scope ? root_node.scope : &root_scope;
 	root->layer_root = true;
@@ -419,7 +427,7 @@ static int apply_bind(struct vnode *dir, const char *name, struct vnode *v,
 		free(d);
 		return fd;
 	}
-	if (r->mode == VIEW_RW) {
+	if (r->mode == VIEW_RW && v->scope->wlayer == l) {
 		d[0] = fd;	/* the bound directory is this scope's write dir */
 	} else {
 		d[l] = fd;
@@ -505,59 +513,88 @@ static int keep_shadow(struct vnode *dir, const char *name, struct vnode *v,
 	return 0;
 }
 
-int rules_apply(struct vnode *dir, const char *name, struct vnode *v, bool *present,
-		struct stat *st)
+static int apply_inview(struct vnode *v, int idx, struct stat *st);
+
+/* The rules of node n with index in [lo, hi), in order. */
+static int apply_node(struct vnode *dir, const char *name, struct vnode *v,
+		      const struct rnode *n, int lo, int hi, bool source,
+		      bool *present, bool *hidden, struct stat *st)
 {
-	const struct rnode *n = dir->rn ? kid(dir->rn, name) : NULL;
-	bool hidden = false;
 	int err = 0;
 
-	v->scope = dir->scope;
-	v->rn = NULL;
-	v->floor = dir->floor;
-	if (!n)
-		return 0;
-	v->rn = n;
-	v->scope = n->scope;
-	if (n->except_of >= 0 && dir->shadow) {
-		err = resolve_shadow(dir, name, v, present, st);
-		if (err)
-			return err;
-	}
-	if (n->except_below) {
-		err = keep_shadow(dir, name, v, *present);
-		if (err)
-			return err;
-	}
 	for (size_t k = 0; !err && k < n->nrules; k++) {
-		const struct view_rule *r = &rv->rules[n->rules[k]];
-		int l = rule_layer[n->rules[k]];
+		int idx = n->rules[k], l = rule_layer[idx];
+		const struct view_rule *r = &rv->rules[idx];
 
-		if (n->rules[k] < dir->floor)
-			continue;	/* a later bind above covers it */
+		if (idx < lo || idx >= hi)
+			continue;	/* covered by a bind above, or too late */
 		switch (r->kind) {
 		case VIEW_HIDE:
 			clear(v);
 			*present = false;
-			hidden = true;
+			*hidden = true;
 			break;
 		case VIEW_RO:
-			break;
+			break;	/* the scope says it */
 		case VIEW_BIND:
-			err = apply_bind(dir, name, v, r, l, st);
+			err = r->inview ? apply_inview(v, idx, st)
+					: apply_bind(dir, name, v, r, l, st);
 			*present = !err;
-			hidden = false;
-			v->floor = n->rules[k] + 1;
+			*hidden = false;
+			if (source)
+				v->sfloor = idx + 1;
+			else
+				v->floor = idx + 1;
 			break;
 		case VIEW_MERGE:
 			err = apply_merge(v, present, l, st);
-			hidden = false;
+			*hidden = false;
 			break;
 		}
 	}
+	return err;
+}
+
+int rules_apply(struct vnode *dir, const char *name, struct vnode *v, bool *present,
+		struct stat *st)
+{
+	const struct rnode *n = dir->rn ? kid(dir->rn, name) : NULL;
+	const struct rnode *sn = dir->srn ? kid(dir->srn, name) : NULL;
+	bool hidden = false;
+	int err = 0;
+
+	v->scope = dir->scope;
+	v->rn = n;
+	v->srn = sn;
+	v->floor = dir->floor;
+	v->vlimit = dir->vlimit;
+	v->sfloor = dir->sfloor;
+	v->slimit = dir->slimit;
+	v->ctx = dir->ctx;
+	if (!n && !sn)
+		return 0;
+	if (n)
+		v->scope = n->scope;
+	if (n && n->except_of >= 0 && dir->shadow) {
+		err = resolve_shadow(dir, name, v, present, st);
+		if (err)
+			return err;
+	}
+	if (n && n->except_below) {
+		err = keep_shadow(dir, name, v, *present);
+		if (err)
+			return err;
+	}
+	/* the source's own rules (all earlier) first, then the view's */
+	if (sn)
+		err = apply_node(dir, name, v, sn, dir->sfloor, dir->slimit, true,
+				 present, &hidden, st);
+	if (!err && n)
+		err = apply_node(dir, name, v, n, dir->floor, dir->vlimit, false,
+				 present, &hidden, st);
 	if (err)
 		return err;
-	if (!*present && !hidden && n->makes) {
+	if (!*present && !hidden && ((n && n->makes) || (sn && sn->makes))) {
 		/* a directory only rules beneath make: empty, read-only */
 		clear(v);
 		v->dirfds = new_dirfds();
@@ -566,10 +603,122 @@ int rules_apply(struct vnode *dir, const char *name, struct vnode *v, bool *pres
 		v->virt = true;
 		v->type = S_IFDIR;
 		v->layer = v->dlayer = 0;
-		v->ino = VO_INO(VIRT_LAYER, n->id);
+		v->ino = VO_INO(VIRT_LAYER, (n ? n : sn)->id);
 		rules_virt_stat(v, st);
 		*present = true;
 	}
+	return 0;
+}
+
+/*
+ * An inview bind's source: the path resolved from the view's root with
+ * only the rules before idx (a temporary chain of vnodes, never
+ * hashed). Returns the last one, and its path in the layers.
+ */
+static int walk_source(const char *spath, int idx, struct vnode **out, char **lpath,
+		       struct stat *st)
+{
+	struct vnode *cur = vnode_alloc(), *child;
+	char *copy = strdup(spath), *save = NULL, *c, *sp = strdup(""), *np;
+	int err = 0;
+
+	if (!cur || !copy || !sp || !(cur->dirfds = new_dirfds())) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < vo.nstack; i++)
+		if (vo.root.dirfds[i] >= 0 && (cur->dirfds[i] = dup_fd(vo.root.dirfds[i])) < 0) {
+			err = cur->dirfds[i];
+			goto out;
+		}
+	cur->virt = vo.root.virt;
+	cur->layer = cur->dlayer = vo.root.layer;
+	cur->fd = cur->virt ? -1 : cur->dirfds[cur->layer];
+	cur->type = S_IFDIR;
+	cur->ino = vo.root.ino;
+	cur->scope = &root_scope;
+	cur->rn = &root_node;
+	cur->vlimit = idx;
+	cur->layer_root = true;
+	if (cur->virt)
+		rules_virt_stat(cur, st);
+	else if (fstat(cur->fd, st) < 0)
+		err = -errno;
+	for (c = strtok_r(copy, "/", &save); !err && c; c = strtok_r(NULL, "/", &save)) {
+		bool present;
+
+		if (!cur->dirfds) {
+			err = -ENOTDIR;
+			break;
+		}
+		child = vnode_alloc();
+		if (!child) {
+			err = -ENOMEM;
+			break;
+		}
+		err = lookup_resolve_at(cur, c, child, st);
+		present = !err;
+		if (err == -ENOENT)
+			err = 0;
+		if (!err)
+			err = rules_apply(cur, c, child, &present, st);
+		if (!err && !present)
+			err = -ENOENT;
+		if (!err && asprintf(&np, "%s%s%s", child->spath ? child->spath : sp,
+				     child->spath || !*sp ? "" : "/", child->spath ? "" : c) < 0)
+			err = -ENOMEM;
+		if (err) {
+			vnode_free(child);
+			break;
+		}
+		free(sp);
+		sp = np;
+		vnode_free(cur);
+		cur = child;
+	}
+	if (!err && !cur->dirfds)
+		err = -ENOTDIR;	/* a file is reached by its parent: not kept */
+out:
+	free(copy);
+	if (err) {
+		if (cur)
+			vnode_free(cur);
+		free(sp);
+		return err;
+	}
+	*out = cur;
+	*lpath = sp;
+	return 0;
+}
+
+static int apply_inview(struct vnode *v, int idx, struct stat *st)
+{
+	struct vnode *src;
+	char *lpath;
+	int err = walk_source(rv->rules[idx].host, idx, &src, &lpath, st);
+
+	if (err)
+		return err;
+	clear(v);
+	v->dirfds = src->dirfds;
+	v->fd = src->fd;
+	v->layer = src->layer;
+	v->dlayer = src->dlayer;
+	v->type = src->type;
+	v->ino = src->ino;
+	v->hino = src->hino;
+	v->virt = src->virt;
+	v->layer_root = src->layer_root;
+	src->dirfds = NULL;
+	src->fd = -1;
+	/* beneath: the source's rules (before idx), in its own paths */
+	v->srn = src->rn;
+	v->sfloor = src->floor;
+	v->slimit = idx;
+	v->ctx = (v->ctx * 31 + src->ctx) * 31 + (unsigned)idx + 1;
+	free(v->spath);
+	v->spath = lpath;
+	vnode_free(src);
 	return 0;
 }
 
@@ -641,12 +790,8 @@ static ssize_t find_ent(struct vo_dir *out, const char *name)
 	return -1;
 }
 
-int rules_list(struct vnode *dir, struct vo_dir *out)
+static int list_node(struct vnode *dir, const struct rnode *n, struct vo_dir *out)
 {
-	const struct rnode *n = dir->rn;
-
-	if (!n)
-		return 0;
 	for (size_t k = 0; k < n->nkids; k++) {
 		const struct rnode *c = n->kids[k];
 		ssize_t at = find_ent(out, c->name);
@@ -688,6 +833,13 @@ int rules_list(struct vnode *dir, struct vo_dir *out)
 		vnode_free(v);
 	}
 	return 0;
+}
+
+int rules_list(struct vnode *dir, struct vo_dir *out)
+{
+	int err = dir->srn ? list_node(dir, dir->srn, out) : 0;
+
+	return !err && dir->rn ? list_node(dir, dir->rn, out) : err;
 }
 
 int rules_check_name(struct vnode *dir, const char *name)
@@ -742,6 +894,9 @@ void rules_print(FILE *f)
 		int l = rule_layer[k];
 
 		fprintf(f, "  %2zu %-5s /%s", k + 1, view_kind_name(r->kind), r->vpath);
+		if (r->inview)
+			fprintf(f, " <- /%s in the view (%s, inview)", r->host,
+				view_mode_name(r->mode));
 		if (l >= 0)
 			fprintf(f, " <- %s%s (%s%s%s)", vo.layers[l].path,
 				vo.layers[l].fname ? " [file]" : "", view_mode_name(r->mode),

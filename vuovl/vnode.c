@@ -10,6 +10,7 @@
 #include "vuovl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,6 +78,7 @@ void vnode_free(struct vnode *v)
 		free(v->shadow);
 	}
 	free(v->name);
+	free(v->spath);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
 }
@@ -333,16 +335,25 @@ void vnode_move(struct vnode *oldp, const char *oldname, struct vnode *newp,
 	free(dup);
 }
 
-char *vnode_child_path(struct vnode *v, const char *name)
+/* The view path (stack false) or the layers' path (stack true: it stops
+ * at an inview bind point and starts from its spath). */
+static char *child_path(struct vnode *v, const char *name, bool stack)
 {
-	size_t len = name ? strlen(name) : 0, n = name ? 1 : 0, pos, l;
-	struct vnode *p;
+	size_t len = name ? strlen(name) : 0, n = name ? 1 : 0, pos, l, plen = 0;
+	struct vnode *p, *top = NULL;
 	bool first = true;
 	char *buf;
 
 	pthread_mutex_lock(&vo.tab.lock);
-	for (p = v; p && p != &vo.root; p = p->parent, n++)
+	for (p = v; p && p != &vo.root; p = p->parent, n++) {
+		if (stack && p->spath) {
+			top = p;
+			break;
+		}
 		len += strlen(p->name);
+	}
+	if (top && (plen = strlen(top->spath)))
+		len += plen, n++;
 	len += n ? n - 1 : 0;
 	buf = malloc(len + 1);
 	if (buf) {
@@ -354,7 +365,7 @@ char *vnode_child_path(struct vnode *v, const char *name)
 			memcpy(buf + pos, name, l);
 			first = false;
 		}
-		for (p = v; p && p != &vo.root; p = p->parent) {
+		for (p = v; p && p != &vo.root && p != top; p = p->parent) {
 			if (!first)
 				buf[--pos] = '/';
 			first = false;
@@ -362,9 +373,24 @@ char *vnode_child_path(struct vnode *v, const char *name)
 			pos -= l;
 			memcpy(buf + pos, p->name, l);
 		}
+		if (plen) {
+			if (!first)
+				buf[--pos] = '/';
+			memcpy(buf, top->spath, plen);
+		}
 	}
 	pthread_mutex_unlock(&vo.tab.lock);
 	return buf;
+}
+
+char *vnode_child_path(struct vnode *v, const char *name)
+{
+	return child_path(v, name, false);
+}
+
+char *vnode_child_spath(struct vnode *v, const char *name)
+{
+	return child_path(v, name, true);
 }
 
 char *vnode_path(struct vnode *v)
@@ -424,6 +450,7 @@ int vnode_root_init(void)
 	if (!r->name || !r->dirfds)
 		return -ENOMEM;
 	rules_root(r);
+	r->vlimit = INT_MAX;
 	/* the stack's roots; rule layers join below their own paths */
 	for (i = 0; i < vo.nlayers; i++)
 		r->dirfds[i] = i < vo.nstack ? vo.layers[i].fd : -1;
@@ -453,7 +480,7 @@ int vnode_root_init(void)
 
 char *vnode_wpath(struct vnode *dir, const char *name)
 {
-	char *p = vnode_child_path(dir, name);
+	char *p = vnode_child_spath(dir, name);
 	const struct scope *s = name ? rules_child_scope(dir, name) : dir->scope;
 	size_t len;
 

@@ -78,6 +78,15 @@ struct vnode {
 				   dirfds as if the excepting rule were not */
 	int floor;		/* rules before this one are covered by a bind
 				   above: they no longer apply beneath */
+	int vlimit;		/* rules from this one on do not apply (the
+				   view an inview rule's source sees) */
+	const struct rnode *srn;	/* beneath an inview bind: the trie node of
+				   the source path, whose rules in
+				   [sfloor, slimit) apply too */
+	int sfloor, slimit;
+	unsigned ctx;		/* inview binds above: mixed into st_ino */
+	char *spath;		/* an inview bind point: its path in the
+				   layers (NULL: the view path) */
 	bool virt;		/* a directory only rules make (no host dir) */
 	bool layer_root;	/* some layer's root: ".vuovl" is not shown */
 };
@@ -102,7 +111,8 @@ struct vo {
 	bool kernel_markers;
 	bool any_sidecar;	/* some layer has virtual metadata */
 	bool volatile_;		/* -o volatile: no fsync of copied-up data */
-	bool writeback;		/* -o writeback: the kernel's writeback cache */	/* read kernel overlayfs opaque xattrs */
+	bool writeback;		/* -o writeback: the kernel's writeback cache */
+	bool aliased;		/* inview binds: one directory, two vnodes */	/* read kernel overlayfs opaque xattrs */
 	int workfd;		/* UPPER/.vuovl/work, O_PATH */
 	double timeout;		/* entry/attr cache seconds */
 	struct vnode root;
@@ -171,6 +181,9 @@ void vnode_move(struct vnode *oldp, const char *oldname, struct vnode *newp,
 		const char *newname);
 struct vnode *vnode_alloc(void);
 void vnode_free(struct vnode *v);
+/* Path of name in dir as the layers know it (differs from the view
+ * path beneath an inview bind), malloc'd. */
+char *vnode_child_spath(struct vnode *v, const char *name);
 /* Relative layer path of v (""for the root), malloc'd; NULL on ENOMEM. */
 char *vnode_path(struct vnode *v);
 /* Path of name inside directory v, malloc'd. */
@@ -249,6 +262,12 @@ void dir_release(struct vo_dir *d);
 static inline struct sidecar *vnode_wsc(const struct vnode *v)
 {
 	return vo.layers[v->scope->wlayer].sc;
+}
+
+/* What an inview bind above mixes into st_ino (not into stored rows). */
+static inline uint64_t vnode_ctx_bits(const struct vnode *v)
+{
+	return (uint64_t)(v->ctx & 0xffff) << 40;
 }
 
 static inline bool vnode_ro(const struct vnode *v)

@@ -47,7 +47,8 @@ static void test_options(void)
 	CHECK(view_add_option(&v, "ro", "/etc", err, sizeof(err)) == 0);
 	CHECK(view_add_option(&v, "robind", "/mnt:/", err, sizeof(err)) == 0);
 	CHECK(view_add_option(&v, "bind", "/x:/y:cow:unlisted", err, sizeof(err)) == 0);
-	CHECK(v.n == 6);
+	CHECK(view_add_option(&v, "bind", "/mnt:/./:inview", err, sizeof(err)) == 0);
+	CHECK(v.n == 7 && v.rules[6].inview && !strcmp(v.rules[6].host, ""));
 	CHECK(v.rules[0].kind == VIEW_BIND && v.rules[0].mode == VIEW_RW);
 	CHECK(!strcmp(v.rules[0].vpath, "etc/resolv.conf"));
 	CHECK(!strcmp(v.rules[0].host, "/tmp/r:x"));
@@ -69,7 +70,8 @@ static void test_options(void)
 	CHECK(view_add_option(&v, "hide", "/", err, sizeof(err)) == -EINVAL);
 	CHECK(view_add_option(&v, "bindd", "/a:/b", err, sizeof(err)) == -EINVAL);
 	CHECK(strstr(err, "unknown rule 'bindd'") != NULL);
-	CHECK(v.n == 6);
+	CHECK(view_add_option(&v, "merge", "/a:/b:inview", err, sizeof(err)) == -EINVAL);
+	CHECK(v.n == 7);
 	view_release(&v);
 }
 
