@@ -22,6 +22,14 @@ setup() {
 
 teardown() { vu_teardown; }
 
+# Unmounts $T/m for the next mount there, once its daemon has ended
+# (it writes the sidecar as it ends).
+vo_again() {
+	vo_umount "$T/m"
+	VU_MOUNTS=()
+	no_daemon_for "$T/m"
+}
+
 # errno name of rename(2) A B, as perl reports it ("" when it worked)
 rename_err() {
 	perl -e 'rename($ARGV[0], $ARGV[1]) or print "$!"' "$1" "$2"
@@ -37,6 +45,15 @@ rename_err() {
 	[ ! -e "$T/u/etc/resolv.conf" ]
 	# listed once, as a regular file
 	[ "$(ls "$T/m/etc" | grep -c '^resolv.conf$')" = 1 ]
+	# its mode and times are the host file's own, changed in place
+	chmod 0640 "$T/m/etc/resolv.conf"
+	touch -d @1000000000 "$T/m/etc/resolv.conf"
+	[ "$(stat -c %a:%Y "$T/hf/resolv.conf")" = 640:1000000000 ]
+	[ "$(stat -c %a:%Y "$T/m/etc/resolv.conf")" = 640:1000000000 ]
+	# it is a mount point of its own
+	run rm "$T/m/etc/resolv.conf"
+	[[ "$output" == *"busy"* ]]
+	[ -e "$T/hf/resolv.conf" ]
 }
 
 @test "a bound directory shows at a path absent below, listed once with its type" {
@@ -56,8 +73,7 @@ rename_err() {
 	[ ! -e "$T/h/f" ]
 	[ ! -e "$T/u/data" ]
 	# a bind over an existing directory replaces what the stack had there
-	vo_umount "$T/m"
-	VU_MOUNTS=()
+	vo_again
 	vo_mount_stack -o "bind=/d:$T/h"
 	[ ! -e "$T/m/d/a" ]
 	[ "$(cat "$T/m/d/sub/s")" = hostsub ]
@@ -81,8 +97,7 @@ rename_err() {
 	[ "$(cat "$T/u/cow/f")" = changed ]
 	[ "$(cat "$T/u/cow/sub/made")" = made ]
 	# the copies outlive a remount
-	vo_umount "$T/m"
-	VU_MOUNTS=()
+	vo_again
 	vo_mount_stack -o "cowbind=/cow:$T/h"
 	[ "$(cat "$T/m/cow/f")" = changed ]
 	[ ! -e "$T/m/cow/sub/s" ]
@@ -156,6 +171,8 @@ rename_err() {
 	done
 	echo fine >"$T/m/t"
 	[ "$(cat "$T/u/t")" = fine ]
+	# the protected path itself cannot be moved away from its rule
+	[ "$(rename_err "$T/m/etc" "$T/m/etc2")" = "Device or resource busy" ]
 }
 
 @test "except paths keep showing what lies below the rule" {
@@ -187,8 +204,7 @@ rename_err() {
 	[ "$(cat "$T/m/twice/f")" = hostfile ]
 	[ "$(cat "$T/m/twice2/f")" = hostfile ]
 	# later over earlier at the same path
-	vo_umount "$T/m"
-	VU_MOUNTS=()
+	vo_again
 	vo_mount_stack -o "hide=/d,bind=/d:$T/h,bind=/e:$T/h,hide=/e"
 	[ "$(cat "$T/m/d/f")" = hostfile ]
 	[ ! -e "$T/m/e" ]
@@ -204,8 +220,7 @@ rename_err() {
 	[ -z "$output" ]
 	# and stable: the same numbers after a remount
 	before=$(find "$T/m" -printf '%p %i\n' | sort)
-	vo_umount "$T/m"
-	VU_MOUNTS=()
+	vo_again
 	vo_mount_stack -o "robind=/b1:$T/h,robind=/b2:$T/h,merge=/opt:$T/mg,bind=/hf:$T/hf/resolv.conf"
 	[ "$(find "$T/m" -printf '%p %i\n' | sort)" = "$before" ]
 }
@@ -252,14 +267,12 @@ rename_err() {
 	! ls -a "$T/m/v" | grep -q '^.vuovl$'
 	# chown in a plain bind keeps the owner in that directory's sidecar
 	# (a user chowns as root of a user namespace that mounts the view)
-	vo_umount "$T/m"
-	VU_MOUNTS=()
+	vo_again
 	if [ "$(id -u)" = 0 ]; then
 		vo_mount_stack -o "bind=/w:$T/vt"
 		chown 0:7 "$T/m/w/f"
 		[ "$(stat -c %u:%g "$T/m/w/f")" = 0:7 ]
-		vo_umount "$T/m"
-		VU_MOUNTS=()
+		vo_again
 	else
 		need_userns
 		unshare -Ur -m sh -euc '"$1" -o "lowerdir=$2/l1,bind=/w:$2/vt" "$2/m"
@@ -298,15 +311,13 @@ rename_err() {
 	[ "$(cat "$T/u/etc/added")" = new ]
 	[ "$(rename_err "$T/m/mnt/etc/added" "$T/m/etc/moved")" = "Invalid cross-device link" ]
 	# one bind only: a plain view of the root at /mnt, /mnt/mnt the empty dir
-	vo_umount "$T/m"
-	VU_MOUNTS=()
+	vo_again
 	vo_mount "$T/m" -o "lowerdir=$T/r,bind=/mnt:/:inview,hide=/mnt/bin"
 	[ -z "$(ls -A "$T/m/mnt/mnt")" ]
 	[ ! -e "$T/m/mnt/bin" ]
 	[ -d "$T/m/bin" ]
 	# a source sees the earlier rules only
-	vo_umount "$T/m"
-	VU_MOUNTS=()
+	vo_again
 	vo_mount "$T/m" -o "lowerdir=$T/r,hide=/etc/passwd,bind=/mnt:/:inview,bind=/etc/passwd:$T/hf/resolv.conf"
 	[ ! -e "$T/m/mnt/etc/passwd" ]
 	[ "$(cat "$T/m/etc/passwd")" = host-resolv ]

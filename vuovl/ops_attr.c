@@ -34,7 +34,7 @@ static int set_size(struct vnode *v, off_t size, struct fuse_file_info *fi)
 	err = copyup_data(v);
 	if (err)
 		return err;
-	fd = vnode_open_host(v, 0, O_WRONLY, 0);
+	fd = vnode_open_host(v, v->dlayer, O_WRONLY, 0);
 	if (fd < 0)
 		return fd;
 	if (ftruncate(fd, size) < 0)
@@ -54,6 +54,24 @@ static mode_t host_mode(struct vnode *v, mode_t mode)
 	return (mode & 0777) | keep;
 }
 
+/* A file bound in place: its host file is the one to change, as the
+ * host allows (no sidecar holds its virtual metadata). */
+static int set_host_meta(struct vnode *v, struct stat *attr, int to_set)
+{
+	uid_t uid = to_set & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1;
+	gid_t gid = to_set & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1;
+	int fd = vnode_open_host(v, v->layer, O_RDONLY | O_NONBLOCK, 0), err = 0;
+
+	if (fd < 0)
+		return fd;
+	if ((to_set & FUSE_SET_ATTR_MODE) && fchmod(fd, attr->st_mode & 07777) < 0)
+		err = -errno;
+	if (!err && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 {
 	struct vmeta m;
@@ -62,6 +80,13 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 	err = copyup_meta(v);
 	if (err)
 		return err;
+	if (vo.layers[v->layer].inplace && (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+						      FUSE_SET_ATTR_GID))) {
+		err = set_host_meta(v, attr, to_set);
+		if (err)
+			return err;
+		to_set &= ~(FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID);
+	}
 	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
 		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
 
@@ -74,7 +99,7 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
 			ts[1].tv_nsec = UTIME_NOW;
 		pthread_mutex_lock(&v->lock);
-		err = vnode_utimens(v, 0, ts);
+		err = vnode_utimens(v, v->layer, ts);
 		pthread_mutex_unlock(&v->lock);
 		if (err)
 			return err;

@@ -124,7 +124,7 @@ static int change(struct vnode *v, const char *name, const char *value,
 	if (err)
 		return err;
 	if (!vmeta_xattr_is_virtual(name)) {
-		fd = host_fd(v, 0);
+		fd = host_fd(v, v->layer);
 		if (fd < 0)
 			return fd == -ELOOP ? -EPERM : fd;
 		err = remove ? fremovexattr(fd, name) : fsetxattr(fd, name, value, size, flags);
@@ -132,7 +132,7 @@ static int change(struct vnode *v, const char *name, const char *value,
 		close(fd);
 		return err;
 	}
-	if (!vnode_wsc(v))
+	if (!vnode_wsc(v) || vo.layers[v->layer].inplace)
 		return -EPERM;	/* no sidecar to keep it in */
 	path = vnode_wpath(v, NULL);
 	if (!path)

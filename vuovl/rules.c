@@ -856,8 +856,8 @@ int rules_check_name(struct vnode *dir, const char *name)
 			continue;
 		if (kind == VIEW_HIDE)
 			hidden = true;
-		else if (kind == VIEW_BIND || kind == VIEW_MERGE)
-			hidden = false, point = true;
+		else
+			hidden = false, point = true;	/* like a mount point */
 	}
 	if (hidden)
 		return -EACCES;
