@@ -110,6 +110,13 @@ rename_err() {
 	echo in-place >>"$T/m/mc/f"
 	[ "$(tail -1 "$T/h/f")" = in-place ]
 	[ ! -e "$T/u/mc/f" ]
+	vo_again
+	mkdir "$T/mg"
+	echo merged >"$T/mg/m"
+	vo_mount_stack -o "mincowmerge=/opt:$T/mg,mincowbind=/mc:$T/h"
+	echo in-place >>"$T/m/opt/m"
+	[ "$(tail -1 "$T/mg/m")" = in-place ]
+	[ "$(cat "$T/m/opt/o")" = stack-opt ]
 	if [ "$(id -u)" = 0 ]; then
 		return 0	# root: the host refuses nothing (the other half runs as a user)
 	fi
