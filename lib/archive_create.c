@@ -144,6 +144,14 @@ static int write_entry(struct cctx *c, struct archive_entry *e, int fd,
 	struct archive_entry *spare = NULL;
 	int r, with_data;
 
+	/* vuovl's whiteouts share one inode: each is its own entry */
+	{
+		const char *p = archive_entry_pathname(e), *b = p ? strrchr(p, '/') : NULL;
+
+		b = b ? b + 1 : p;
+		if (b && !strncmp(b, ".wh.", 4) && archive_entry_filetype(e) == AE_IFREG)
+			archive_entry_set_nlink(e, 1);
+	}
 	archive_entry_linkify(c->lr, &e, &spare);
 	if (!e)
 		return 0;

@@ -45,18 +45,51 @@ bool whiteout_hides(int dirfd, const char *name, const struct stat *st)
 	       S_ISREG(wst.st_mode);
 }
 
-int whiteout_create(int dirfd, const char *name)
+static int create_plain(int dirfd, const char *wh)
 {
-	char wh[NAME_MAX + WHITEOUT_PREFIX_LEN + 1];
-	int fd, err = wh_name(wh, sizeof(wh), name);
+	int fd = openat(dirfd, wh, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 
-	if (err)
-		return err;
-	fd = openat(dirfd, wh, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	close(fd);
 	return 0;
+}
+
+#define WHITEOUT_SHARED "whiteout"
+
+/* A fresh SHAREDIR/whiteout, in place of a full one (EMLINK). */
+static int new_shared(int sharedir)
+{
+	char tmp[64];
+	int err;
+
+	snprintf(tmp, sizeof(tmp), "wh.%ld", (long)getpid());
+	err = create_plain(sharedir, tmp);
+	if (!err && renameat(sharedir, tmp, sharedir, WHITEOUT_SHARED) < 0) {
+		err = -errno;
+		unlinkat(sharedir, tmp, 0);
+	}
+	return err;
+}
+
+int whiteout_create(int dirfd, const char *name, int sharedir)
+{
+	char wh[NAME_MAX + WHITEOUT_PREFIX_LEN + 1];
+	int err = wh_name(wh, sizeof(wh), name), tries;
+
+	if (err)
+		return err;
+	for (tries = 0; sharedir >= 0 && tries < 3; tries++) {
+		if (linkat(sharedir, WHITEOUT_SHARED, dirfd, wh, 0) == 0 || errno == EEXIST)
+			return 0;
+		if (errno == ENOENT || errno == EMLINK) {
+			if (new_shared(sharedir) < 0)
+				break;
+			continue;
+		}
+		break;	/* EXDEV, EPERM...: a file of its own */
+	}
+	return create_plain(dirfd, wh);
 }
 
 int whiteout_remove(int dirfd, const char *name)
@@ -96,11 +129,5 @@ bool whiteout_is_opaque(int dirfd, bool xattrs)
 
 int whiteout_set_opaque(int dirfd)
 {
-	int fd = openat(dirfd, WHITEOUT_OPAQUE,
-			O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
+	return create_plain(dirfd, WHITEOUT_OPAQUE);
 }

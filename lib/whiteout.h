@@ -27,8 +27,11 @@ bool whiteout_is_kernel(const struct stat *st);
 /* True when dirfd holds a whiteout for name (either kind: the caller
  * passes the stat of name when it has one, else NULL). */
 bool whiteout_hides(int dirfd, const char *name, const struct stat *st);
-/* Creates ".wh.NAME" in dirfd (existing is fine). Returns 0 or -errno. */
-int whiteout_create(int dirfd, const char *name);
+/* Creates ".wh.NAME" in dirfd (existing is fine). With sharedir >= 0 (a
+ * directory of the same file system), it is a hard link to the one
+ * SHAREDIR/whiteout, made when missing, as kernel overlayfs shares one
+ * whiteout inode: no inode to allocate per whiteout. Returns 0 or -errno. */
+int whiteout_create(int dirfd, const char *name, int sharedir);
 /* Removes ".wh.NAME" if present. Returns 0 or -errno (-ENOENT tolerated). */
 int whiteout_remove(int dirfd, const char *name);
 /* True when the directory is opaque. dirfd may be O_PATH. xattrs: also

@@ -35,6 +35,19 @@ teardown() { vu_teardown; }
 	[ "$(echo "$output" | tr '\n' ' ')" = "a link sub " ]
 }
 
+@test "whiteouts share one inode, and vutar -c packs each as its own entry" {
+	rm "$T/m/d/b" "$T/m/t" "$T/m/fifo"
+	rm -r "$T/m/tree"
+	[ "$(stat -c %i "$T/u/d/.wh.b")" = "$(stat -c %i "$T/u/.wh.t")" ]
+	[ "$(stat -c %h "$T/u/.wh.tree")" -ge 4 ]
+	[ ! -e "$T/m/d/b" ] && [ ! -e "$T/m/t" ] && [ ! -e "$T/m/tree" ]
+	"$VUTAR" -cf "$T/diff.tar" -C "$T/u" .
+	run sh -c "tar -tvf '$T/diff.tar' | grep '\.wh\.'"
+	[ "$(echo "$output" | wc -l)" = 4 ]
+	[[ "$output" != *" link to "* ]]
+	[[ "$output" == *"-rw-------"*".wh.b"* ]]
+}
+
 @test "deleting a file present in two layers hides both" {
 	rm "$T/m/d/a"
 	[ ! -e "$T/m/d/a" ]

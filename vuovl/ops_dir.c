@@ -199,10 +199,13 @@ static int do_remove(struct vnode *dir, const char *name, bool isdir)
 	}
 	if (err)
 		goto out;
-	lower = lookup_in_lower(dir, name);
+	/* an object shown from below needs a whiteout; an upper one only
+	 * when it hides something */
+	lower = v->layer != 0 || lookup_in_lower(dir, name);
 	err = copyup_dir(dir);
 	if (!err && lower)
-		err = whiteout_create(dir->dirfds[0], name);
+		err = whiteout_create(dir->dirfds[0], name,
+				      vo.layers[dir->scope->wlayer].workfd);
 	if (!err && !isdir) {
 		pthread_mutex_lock(&v->lock);
 		err = vnode_pin(v);
@@ -354,7 +357,8 @@ static int do_rename(struct rename_ctx *c)
 		err = whiteout_set_opaque(fd);
 	}
 	if (!err && old_lower && !(c->flags & RENAME_EXCHANGE))
-		err = whiteout_create(c->od->dirfds[0], c->on);
+		err = whiteout_create(c->od->dirfds[0], c->on,
+				      vo.layers[c->od->scope->wlayer].workfd);
 	if (!err && c->d && !c->d->dirfds && !(c->flags & RENAME_EXCHANGE)) {
 		pthread_mutex_lock(&c->d->lock);
 		err = vnode_pin(c->d);

@@ -218,7 +218,7 @@ static void clean_work(int workfd)
 		return;
 	}
 	while ((de = readdir(d)))
-		if (strncmp(de->d_name, "cu.", 3) == 0)
+		if (strncmp(de->d_name, "cu.", 3) == 0 || strncmp(de->d_name, "wh.", 3) == 0)
 			(void)unlinkat(fd, de->d_name, 0);	/* tolerated: retried next mount */
 	closedir(d);
 }
