@@ -102,3 +102,37 @@ PY
 	cmp -n $((512 * 1024)) "$T/l/big3" "$T/m/big3"
 	[ "$(tail -c 5 "$T/m/big3")" = tail ]
 }
+
+@test "a copy-up is marked until its data are durable: fsync or the next batch clears the mark" {
+	start_fg
+	echo new >>"$T/m/big1"
+	echo new >>"$T/m/big2"
+	# published at once, still marked a placeholder on disk
+	[ "$(tail -c 4 "$T/m/big1")" = new ]
+	[ -e "$T/u/big1" ]
+	python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd)' "$T/m/big1"
+	[ "$(( 0$(stat -c %a "$T/u/big1") & 01000 ))" = 0 ]
+	# the other one: within the batch interval (1 s), without fsync
+	for _ in $(seq 50); do
+		[ "$(( 0$(stat -c %a "$T/u/big2") & 01000 ))" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(( 0$(stat -c %a "$T/u/big2") & 01000 ))" = 0 ]
+	# the view never shows the mark
+	[ "$(stat -c %a "$T/m/big2")" = 644 ]
+}
+
+@test "after kill -9 right after copy-ups, each file is whole: the lower data or the new" {
+	start_fg
+	for i in $(seq 1 12); do echo "new$i" >>"$T/m/big$i"; done
+	kill -9 "$DPID"
+	fusermount3 -u -z "$T/m" 2>/dev/null || umount -l "$T/m"
+	vo_mount "$T/m" -o "lowerdir=$T/l,upperdir=$T/u"
+	for i in $(seq 1 12); do
+		cmp -n $((512 * 1024)) "$T/l/big$i" "$T/m/big$i"
+		size=$(stat -c %s "$T/m/big$i")
+		want="new$i"
+		[ "$size" = $((512 * 1024)) ] ||
+			[ "$(tail -c $(( ${#want} + 1 )) "$T/m/big$i")" = "$want" ]
+	done
+}

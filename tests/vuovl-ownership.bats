@@ -37,7 +37,12 @@ host_perm() { printf '%o' $((0$(stat -c %a "$1") & 06777)); }
 	[ "$(stat -c %a "$T/m/d/b")" = 0 ]
 	[ "$(host_perm "$T/u/d/b")" = 600 ]
 	chmod 0644 "$T/m/d/b"
-	echo x >>"$T/m/d/b"	# the data come up: the mark goes
+	echo x >>"$T/m/d/b"	# the data come up: the mark goes once durable
+	[ "$(stat -c %a "$T/m/d/b")" = 644 ]
+	for i in $(seq 50); do
+		[ "$(stat -c %a "$T/u/d/b")" = 644 ] && break
+		sleep 0.1
+	done
 	[ "$(stat -c %a "$T/u/d/b")" = 644 ]
 }
 

@@ -207,7 +207,7 @@ out:
 }
 
 /* Caller holds v->lock. Makes the temporary copy in the work dir. */
-static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
+static int make_copy(struct vnode *v, const char *tmp, bool meta_only, bool *defer,
 		     struct stat *out)
 {
 	struct stat st;
@@ -226,11 +226,13 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
 		target[n] = '\0';
 		if (symlinkat(target, workfd, tmp) < 0)
 			return -errno;
+		*defer = false;
 		goto done;
 	}
 	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
 		if (mknodat(workfd, tmp, (st.st_mode & ~07000) | S_IRUSR | S_IWUSR, 0) < 0)
 			return -errno;
+		*defer = false;
 		goto done;
 	}
 	/* regular files, and device nodes (an empty file, type virtual) */
@@ -262,8 +264,14 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only,
 
 		(void)futimens(dst, ts);	/* cosmetic: times only */
 	}
-	/* durable before it becomes visible: rename publishes it */
-	if (!meta_only && !vo.volatile_ && fsync(dst) < 0) {
+	/* durable before it becomes visible (rename publishes it), or
+	 * marked a placeholder until a batch sync made it so (durable.c) */
+	*defer = *defer && !meta_only && !vo.volatile_ && S_ISREG(st.st_mode);
+	if (*defer && fchmod(dst, (st.st_mode & 0777) | S_IRUSR | S_IWUSR | S_ISVTX) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if (!*defer && !meta_only && !vo.volatile_ && fsync(dst) < 0) {
 		err = -errno;
 		goto fail;
 	}
@@ -296,7 +304,7 @@ fail:
  * below and its bytes do not matter; the bit goes only after the data
  * are durable. Caller holds v->lock.
  */
-static int fill_placeholder(struct vnode *v)
+static int fill_placeholder(struct vnode *v, bool defer)
 {
 	struct sidecar *sc = vnode_wsc(v);
 	struct stat lst, ust;
@@ -313,11 +321,13 @@ static int fill_placeholder(struct vnode *v)
 		err = -errno;
 	if (!err)
 		err = copy_data(src, dst, lst.st_size);
-	if (!err && !vo.volatile_ && fsync(dst) < 0)
+	defer = defer && !vo.volatile_;
+	if (!err && !defer && !vo.volatile_ && fsync(dst) < 0)
 		err = -errno;
-	/* the data are here: no longer a placeholder on disk */
-	if (!err && (fstat(dst, &ust) < 0 || fchmod(dst, ust.st_mode & 0777) < 0 ||
-		     fstat(dst, &ust) < 0))
+	/* the data are here: no longer a placeholder on disk (at once, or
+	 * once a batch sync made them durable) */
+	if (!err && (fstat(dst, &ust) < 0 ||
+		     (!defer && fchmod(dst, ust.st_mode & 0777) < 0) || fstat(dst, &ust) < 0))
 		err = -errno;
 	if (!err && !(path = vnode_wpath(v, NULL)))
 		err = -ENOMEM;
@@ -331,6 +341,10 @@ static int fill_placeholder(struct vnode *v)
 	}
 	if (!err)
 		v->dlayer = 0;
+	if (!err && defer) {
+		v->unsynced = true;
+		err = durable_add(v);
+	}
 	vu_debug(VU_CAT_COPYUP, "fill placeholder %s: %d", path ? path : "?", err);
 	free(path);
 	if (src >= 0)
@@ -341,7 +355,7 @@ static int fill_placeholder(struct vnode *v)
 }
 
 /* The one path for both kinds of copy-up. */
-static int do_copyup(struct vnode *v, bool meta_only)
+static int do_copyup(struct vnode *v, bool meta_only, bool sync)
 {
 	char name[NAME_MAX + 1], tmp[64];
 	struct vnode *p = NULL;
@@ -350,6 +364,7 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	struct vmeta m;
 	char *path = NULL;
 	int err, pfd, workfd = vo.layers[v->scope->wlayer].workfd;
+	bool defer;
 
 	if (v->dirfds)
 		return copyup_dir(v);
@@ -369,7 +384,7 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	if (v->dlayer == 0 || (meta_only && v->layer == 0))
 		goto out;
 	if (v->layer == 0) {
-		err = fill_placeholder(v);
+		err = fill_placeholder(v, !sync);
 		goto out;
 	}
 	/* placeholders only in the upper: a bound host dir's own files
@@ -377,7 +392,8 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	meta_only = meta_only && sc && v->type == S_IFREG && v->layer == v->dlayer &&
 		    v->scope->wlayer == 0;
 	tmp_name(tmp, sizeof(tmp));
-	err = make_copy(v, tmp, meta_only, &st);
+	defer = !sync;
+	err = make_copy(v, tmp, meta_only, &defer, &st);
 	if (err)
 		goto out;
 	path = vnode_wpath(v, NULL);
@@ -405,6 +421,10 @@ static int do_copyup(struct vnode *v, bool meta_only)
 	v->layer = 0;
 	if (!meta_only)
 		v->dlayer = 0;
+	if (defer) {
+		v->unsynced = true;
+		err = durable_add(v);
+	}
 	vu_debug(VU_CAT_COPYUP, "copy-up %s (%s)", path, meta_only ? "meta" : "data");
 	goto out;
 unlink:
@@ -418,12 +438,20 @@ out:
 
 int copyup_data(struct vnode *v)
 {
-	return do_copyup(v, false);
+	return do_copyup(v, false, false);
+}
+
+int copyup_data_sync(struct vnode *v)
+{
+	int err = do_copyup(v, false, true);
+
+	/* copied earlier for a write, still marked: durable now */
+	return err ? err : durable_sync(v);
 }
 
 int copyup_meta(struct vnode *v)
 {
-	return do_copyup(v, true);
+	return do_copyup(v, true, true);
 }
 
 /* Caller holds dir->lock: the directory is whole in the upper layer
@@ -458,7 +486,7 @@ int copyup_tree(struct vnode *dir)
 			continue;
 		}
 		if (!err)
-			err = c->dirfds ? copyup_tree(c) : copyup_data(c);
+			err = c->dirfds ? copyup_tree(c) : copyup_data_sync(c);
 		if (c)
 			vnode_forget(c, 1);
 		c = NULL;

@@ -362,7 +362,7 @@ int vnode_stat(struct vnode *v, struct stat *st)
 			st->st_uid = v->meta.uid;
 		if (v->meta.mask & VMETA_GID)
 			st->st_gid = v->meta.gid;
-		if (v->layer != v->dlayer)
+		if (v->layer != v->dlayer || v->unsynced)
 			st->st_mode &= ~S_ISVTX;	/* the placeholder mark */
 		if (v->meta.mask & VMETA_MODE)
 			st->st_mode = v->meta.mode;

@@ -49,7 +49,7 @@ static mode_t host_mode(struct vnode *v, mode_t mode)
 	mode_t keep = S_IRUSR | S_IWUSR | (v->dirfds ? S_IXUSR : 0);
 
 	/* a placeholder keeps its on-disk mark (see lookup.c) */
-	if (v->layer != v->dlayer)
+	if (v->layer != v->dlayer || v->unsynced)
 		keep |= S_ISVTX;
 	return (mode & 0777) | keep;
 }

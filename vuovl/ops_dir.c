@@ -119,7 +119,7 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	if (!err && vo.layers[v->dlayer].fname)
 		err = -EXDEV;	/* a bound file lives outside every layer dir */
 	if (!err)	/* a placeholder's data is found by name: copy it */
-		err = copyup_data(v);
+		err = copyup_data_sync(v);
 	if (err)
 		goto out;
 	err = where(v, &p, name);
@@ -336,9 +336,9 @@ static int do_rename(struct rename_ctx *c)
 	if (!err)
 		err = copyup_dir(c->nd);
 	if (!err && !c->s->dirfds)
-		err = copyup_data(c->s);
+		err = copyup_data_sync(c->s);
 	if (!err && c->d && (c->flags & RENAME_EXCHANGE) && !c->d->dirfds)
-		err = copyup_data(c->d);
+		err = copyup_data_sync(c->d);
 	if (!err && c->s->dirfds)
 		err = is_merged_lower(c->s) ? copyup_tree(c->s) : copyup_dir(c->s);
 	if (!err && c->d && (c->flags & RENAME_EXCHANGE) && is_merged_lower(c->d))

@@ -141,6 +141,9 @@ void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	int err = (datasync ? fdatasync(fi->fh) : fsync(fi->fh)) < 0 ? errno : 0;
 	struct vnode *v = vnode_get(ino);
 
+	/* a copy still marked a placeholder becomes durable now */
+	if (!err)
+		err = -durable_sync(v);
 	/* the file's virtual metadata is part of what fsync promises */
 	if (!err && vnode_wsc(v))
 		err = -sidecar_flush(vnode_wsc(v));

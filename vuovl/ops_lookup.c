@@ -37,12 +37,16 @@ void vo_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 	conn->max_write = 1u << 20;
 	conn->max_readahead = 1u << 20;
+	if (durable_start() < 0)
+		vu_err("cannot start the copy-up sync thread: copies wait for the unmount");
 }
 
 void vo_destroy(void *userdata)
 {
 	int i;
 
+	(void)userdata;
+	durable_stop();	/* before the sidecars close */
 	for (i = 0; i < vo.nlayers; i++) {
 		/* tolerated: nothing left to report it to; close logs it */
 		(void)sidecar_close(vo.layers[i].sc);

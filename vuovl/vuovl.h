@@ -69,6 +69,8 @@ struct vnode {
 				   part of the merge; NULL for non-dirs */
 	struct vmeta meta;	/* virtual metadata (meta.mask 0: none) */
 	bool unlinked;
+	bool unsynced;		/* a copy whose placeholder mark waits for
+				   its data to be durable (durable.c) */
 	uint64_t gen;		/* FUSE generation: nodeids (addresses) get reused */
 	unsigned version;	/* dirs: bumped on every change of the listing */
 	/* View rules (set at lookup, never changed): */
@@ -225,8 +227,11 @@ int lookup_entry(struct vnode *v, struct fuse_entry_param *e);
 /* copyup.c */
 /* Makes dir (a directory vnode) exist in the upper layer. */
 int copyup_dir(struct vnode *dir);
-/* Copies v's data up (full copy). Caller holds no locks. */
+/* Copies v's data up (full copy). Caller holds no locks. The copy is
+ * durable later (durable.c), unless sync: a rename or a link moves it
+ * away from the lower file a crash would fall back to. */
 int copyup_data(struct vnode *v);
+int copyup_data_sync(struct vnode *v);
 /* Metadata-only copy-up: an upper placeholder whose data stays below. */
 int copyup_meta(struct vnode *v);
 /* Copies a whole directory tree up (data included) and makes it
@@ -235,6 +240,15 @@ int copyup_meta(struct vnode *v);
 int copyup_tree(struct vnode *dir);
 /* Helper for sidecar updates: set fields for v (upper layer). */
 int vo_meta_set(struct vnode *v, const struct vmeta *m);
+
+/* durable.c: copied-up data made durable in batches */
+/* Caller holds v->lock and set v->unsynced: the mark goes once synced. */
+int durable_add(struct vnode *v);
+/* fsync through the view: v's copy durable now. Caller holds no lock. */
+int durable_sync(struct vnode *v);
+int durable_start(void);
+/* Syncs what waits and ends the thread (unmount). */
+void durable_stop(void);
 
 /* create.c */
 /* -EROFS, -EINVAL for reserved names, else makes dir exist upper. */
