@@ -812,7 +812,8 @@ int sidecar_repair(struct sidecar *sc, int layer_fd, unsigned *removed)
 	for (ssize_t i = 0; i < n && r == 0; i++) {
 		struct stat st;
 
-		if (stat_beneath(layer_fd, v[i]->path, &st) == 0 && sc_fresh(v[i]->node, &st))
+		if ((v[i]->node->flags & VMETA_F_BELOW) ||
+		    (stat_beneath(layer_fd, v[i]->path, &st) == 0 && sc_fresh(v[i]->node, &st)))
 			continue;
 		r = drop_entry(sc, v[i], 1);
 		(*removed)++;

@@ -53,6 +53,9 @@ enum vmeta_mask {
 enum vmeta_flags {
 	/* The upper file is a placeholder: its data still lives below. */
 	VMETA_F_METACOPY = 1u << 0,
+	/* No file here: the row is about the object a lower layer shows at
+	 * this path (its host inode recorded), changed only in metadata. */
+	VMETA_F_BELOW = 1u << 1,
 };
 
 #define VMETA_NAME_MAX 32	/* tar's uname/gname field size */
@@ -146,7 +149,8 @@ typedef int (*sidecar_walk_fn)(const char *path, const struct vmeta *m,
 int sidecar_foreach(struct sidecar *sc, sidecar_walk_fn fn, void *arg);
 
 /* Deletes rows whose file is missing beneath layer_fd or stale (see
- * Identity); *removed counts them. */
+ * Identity); *removed counts them. Rows flagged VMETA_F_BELOW are kept:
+ * their files are in other layers. */
 int sidecar_repair(struct sidecar *sc, int layer_fd, unsigned *removed);
 
 #endif

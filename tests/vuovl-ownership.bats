@@ -23,34 +23,46 @@ host_perm() { printf '%o' $((0$(stat -c %a "$1") & 06777)); }
 	if [ -n "${unshare_note:-}" ]; then skip "chown to a foreign id needs root (see the namespace tests)"; fi
 	[ "$(stat -c %u:%g "$T/m/d/b")" = 123:456 ]
 	[ "$(stat -c %u:%g "$T/m/d")" = 123:456 ]
-	[ "$(host_owner "$T/u/d/b")" = "$me:$mygid" ]
+	# nothing copied up: a row about the lower objects, lowers untouched
+	[ ! -e "$T/u/d/b" ]
+	[ "$(host_owner "$T/l2/d/b")" = "$me:$mygid" ]
 	[ "$(cat "$T/m/d/b")" = l2b ]
+	# a data change copies it up; the file stays the user's on the host
+	echo more >>"$T/m/d/b"
+	[ "$(stat -c %u:%g "$T/m/d/b")" = 123:456 ]
+	[ "$(host_owner "$T/u/d/b")" = "$me:$mygid" ]
 }
 
 @test "chmod keeps setuid bits virtual and the host file the owner's to read and write" {
 	vo_mount_stack
 	chmod 4755 "$T/m/d/b"
 	[ "$(stat -c %a "$T/m/d/b")" = 4755 ]
-	# (the host sticky bit, 01000, marks a metacopy placeholder)
-	[ "$(host_perm "$T/u/d/b")" = 755 ]
+	[ ! -e "$T/u/d/b" ]	# the mode of a lower file: a sidecar row only
 	chmod 0000 "$T/m/d/b"
 	[ "$(stat -c %a "$T/m/d/b")" = 0 ]
-	[ "$(host_perm "$T/u/d/b")" = 600 ]
-	chmod 0644 "$T/m/d/b"
+	chmod 4711 "$T/m/d/b"
 	echo x >>"$T/m/d/b"	# the data come up: the mark goes once durable
-	[ "$(stat -c %a "$T/m/d/b")" = 644 ]
+	[ "$(stat -c %a "$T/m/d/b")" = 4711 ]
 	for i in $(seq 50); do
-		[ "$(stat -c %a "$T/u/d/b")" = 644 ] && break
+		[ "$(stat -c %a "$T/u/d/b")" = 711 ] && break
 		sleep 0.1
 	done
-	[ "$(stat -c %a "$T/u/d/b")" = 644 ]
+	# (the host sticky bit, 01000, marks a placeholder until then)
+	[ "$(stat -c %a "$T/u/d/b")" = 711 ]
+	chmod 0000 "$T/m/d/b"
+	[ "$(host_perm "$T/u/d/b")" = 600 ]	# still the owner's to read and write
+	[ "$(stat -c %a "$T/m/d/b")" = 0 ]
 }
 
 @test "a metadata-only change does not copy the data" {
 	head -c 1048576 /dev/urandom >"$T/l2/d/big"
 	vo_mount_stack
 	chmod 0600 "$T/m/d/big"
+	[ ! -e "$T/u/d/big" ]
+	# times are real: a placeholder, the size of the file, no blocks
+	touch -h -d @1000000000 "$T/m/d/big"	# -h: utimensat, no open
 	[ "$(stat -c %b "$T/u/d/big")" = 0 ]
+	[ "$(stat -c %s:%Y "$T/m/d/big")" = 1048576:1000000000 ]
 	cmp "$T/l2/d/big" "$T/m/d/big"
 	vo_umount "$T/m"
 	vo_mount_stack
@@ -60,6 +72,36 @@ host_perm() { printf '%o' $((0$(stat -c %a "$1") & 06777)); }
 	[ "$(stat -c %a "$T/m/d/big")" = 600 ]
 	[ "$(stat -c %s "$T/m/d/big")" = 1048578 ]
 	cmp -n 1048576 "$T/l2/d/big" "$T/m/d/big"
+}
+
+@test "chown -R of a lower tree copies nothing up; its rows go with the files" {
+	vo_mount_stack
+	mkdir -p "$T/l2/tree/a/b2"
+	echo f >"$T/l2/tree/a/b2/g"
+	if is_root; then
+		chown -R 321:654 "$T/m/tree"
+		want=321:654
+	else
+		chmod -R g-w,o-w "$T/m/tree"	# a user's own change of mode
+		want="$me:$mygid"
+	fi
+	[ "$(stat -c %u:%g "$T/m/tree/a/b/f")" = "$want" ]
+	[ "$(stat -c %u:%g "$T/m/tree/a")" = "$want" ]
+	[ -z "$(find "$T/u" -path "$T/u/.vuovl" -prune -o -newer "$T/u/.vuovl" -print | grep tree)" ]
+	[ ! -e "$T/u/tree" ]
+	vo_umount "$T/m"
+	no_daemon_for "$T/m"
+	run "$VUMETA" check "$T/u"
+	[ "$status" = 0 ]
+	run "$VUMETA" repair "$T/u"
+	[ "$status" = 0 ]
+	[[ "$output" != *removed* ]] || [[ "$output" == *"removed 0"* ]]
+	vo_mount_stack
+	[ "$(stat -c %u:%g "$T/m/tree/a/b/f")" = "$want" ]
+	# removed, then made again: the new file is its maker's
+	rm "$T/m/tree/a/b/f"
+	echo new >"$T/m/tree/a/b/f"
+	[ "$(stat -c %u:%g "$T/m/tree/a/b/f")" = "$me:$mygid" ]
 }
 
 @test "virtual ownership and modes survive a remount" {

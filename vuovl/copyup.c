@@ -196,6 +196,7 @@ int copyup_dir(struct vnode *dir)
 	dir->layer = dir->dlayer = 0;
 	dir->virt = false;
 	m = dir->meta;
+	m.flags &= ~VMETA_F_BELOW;	/* the row is about this copy now */
 	m.mask |= VMETA_INO;
 	m.ino = dir->ino ^ vnode_ctx_bits(dir);
 	err = vo_meta_set(dir, &m);
@@ -235,7 +236,11 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only, bool *def
 		*defer = false;
 		goto done;
 	}
-	/* regular files, and device nodes (an empty file, type virtual) */
+	/* regular files, and device nodes (an empty file, type virtual);
+	 * the host mode follows the view's, the owner keeping rw (as chmod
+	 * in the view does: ops_attr.c) */
+	if (v->meta.mask & VMETA_MODE)
+		st.st_mode = (st.st_mode & ~07777) | (v->meta.mode & 0777);
 	dst = openat(workfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		     (st.st_mode & 0777) | S_IRUSR | S_IWUSR);
 	if (dst < 0)
@@ -334,7 +339,7 @@ static int fill_placeholder(struct vnode *v, bool defer)
 	if (!err && sc) {
 		m = v->meta;
 		m.mask |= VMETA_FLAGS;
-		m.flags &= ~VMETA_F_METACOPY;
+		m.flags &= ~(VMETA_F_METACOPY | VMETA_F_BELOW);
 		err = sidecar_set(sc, path, &ust, &m);
 		if (!err)
 			v->meta = m;
@@ -404,6 +409,7 @@ static int do_copyup(struct vnode *v, bool meta_only, bool sync)
 	m = v->meta;
 	m.mask |= VMETA_INO | VMETA_FLAGS;
 	m.ino = v->ino ^ vnode_ctx_bits(v);
+	m.flags &= ~VMETA_F_BELOW;	/* the row is about this copy now */
 	m.flags = meta_only ? (m.flags | VMETA_F_METACOPY) : (m.flags & ~VMETA_F_METACOPY);
 	/* no flush needed: the placeholder is marked on disk itself */
 	if (sc && (err = sidecar_set(sc, path, &st, &m)))

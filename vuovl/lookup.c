@@ -70,6 +70,14 @@ void lookup_load_meta(struct vnode *v, const char *path, const struct stat *host
 	v->meta.mask = 0;
 	if (v->virt)
 		return;
+	/* an object from below whose owner or mode changed in the view: a
+	 * row of the write layer about it, no file there (VMETA_F_BELOW) */
+	if (v->layer != 0 && (sc = slot_sc(v, 0, path, &rel)) &&
+	    sidecar_get(sc, rel, host, &v->meta) == 0) {
+		if ((v->meta.mask & VMETA_FLAGS) && (v->meta.flags & VMETA_F_BELOW))
+			goto found;
+		v->meta.mask = 0;
+	}
 	sc = slot_sc(v, v->layer, path, &rel);
 	if (sc && sidecar_get(sc, rel, host, &v->meta) == 0)
 		goto found;

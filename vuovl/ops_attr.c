@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -72,10 +73,69 @@ static int set_host_meta(struct vnode *v, struct stat *attr, int to_set)
 	return err;
 }
 
+/*
+ * chown or chmod of an object shown from below: a row of the write
+ * layer's sidecar about that object (VMETA_F_BELOW), nothing copied up,
+ * no inode made. -EAGAIN when it was copied up meanwhile.
+ */
+static int set_below(struct vnode *v, struct stat *attr, int to_set)
+{
+	struct sidecar *sc = vnode_wsc(v);
+	struct vmeta m, cur;
+	struct stat st;
+	char *path;
+	int err;
+
+	pthread_mutex_lock(&v->lock);
+	if (v->layer == 0) {
+		pthread_mutex_unlock(&v->lock);
+		return -EAGAIN;
+	}
+	err = vnode_hstat(v, v->layer, &st);
+	path = err ? NULL : vnode_wpath(v, NULL);
+	if (!err && !path)
+		err = -ENOMEM;
+	if (!err) {
+		m = v->meta;
+		m.mask |= VMETA_FLAGS;
+		m.flags = (m.mask & VMETA_FLAGS ? v->meta.flags : 0) | VMETA_F_BELOW;
+		if (to_set & FUSE_SET_ATTR_MODE) {
+			m.mask |= VMETA_MODE;
+			m.mode = v->type | (attr->st_mode & 07777);
+		}
+		if (to_set & FUSE_SET_ATTR_UID) {
+			m.mask |= VMETA_UID;
+			m.uid = attr->st_uid;
+		}
+		if (to_set & FUSE_SET_ATTR_GID) {
+			m.mask |= VMETA_GID;
+			m.gid = attr->st_gid;
+		}
+		err = sidecar_set(sc, path, &st, &m);
+		if (!err && sidecar_get(sc, path, &st, &cur) == 0)
+			v->meta = cur;
+	}
+	pthread_mutex_unlock(&v->lock);
+	free(path);
+	return err;
+}
+
+/* Only owner, group or mode, of an object still below, with a sidecar
+ * to keep them in: no copy-up needed. */
+static bool is_below_only(struct vnode *v, int to_set)
+{
+	return !(to_set & ~(FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+	       v->layer != 0 && !v->virt && vnode_wsc(v) && !vo.layers[v->layer].inplace &&
+	       v->type != S_IFLNK;
+}
+
 static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 {
 	struct vmeta m;
 	int err, fd;
+
+	if (is_below_only(v, to_set) && (err = set_below(v, attr, to_set)) != -EAGAIN)
+		return err;
 
 	err = copyup_meta(v);
 	if (err)

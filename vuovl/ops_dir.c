@@ -211,6 +211,9 @@ static int do_remove(struct vnode *dir, const char *name, bool isdir)
 		err = vnode_pin(v);
 		pthread_mutex_unlock(&v->lock);
 	}
+	if (!err && v->layer != 0 && (v->meta.mask & VMETA_FLAGS) &&
+	    (v->meta.flags & VMETA_F_BELOW))
+		err = forget_row(dir, name);	/* its owner change goes too */
 	if (!err && v->layer == 0) {
 		if (isdir)
 			err = create_clean_upper_dir(v->fd);

@@ -55,6 +55,9 @@ static int row_is_stale(int layer_fd, const char *path, struct sidecar *sc)
 	struct vmeta m;
 	struct stat st;
 
+	if (sidecar_get(sc, path, NULL, &m) == 0 && (m.mask & VMETA_FLAGS) &&
+	    (m.flags & VMETA_F_BELOW))
+		return 0;	/* about a lower layer's file: not checkable here */
 	if (fstatat(layer_fd, path[0] ? path : ".", &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 1;
 	return sidecar_get(sc, path, &st, &m) < 0;
