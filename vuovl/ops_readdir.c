@@ -42,9 +42,14 @@ void vo_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	pthread_mutex_init(&h->lock, NULL);
 	fi->fh = (uintptr_t)h;
-	/* no cache_readdir: a cached listing makes the kernel revalidate
-	 * every expired name with its own LOOKUP, where a new readdirplus
-	 * refreshes them all in a few requests */
+	/* With long entry timeouts (the daemon is the only writer) the
+	 * kernel keeps the listing too; with short ones a cached listing
+	 * would make it revalidate every expired name with its own LOOKUP,
+	 * where a new readdirplus refreshes them all in a few requests. */
+	if (vo.timeout >= VO_LONG_TIMEOUT) {
+		fi->cache_readdir = 1;
+		fi->keep_cache = 1;
+	}
 	fuse_reply_open(req, fi);
 }
 

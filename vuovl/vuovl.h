@@ -126,6 +126,9 @@ struct vo {
 
 extern struct vo vo;
 
+/* Entry/attribute timeouts from which the kernel also caches listings. */
+#define VO_LONG_TIMEOUT 60.0
+
 /* opts.c */
 struct vo_opts {
 	char *lowerdir, *upperdir, *metadb;
