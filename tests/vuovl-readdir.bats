@@ -68,3 +68,17 @@ PY
 	[[ "$output" == *"lrwxrwxrwx"*"link -> ../t"* ]]
 	[[ "$output" == *"drwx"*"sub"* ]]
 }
+
+@test "with a long timeout the kernel's cached listings follow every change made through the view" {
+	vo_umount "$T/m"
+	vo_mount_stack -o timeout=86400
+	[ "$(ls "$T/m/d" | tr '\n' ' ')" = "a b link sub " ]
+	touch "$T/m/d/new"
+	[ "$(ls "$T/m/d" | tr '\n' ' ')" = "a b link new sub " ]
+	rm "$T/m/d/b"
+	mv "$T/m/d/a" "$T/m/d/z"
+	[ "$(ls "$T/m/d" | tr '\n' ' ')" = "link new sub z " ]
+	rm -r "$T/m/d/sub"
+	[ "$(ls "$T/m/d" | tr '\n' ' ')" = "link new z " ]
+	[ "$(find "$T/m/d" | wc -l)" = 4 ]
+}
