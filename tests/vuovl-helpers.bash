@@ -10,8 +10,11 @@ vo_mount() {
 	VU_MOUNTS+=("$m")
 }
 
+# Unmounts, then waits for the daemon to end: it writes its sidecar as
+# it ends, and a mount that follows must read what it wrote.
 vo_umount() {
-	fusermount3 -u "$1" 2>/dev/null || umount "$1"
+	fusermount3 -u "$1" 2>/dev/null || umount "$1" || return
+	no_daemon_for "$1"
 }
 
 # A small two-layer stack under $T: l1 over l2, empty upper u, mount m.

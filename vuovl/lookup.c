@@ -371,7 +371,17 @@ int vnode_stat(struct vnode *v, struct stat *st)
 		if (v->meta.mask & VMETA_GID)
 			st->st_gid = v->meta.gid;
 		if (v->layer != v->dlayer || v->unsynced)
-			st->st_mode &= ~S_ISVTX;	/* the placeholder mark */
+			st->st_mode &= ~S_ISVTX;
+		if (v->layer != v->dlayer) {
+			/* a placeholder shows the data it reads: a copy whose
+			 * mark a crash left may have grown past them */
+			struct stat dst;
+
+			if (vnode_hstat(v, v->dlayer, &dst) == 0) {
+				st->st_size = dst.st_size;
+				st->st_blocks = dst.st_blocks;
+			}
+		}	/* the placeholder mark */
 		if (v->meta.mask & VMETA_MODE)
 			st->st_mode = v->meta.mode;
 		if (v->meta.mask & VMETA_RDEV)

@@ -46,7 +46,12 @@ void vo_destroy(void *userdata)
 	int i;
 
 	(void)userdata;
-	durable_stop();	/* before the sidecars close */
+	/* the rows first (a mount that follows reads them), then the data
+	 * of the last copies (a syncfs may take a while), then close */
+	for (i = 0; i < vo.nlayers; i++)
+		if (vo.layers[i].sc)
+			(void)sidecar_flush(vo.layers[i].sc);	/* close retries and logs */
+	durable_stop();
 	for (i = 0; i < vo.nlayers; i++) {
 		/* tolerated: nothing left to report it to; close logs it */
 		(void)sidecar_close(vo.layers[i].sc);
