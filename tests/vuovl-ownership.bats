@@ -138,6 +138,7 @@ host_perm() { printf '%o' $((0$(stat -c %a "$1") & 06777)); }
 		unshare -Ur -m sh -c "'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u' '$T/m' &&
 			setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= '$T/m/d/b' &&
 			umount '$T/m'"
+		no_daemon_for "$T/m"	# it writes the sidecar as it ends
 		vo_mount_stack
 	fi
 	[ "$(getfattr --only-values -n security.capability "$T/m/d/b" | od -An -tx1 | head -c 12)" = " 01 00 00 02" ]
@@ -149,7 +150,10 @@ host_perm() { printf '%o' $((0$(stat -c %a "$1") & 06777)); }
 
 # Runs a script as root of a user namespace (the caller mapped to 0).
 in_userns() {
-	unshare -Ur -m sh -c "$1"
+	local r=0
+	unshare -Ur -m sh -c "$1" || r=$?
+	no_daemon_for "$T/m"	# it writes the sidecar as it ends
+	return $r
 }
 
 @test "inside unshare -Ur, root's chown and chmod show while the host files stay the user's" {

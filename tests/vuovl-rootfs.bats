@@ -68,10 +68,13 @@ has() {
 # Mounts the view inside a user namespace (as vuchroot does) and runs
 # the busybox in it.
 in_view() {
+	local r=0
 	unshare $(userns_args) -m sh -c "
 		'$VUOVL_BIN' -o 'lowerdir=$R,upperdir=$T/u' '$T/m' || exit 9
 		$1
-		umount '$T/m'"
+		umount '$T/m'" || r=$?
+	no_daemon_for "$T/m"	# it writes the sidecar as it ends
+	return $r
 }
 
 @test "ls -l inside unshare -Ur shows root ownership and device nodes" {

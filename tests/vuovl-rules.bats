@@ -285,6 +285,7 @@ rename_err() {
 		unshare -Ur -m sh -euc '"$1" -o "lowerdir=$2/l1,bind=/w:$2/vt" "$2/m"
 			chown 0:0 "$2/m/w/f"; stat -c %u:%g "$2/m/w/f" >"$2/inside"
 			fusermount3 -u "$2/m"' sh "$VUOVL_BIN" "$T"
+		no_daemon_for "$T/m"
 		[ "$(cat "$T/inside")" = 0:0 ]
 	fi
 	[ "$(stat -c %u "$T/vt/f")" = "$(id -u)" ]
