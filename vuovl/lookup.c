@@ -411,20 +411,9 @@ struct vloc {
 
 static int locate(struct vnode *v, int layer, struct vloc *l)
 {
-	if (vo.layers[layer].fname) {
-		/* a bound file: its host parent and name, whatever the view's */
-		pthread_mutex_lock(&vo.tab.lock);
-		l->p = v->parent;
-		if (!l->p || v->unlinked) {
-			pthread_mutex_unlock(&vo.tab.lock);
-			return -ESTALE;
-		}
-		l->p->refs++;
-		pthread_mutex_unlock(&vo.tab.lock);
-		snprintf(l->name, sizeof(l->name), "%s", vo.layers[layer].fname);
-		l->dfd = vo.layers[layer].fd;
-		return 0;
-	}
+	/* a bound file: its host parent and name, whatever the view's */
+	const char *fname = vo.layers[layer].fname;
+
 	pthread_mutex_lock(&vo.tab.lock);
 	l->p = v->parent;
 	if (!l->p || v->unlinked) {
@@ -432,9 +421,9 @@ static int locate(struct vnode *v, int layer, struct vloc *l)
 		return -ESTALE;
 	}
 	l->p->refs++;
-	strcpy(l->name, v->name);
+	snprintf(l->name, sizeof(l->name), "%s", fname ? fname : v->name);
 	pthread_mutex_unlock(&vo.tab.lock);
-	l->dfd = l->p->dirfds ? l->p->dirfds[layer] : -1;
+	l->dfd = fname ? vo.layers[layer].fd : l->p->dirfds ? l->p->dirfds[layer] : -1;
 	if (l->dfd < 0) {
 		vnode_unref(l->p);
 		return -ENOENT;

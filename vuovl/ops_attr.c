@@ -73,6 +73,24 @@ static int set_host_meta(struct vnode *v, struct stat *attr, int to_set)
 	return err;
 }
 
+/* The owner, group and mode fields setattr asks for, into m. */
+static void owner_mode(const struct vnode *v, const struct stat *attr, int to_set,
+		       struct vmeta *m)
+{
+	if (to_set & FUSE_SET_ATTR_MODE) {
+		m->mask |= VMETA_MODE;
+		m->mode = v->type | (attr->st_mode & 07777);
+	}
+	if (to_set & FUSE_SET_ATTR_UID) {
+		m->mask |= VMETA_UID;
+		m->uid = attr->st_uid;
+	}
+	if (to_set & FUSE_SET_ATTR_GID) {
+		m->mask |= VMETA_GID;
+		m->gid = attr->st_gid;
+	}
+}
+
 /*
  * chown or chmod of an object shown from below: a row of the write
  * layer's sidecar about that object (VMETA_F_BELOW), nothing copied up,
@@ -97,20 +115,9 @@ static int set_below(struct vnode *v, struct stat *attr, int to_set)
 		err = -ENOMEM;
 	if (!err) {
 		m = v->meta;
+		m.flags = (m.mask & VMETA_FLAGS ? m.flags : 0) | VMETA_F_BELOW;
 		m.mask |= VMETA_FLAGS;
-		m.flags = (m.mask & VMETA_FLAGS ? v->meta.flags : 0) | VMETA_F_BELOW;
-		if (to_set & FUSE_SET_ATTR_MODE) {
-			m.mask |= VMETA_MODE;
-			m.mode = v->type | (attr->st_mode & 07777);
-		}
-		if (to_set & FUSE_SET_ATTR_UID) {
-			m.mask |= VMETA_UID;
-			m.uid = attr->st_uid;
-		}
-		if (to_set & FUSE_SET_ATTR_GID) {
-			m.mask |= VMETA_GID;
-			m.gid = attr->st_gid;
-		}
+		owner_mode(v, attr, to_set, &m);
 		err = sidecar_set(sc, path, &st, &m);
 		if (!err && sidecar_get(sc, path, &st, &cur) == 0)
 			v->meta = cur;
@@ -168,9 +175,8 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 		return 0;
 	memset(&m, 0, sizeof(m));
 	pthread_mutex_lock(&v->lock);
+	owner_mode(v, attr, to_set, &m);
 	if (to_set & FUSE_SET_ATTR_MODE) {
-		m.mask |= VMETA_MODE;
-		m.mode = (v->type) | (attr->st_mode & 07777);
 		/* O_PATH fds refuse fchmod: open the object (a socket
 		 * cannot be opened; its host mode does not matter) */
 		fd = v->type == S_IFLNK ? -1 : vnode_open_host(v, 0, O_RDONLY | O_NONBLOCK, 0);
@@ -178,14 +184,6 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 			(void)fchmod(fd, host_mode(v, attr->st_mode));	/* the sidecar's mode rules */
 			close(fd);
 		}
-	}
-	if (to_set & FUSE_SET_ATTR_UID) {
-		m.mask |= VMETA_UID;
-		m.uid = attr->st_uid;
-	}
-	if (to_set & FUSE_SET_ATTR_GID) {
-		m.mask |= VMETA_GID;
-		m.gid = attr->st_gid;
 	}
 	if (vnode_wsc(v))
 		err = vo_meta_set(v, &m);
