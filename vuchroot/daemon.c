@@ -200,13 +200,22 @@ out:
 
 /*
  * Asks the daemon to unmount and flush its sidecar (SIGTERM), and waits;
- * a daemon that hangs is killed. Returns 0 when it exited cleanly.
+ * a daemon that hangs is killed. A view whose upper and sidecar are
+ * temporary has nothing worth a flush: it is killed at once (the mount
+ * dies with the session's namespace). Returns 0 when it exited cleanly.
  */
-int daemon_stop(pid_t pid)
+int daemon_stop(const struct vc_plan *plan, pid_t pid)
 {
 	long step_us = 100, waited_us = 0;
 	int status;
 
+	if (plan->upper_is_temp) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR)
+				return -errno;
+		return 0;
+	}
 	kill(pid, SIGTERM);
 	/* Short steps first: a clean exit takes a few ms, a flush longer. */
 	while (waited_us < DAEMON_STOP_MS * 1000L) {

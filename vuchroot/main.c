@@ -181,7 +181,7 @@ static int session_main(struct vc_plan *plan, int sync_fd)
 		relay_to(cmd);
 		status = session_wait(cmd, &daemon);
 	}
-	if (daemon > 0 && daemon_stop(daemon) < 0)
+	if (daemon > 0 && daemon_stop(plan, daemon) < 0)
 		vu_warn("vuovl did not exit cleanly");
 	if (plan->upper_is_temp && (r = fs_remove_tree(plan->upper)))
 		vu_warn("cannot remove the temporary upper %s: %s", plan->upper, strerror(-r));

@@ -120,7 +120,7 @@ int ns_new_keyring(void);
 
 /* daemon.c */
 int daemon_start(const struct vc_plan *plan, const char *mnt, pid_t *out);
-int daemon_stop(pid_t pid);
+int daemon_stop(const struct vc_plan *plan, pid_t pid);
 
 /* mounts.c */
 int mounts_stage(const struct vc_plan *plan, char **root_out);
