@@ -82,3 +82,37 @@ PY
 	[ "$(ls "$T/m/d" | tr '\n' ' ')" = "link new z " ]
 	[ "$(find "$T/m/d" | wc -l)" = 4 ]
 }
+
+# Removes half of the names a reader has not reached yet, halfway
+# through its listing: each name left comes exactly once, none twice.
+listing_survives_removals() {
+	python3 - "$T/m/big" <<'PY'
+import os, sys
+d = sys.argv[1]
+every = {"name-of-some-length-%04d" % i for i in range(3000)}
+it = os.scandir(d)
+seen = [next(it).name for _ in range(100)]
+removed = set(sorted(every - set(seen))[::2])
+for n in removed:
+    os.unlink(os.path.join(d, n))
+seen += [e.name for e in it]
+assert len(seen) == len(set(seen)), "a name came twice"
+assert set(seen) <= every, set(seen) - every
+missing = (every - removed) - set(seen)
+assert not missing, sorted(missing)[:5]
+PY
+}
+
+@test "a listing read in pieces stays whole while names go behind the reader" {
+	vo_umount "$T/m"
+	mkdir "$T/l2/big"
+	for i in $(seq -f %04g 0 2999); do : >"$T/l2/big/name-of-some-length-$i"; done
+	# default: the kernel opens directories itself, offsets are cookies
+	vo_mount_stack
+	listing_survives_removals
+	vo_umount "$T/m"
+	# a short timeout: one handle per open, offsets index its snapshot
+	rm -rf "$T/u"; mkdir "$T/u"
+	vo_mount_stack -o timeout=1
+	listing_survives_removals
+}

@@ -430,3 +430,20 @@ EOF
 	[ "${lines[3]}" = 2 ]
 	not_mounted "$T/m"
 }
+
+@test "changes the host makes to a bound file and a bound tree show in the view" {
+	vo_mount_stack -o "bind=/etc/resolv.conf:$T/hf/resolv.conf,bind=/data:$T/h"
+	[ "$(cat "$T/m/etc/resolv.conf")" = host-resolv ]
+	[ "$(ls "$T/m/data" | tr '\n' ' ')" = "f sub " ]
+	[ ! -e "$T/m/data/new" ]	# the kernel now holds a negative entry
+	# as NetworkManager would: a new file renamed over the old one
+	echo "nameserver 192.0.2.53 (a longer file)" >"$T/hf/resolv.new"
+	mv "$T/hf/resolv.new" "$T/hf/resolv.conf"
+	echo later >"$T/h/new"
+	# rule sources are host paths: the kernel keeps their names one
+	# second (the stack's layers: a day)
+	sleep 1.2
+	[ "$(cat "$T/m/etc/resolv.conf")" = "nameserver 192.0.2.53 (a longer file)" ]
+	[ "$(cat "$T/m/data/new")" = later ]
+	[ "$(ls "$T/m/data" | tr '\n' ' ')" = "f new sub " ]
+}

@@ -50,8 +50,10 @@ static int build_opts(const struct vc_plan *plan, char **out)
 	switch (plan->write) {
 	case VC_WRITE_INPLACE:
 		/* NEWROOT as the only (upper) layer: writes land in it,
-		 * owners in its sidecar. */
-		n = asprintf(out, "upperdir=%s,%s", plan->newroot, common);
+		 * owners in its sidecar. It is the caller's live directory,
+		 * as chroot(8) would show it: names made or removed there
+		 * from outside show within a second (timeout=1). */
+		n = asprintf(out, "upperdir=%s,timeout=1,%s", plan->newroot, common);
 		break;
 	case VC_WRITE_COW:
 		if ((r = check_opt_path("UPPER", plan->upper)))
@@ -68,7 +70,7 @@ static int build_opts(const struct vc_plan *plan, char **out)
 				     plan->upper, common);
 		break;
 	case VC_WRITE_RO:
-		n = asprintf(out, "lowerdir=%s,ro,%s", plan->newroot, common);
+		n = asprintf(out, "lowerdir=%s,ro,timeout=1,%s", plan->newroot, common);
 		break;
 	default:
 		BUG();

@@ -391,13 +391,38 @@ int vnode_stat(struct vnode *v, struct stat *st)
 	return err;
 }
 
+/* True when everything v shows comes from the stack's layers (slot 0
+ * is the scope's write layer: a bind rule's host path in its scope).
+ * Reads layer fields without v->lock: copy-up moves them within the
+ * scope only. */
+static bool from_stack(const struct vnode *v)
+{
+	int i;
+
+	if (v->virt || (v->scope && v->scope->wlayer >= vo.nstack) ||
+	    v->layer >= vo.nstack || v->dlayer >= vo.nstack)
+		return false;
+	if (v->dirfds)
+		for (i = vo.nstack; i < vo.nlayers; i++)
+			if (v->dirfds[i] >= 0)
+				return false;
+	return true;
+}
+
+double vnode_timeout(const struct vnode *v)
+{
+	if (vo.timeout_given)
+		return vo.timeout;
+	return from_stack(v) ? VO_STACK_TIMEOUT : VO_HOST_TIMEOUT;
+}
+
 int lookup_entry(struct vnode *v, struct fuse_entry_param *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = vnode_id(v);
 	e->generation = v->gen;
-	e->attr_timeout = vo.timeout;
-	e->entry_timeout = vo.timeout;
+	e->attr_timeout = vnode_timeout(v);
+	e->entry_timeout = e->attr_timeout;
 	return vnode_stat(v, &e->attr);
 }
 

@@ -15,13 +15,14 @@
 
 void vo_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct vnode *v = vnode_get(ino);
 	struct stat st;
-	int err = vnode_stat(vnode_get(ino), &st);
+	int err = vnode_stat(v, &st);
 
 	if (err)
 		fuse_reply_err(req, -err);
 	else
-		fuse_reply_attr(req, &st, vo.timeout);
+		fuse_reply_attr(req, &st, vnode_timeout(v));
 }
 
 static int set_size(struct vnode *v, off_t size, struct fuse_file_info *fi)
@@ -213,5 +214,5 @@ void vo_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	if (err)
 		fuse_reply_err(req, -err);
 	else
-		fuse_reply_attr(req, &st, vo.timeout);
+		fuse_reply_attr(req, &st, vnode_timeout(v));
 }

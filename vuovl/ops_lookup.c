@@ -35,6 +35,12 @@ void vo_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 	if (vo.writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+	/* with long timeouts the kernel may open directories itself and
+	 * keep their listings (kernel 5.1+); with short ones a kept listing
+	 * would cost a LOOKUP per expired name at every later walk */
+	if ((conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) &&
+	    (!vo.timeout_given || vo.timeout >= VO_LONG_TIMEOUT))
+		vo.zero_opendir = true;
 	conn->max_write = 1u << 20;
 	conn->max_readahead = 1u << 20;
 	if (durable_start() < 0)
@@ -63,12 +69,14 @@ void vo_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e;
 	struct vnode *v;
-	int err = lookup_child(vnode_get(parent), name, &v);
+	struct vnode *dir = vnode_get(parent);
+	int err = lookup_child(dir, name, &v);
 
 	if (err == -ENOENT) {
-		/* a negative entry the kernel may cache: we are the only writer */
+		/* a negative entry the kernel may cache as long as the
+		 * directory's own name */
 		memset(&e, 0, sizeof(e));
-		e.entry_timeout = vo.timeout;
+		e.entry_timeout = vnode_timeout(dir);
 		fuse_reply_entry(req, &e);
 		return;
 	}

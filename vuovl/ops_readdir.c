@@ -1,9 +1,17 @@
 /*
  * ops_readdir — opendir/readdir/readdirplus/releasedir over the merged
- * listing (readdir.c). The listing is rebuilt when a reader starts over
- * (offset 0) after the directory changed, so `rm -rf`'s rewinddir sees
- * what is left. readdirplus hands out looked-up entries: the kernel
- * needs no separate lookup per name.
+ * listing (readdir.c). readdirplus hands out looked-up entries: the
+ * kernel needs no separate lookup per name. Two ways to read:
+ *
+ * - Zero-message opendir (vo.zero_opendir, with long timeouts): opendir
+ *   answers ENOSYS once and the kernel opens directories itself and
+ *   keeps their listings; a readdir then has no handle, so the listing
+ *   lives in the vnode (v->rd) and offsets are cookies made from the
+ *   names, which stay valid across rebuilds: a reader resumes after the
+ *   last name it got even when the directory changed meanwhile.
+ * - Otherwise a handle per open holds the listing (offsets: index + 1),
+ *   rebuilt when a reader starts over (offset 0) after the directory
+ *   changed, so `rm -rf`'s rewinddir sees what is left.
  */
 #include "config.h"
 #include "vuovl.h"
@@ -33,6 +41,13 @@ void vo_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
+	if (vo.zero_opendir) {
+		/* FUSE_CAP_NO_OPENDIR_SUPPORT: ENOSYS means "open it
+		 * yourself, keep its listing"; no releasedir follows */
+		free(h);
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	h->version = v->version;
 	err = dir_list(v, &h->list);
 	if (err) {
@@ -46,7 +61,7 @@ void vo_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * kernel keeps the listing too; with short ones a cached listing
 	 * would make it revalidate every expired name with its own LOOKUP,
 	 * where a new readdirplus refreshes them all in a few requests. */
-	if (vo.timeout >= VO_LONG_TIMEOUT) {
+	if (vnode_timeout(v) >= VO_LONG_TIMEOUT) {
 		fi->cache_readdir = 1;
 		fi->keep_cache = 1;
 	}
@@ -109,6 +124,123 @@ static size_t add_plus(fuse_req_t req, struct vnode *dir, char *buf, size_t rem,
 	return n;
 }
 
+/* Handle-less listings, one lock per stripe of vnodes (a vnode has
+ * none of its own for this: dir_list takes v->lock). */
+#define RD_LOCKS 32
+static pthread_mutex_t rd_locks[RD_LOCKS] = {
+	[0 ... RD_LOCKS - 1] = PTHREAD_MUTEX_INITIALIZER
+};
+
+static pthread_mutex_t *rd_lock(const struct vnode *v)
+{
+	return &rd_locks[((uintptr_t)v / sizeof(*v)) % RD_LOCKS];
+}
+
+/* A name's cookie: FNV-1a, above the 1 and 2 of "." and "..", below
+ * the largest off_t. */
+static uint64_t cookie_of(const char *name)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	if (!strcmp(name, "."))
+		return 1;
+	if (!strcmp(name, ".."))
+		return 2;
+	while (*name)
+		h = (h ^ (unsigned char)*name++) * 1099511628211ull;
+	return 3 + h % (INT64_MAX - 4);
+}
+
+static int by_cookie(const void *a, const void *b)
+{
+	const struct vo_dirent *x = a, *y = b;
+
+	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
+}
+
+/* v->rd, rebuilt when the directory changed since. Caller holds
+ * rd_lock(v). */
+static int rd_fresh(struct vnode *v)
+{
+	struct vo_dir *d;
+	unsigned version;
+	size_t i;
+	int err;
+
+	pthread_mutex_lock(&v->lock);
+	version = v->version;
+	pthread_mutex_unlock(&v->lock);
+	if (v->rd && v->rd_version == version)
+		return 0;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	err = dir_list(v, d);
+	if (err) {
+		free(d);
+		return err;
+	}
+	for (i = 0; i < d->n; i++)
+		d->ents[i].cookie = cookie_of(d->ents[i].name);
+	qsort(d->ents, d->n, sizeof(*d->ents), by_cookie);
+	/* two names with one hash: the later one gets the next cookie
+	 * (stable unless one of them goes; odds of 1 in 2^62 a pair) */
+	for (i = 1; i < d->n; i++)
+		if (d->ents[i].cookie <= d->ents[i - 1].cookie)
+			d->ents[i].cookie = d->ents[i - 1].cookie + 1;
+	vnode_drop_listing(v);
+	v->rd = d;
+	v->rd_version = version;
+	return 0;
+}
+
+/* Index of the first entry after cookie off. */
+static size_t rd_seek(const struct vo_dir *d, off_t off)
+{
+	size_t lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->ents[mid].cookie <= (uint64_t)off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void readdir_by_cookie(fuse_req_t req, struct vnode *v, char *buf,
+			      size_t size, off_t off, bool plus)
+{
+	pthread_mutex_t *lock = rd_lock(v);
+	size_t rem = size, n, i;
+	char *p = buf;
+	int err;
+
+	pthread_mutex_lock(lock);
+	err = rd_fresh(v);
+	for (i = err ? 0 : rd_seek(v->rd, off); !err && i < v->rd->n; i++) {
+		struct vo_dirent *e = &v->rd->ents[i];
+
+		n = plus ? add_plus(req, v, p, rem, e, (off_t)e->cookie)
+			 : add_plain(req, v, p, rem, e, (off_t)e->cookie);
+		if (n > rem)
+			break;
+		p += n;
+		rem -= n;
+	}
+	/* an empty answer ends a reader's walk: the kernel has the
+	 * listing now, the next reader builds a fresh one */
+	if (!err && rem == size)
+		vnode_drop_listing(v);
+	pthread_mutex_unlock(lock);
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_buf(req, buf, size - rem);
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
@@ -120,6 +252,11 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (!h) {
+		readdir_by_cookie(req, v, buf, size, off, plus);
+		free(buf);
 		return;
 	}
 	pthread_mutex_lock(&h->lock);
@@ -158,6 +295,11 @@ void vo_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void vo_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+
+	if (!h) {	/* zero-message opendir: there was no handle */
+		fuse_reply_err(req, 0);
+		return;
+	}
 
 	dir_release(&h->list);
 	pthread_mutex_destroy(&h->lock);

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -131,7 +132,8 @@ void opts_usage(const char *prog)
 	       "                              except=SUBPATH (see vuovl(1))\n"
 	       "    -o view=FILE              rules (and the stack) from a file\n"
 	       "    --check, --dry-run        print the resolved view; do not mount\n"
-	       "    -o timeout=SECONDS        kernel entry/attribute cache (default 1)\n"
+	       "    -o timeout=SECONDS        kernel name/attribute cache (default: a day\n"
+	       "                              for the stack's layers, 1 for rules' host paths)\n"
 	       "    -o nopermcheck            no default_permissions: the kernel does not\n"
 	       "                              check the virtual owners and modes\n"
 	       "    -o kernel_markers         also read kernel overlayfs opaque xattrs\n"
@@ -151,7 +153,7 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 	struct fuse_cmdline_opts c;
 
 	memset(o, 0, sizeof(*o));
-	o->timeout = 1.0;
+	o->timeout = NAN;	/* not given: per source (vnode_timeout) */
 	view_init(&o->view);
 
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
@@ -351,7 +353,8 @@ int opts_open_layers(const struct vo_opts *o)
 	vo.kernel_markers = o->kernel_markers;
 	vo.volatile_ = o->volatile_;
 	vo.writeback = o->writeback;
-	vo.timeout = o->timeout;
+	vo.timeout_given = !isnan(o->timeout);
+	vo.timeout = vo.timeout_given ? o->timeout : VO_STACK_TIMEOUT;
 	vo.workfd = -1;
 	/* slot 0 is the upper's even without one: it is where a scope's
 	 * write directory sits (vuovl.h, struct scope) */

@@ -59,10 +59,20 @@ struct vnode *vnode_alloc(void)
 	return v;
 }
 
+void vnode_drop_listing(struct vnode *v)
+{
+	if (v->rd) {
+		dir_release(v->rd);
+		free(v->rd);
+		v->rd = NULL;
+	}
+}
+
 void vnode_free(struct vnode *v)
 {
 	int i;
 
+	vnode_drop_listing(v);
 	if (v->fd >= 0)
 		close(v->fd);
 	if (v->dirfds) {

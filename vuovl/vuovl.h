@@ -73,6 +73,10 @@ struct vnode {
 				   its data to be durable (durable.c) */
 	uint64_t gen;		/* FUSE generation: nodeids (addresses) get reused */
 	unsigned version;	/* dirs: bumped on every change of the listing */
+	struct vo_dir *rd;	/* dirs without an open handle (zero-message
+				   opendir): the listing being read, by
+				   cookie; protected by ops_readdir's locks */
+	unsigned rd_version;	/* the version rd was built at */
 	/* View rules (set at lookup, never changed): */
 	const struct scope *scope;
 	const struct rnode *rn;	/* rule trie node of this path, or NULL */
@@ -116,7 +120,9 @@ struct vo {
 	bool writeback;		/* -o writeback: the kernel's writeback cache */
 	bool aliased;		/* inview binds: one directory, two vnodes */	/* read kernel overlayfs opaque xattrs */
 	int workfd;		/* UPPER/.vuovl/work, O_PATH */
-	double timeout;		/* entry/attr cache seconds */
+	double timeout;		/* entry/attr cache seconds (-o timeout=) */
+	bool timeout_given;	/* ...else per source: vnode_timeout() */
+	bool zero_opendir;	/* the kernel opens directories itself */
 	struct vnode root;
 	struct vo_tab tab;
 	uint64_t generation;
@@ -128,6 +134,11 @@ extern struct vo vo;
 
 /* Entry/attribute timeouts from which the kernel also caches listings. */
 #define VO_LONG_TIMEOUT 60.0
+/* Default timeouts: the stack's layers change only through the daemon
+ * (overlayfs: changing them under a mount is undefined); a host path a
+ * rule shows is written by others too (resolv.conf). */
+#define VO_STACK_TIMEOUT 86400.0
+#define VO_HOST_TIMEOUT 1.0
 
 /* opts.c */
 struct vo_opts {
@@ -226,6 +237,8 @@ int vnode_utimens(struct vnode *v, int layer, const struct timespec ts[2]);
 int vnode_pin(struct vnode *v);
 /* Reply helper: fills e from v. */
 int lookup_entry(struct vnode *v, struct fuse_entry_param *e);
+/* How long the kernel may keep v's name and attributes. */
+double vnode_timeout(const struct vnode *v);
 
 /* copyup.c */
 /* Makes dir (a directory vnode) exist in the upper layer. */
@@ -267,6 +280,7 @@ struct vo_dirent {
 	char *name;
 	uint64_t ino;
 	unsigned char type;
+	uint64_t cookie;	/* its offset when read without a handle */
 };
 struct vo_dir {
 	struct vo_dirent *ents;
@@ -274,6 +288,8 @@ struct vo_dir {
 };
 int dir_list(struct vnode *dir, struct vo_dir *out);
 void dir_release(struct vo_dir *d);
+/* Frees v->rd (ops_readdir's handle-less listing), if any. */
+void vnode_drop_listing(struct vnode *v);
 
 /* The sidecar changes to v go to: its scope's write layer's. */
 static inline struct sidecar *vnode_wsc(const struct vnode *v)
