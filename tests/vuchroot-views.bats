@@ -66,6 +66,18 @@ CHANGES='echo new > /etc/new; rm /etc/group; echo more >> /etc/passwd;
 	[[ "$output" != *.vuovl* ]]
 }
 
+@test "by default a file made in NEWROOT from outside shows inside, as under chroot" {
+	# inside: say it started, then wait up to 5 s for /late
+	vc "$R" /bin/sh -c 'test ! -e /late || exit 3; : > /started; i=0
+		while [ ! -e /late ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		cat /late' >"$T/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do [ -e "$R/started" ] && break; sleep 0.05; done
+	echo from-outside >"$R/late"
+	wait "$pid"
+	[ "$(cat "$T/out")" = from-outside ]
+}
+
 @test "setuid bits set inside show in the next session" {
 	run vc "$R" /bin/sh -c 'cp /bin/busybox /bin/su; chmod 4755 /bin/su'
 	[ "$status" = 0 ]
