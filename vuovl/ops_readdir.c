@@ -125,7 +125,9 @@ static size_t add_plus(fuse_req_t req, struct vnode *dir, char *buf, size_t rem,
 }
 
 /* Handle-less listings, one lock per stripe of vnodes (a vnode has
- * none of its own for this: dir_list takes v->lock). */
+ * none of its own for this: dir_list takes v->lock). Lock order: a
+ * stripe before v->lock and tab.lock (listing and looking up the
+ * entries happen under it); never two stripes. */
 #define RD_LOCKS 32
 static pthread_mutex_t rd_locks[RD_LOCKS] = {
 	[0 ... RD_LOCKS - 1] = PTHREAD_MUTEX_INITIALIZER

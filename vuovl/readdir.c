@@ -2,8 +2,9 @@
  * readdir — the merged listing of a view directory: each layer's
  * directory read once, topmost first; a name is listed once (the top
  * one wins); ".wh.NAME" hides NAME in the layers below and is never
- * listed; ".vuovl" at the root is never listed. Built whole at opendir
- * (stable offsets: index + 1), kept in the dir handle.
+ * listed; ".vuovl" at the root is never listed. Built whole, then kept
+ * in a dir handle or in the vnode (ops_readdir.c says which, and how
+ * offsets stay stable).
  */
 #include "config.h"
 #include "vuovl.h"
