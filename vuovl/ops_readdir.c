@@ -29,23 +29,22 @@ struct dir_handle {
 void vo_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct vnode *v = vnode_get(ino);
-	struct dir_handle *h = calloc(1, sizeof(*h));
+	struct dir_handle *h;
 	int err;
 
-	if (!h) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
 	if (!v->dirfds) {
-		free(h);
 		fuse_reply_err(req, ENOTDIR);
 		return;
 	}
 	if (vo.zero_opendir) {
 		/* FUSE_CAP_NO_OPENDIR_SUPPORT: ENOSYS means "open it
 		 * yourself, keep its listing"; no releasedir follows */
-		free(h);
 		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	h->version = v->version;
