@@ -388,14 +388,20 @@ static int do_copyup(struct vnode *v, bool meta_only, bool sync)
 	pthread_mutex_lock(&v->lock);
 	if (v->dlayer == 0 || (meta_only && v->layer == 0))
 		goto out;
+	/* -o passthrough: the kernel reads the old data for files still
+	 * open and takes no other backing file for v until they close */
 	if (v->layer == 0) {
-		err = fill_placeholder(v, !sync);
+		err = pt_busy(v) ? -ETXTBSY : fill_placeholder(v, !sync);
 		goto out;
 	}
 	/* placeholders only in the upper: a bound host dir's own files
 	 * could carry the sticky bit that marks them */
 	meta_only = meta_only && sc && v->type == S_IFREG && v->layer == v->dlayer &&
 		    v->scope->wlayer == 0;
+	if (!meta_only && pt_busy(v)) {
+		err = -ETXTBSY;
+		goto out;
+	}
 	tmp_name(tmp, sizeof(tmp));
 	defer = !sync;
 	err = make_copy(v, tmp, meta_only, &defer, &st);

@@ -188,6 +188,14 @@ int main(int argc, char **argv)
 		status = 4;
 		goto fail;
 	}
+	err = pt_init(se);
+	if (err) {
+		fprintf(stderr, "%s: passthrough: %s\n", vu_progname, strerror(-err));
+		fuse_session_unmount(se);
+		fuse_session_destroy(se);
+		status = 4;
+		goto fail;
+	}
 	ready(rfd, 0);
 	err = serve(se, &o);
 	/* libfuse reports the signal that ended the loop: a clean end */

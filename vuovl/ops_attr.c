@@ -30,7 +30,7 @@ static int set_size(struct vnode *v, off_t size, struct fuse_file_info *fi)
 	int fd, err = 0;
 
 	if (fi)
-		return ftruncate(fi->fh, size) < 0 ? -errno : 0;
+		return ftruncate(vo_fh_fd(fi), size) < 0 ? -errno : 0;
 	if (v->dirfds)
 		return -EISDIR;
 	err = copyup_data(v);

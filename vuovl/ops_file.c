@@ -33,12 +33,13 @@ void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct vnode *v = vnode_get(ino);
 	int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY), fd, err = 0;
+	int layer = v->dlayer;
 
 	if (wants_write(fi->flags)) {
 		if (vnode_ro(v))
 			err = -EROFS;
-		else if (vo.layers[v->dlayer].mincow && v->dlayer != 0 &&
-			 (fd = vnode_open_host(v, v->dlayer, host_flags(flags), 0)) >= 0)
+		else if (vo.layers[layer].mincow && layer != 0 &&
+			 (fd = vnode_open_host(v, layer, host_flags(flags), 0)) >= 0)
 			goto opened;	/* mincow: the host allows it in place */
 		else
 			err = copyup_data(v);
@@ -47,7 +48,8 @@ void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 	}
-	fd = vnode_open_host(v, v->dlayer, host_flags(flags), 0);
+	layer = v->dlayer;
+	fd = vnode_open_host(v, layer, host_flags(flags), 0);
 	if (fd < 0) {
 		fuse_reply_err(req, -fd);
 		return;
@@ -59,6 +61,12 @@ opened:
 	/* flush does nothing here (writes are not buffered, locks are the
 	 * kernel's): spare close(2) a round trip */
 	fi->noflush = 1;
+	err = pt_open(v, layer, fi);
+	if (err) {
+		close(fd);
+		fuse_reply_err(req, -err);
+		return;
+	}
 	fuse_reply_open(req, fi);
 }
 
@@ -89,6 +97,11 @@ void vo_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fi->fh = fd;
 	fi->keep_cache = 1;
 	fi->noflush = 1;
+	err = pt_open(v, 0, fi);	/* a new file: never busy */
+	if (err) {
+		vnode_forget(v, 1);
+		goto fail;
+	}
 	fuse_reply_create(req, &e, fi);
 	return;
 fail:
@@ -103,7 +116,7 @@ void vo_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
 
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	buf.buf[0].fd = fi->fh;
+	buf.buf[0].fd = vo_fh_fd(fi);
 	buf.buf[0].pos = off;
 	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
 }
@@ -115,7 +128,7 @@ void vo_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
 	ssize_t n;
 
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	out.buf[0].fd = fi->fh;
+	out.buf[0].fd = vo_fh_fd(fi);
 	out.buf[0].pos = off;
 	n = fuse_buf_copy(&out, in, 0);
 	if (n < 0)
@@ -131,14 +144,15 @@ void vo_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 void vo_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	close(fi->fh);
+	pt_release(vnode_get(ino), fi->fh);
+	close(vo_fh_fd(fi));
 	fuse_reply_err(req, 0);
 }
 
 void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	      struct fuse_file_info *fi)
 {
-	int err = (datasync ? fdatasync(fi->fh) : fsync(fi->fh)) < 0 ? errno : 0;
+	int fd = vo_fh_fd(fi), err = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? errno : 0;
 	struct vnode *v = vnode_get(ino);
 
 	/* a copy still marked a placeholder becomes durable now */
@@ -153,7 +167,7 @@ void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 void vo_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		  off_t length, struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, fallocate(fi->fh, mode, offset, length) < 0 ? errno : 0);
+	fuse_reply_err(req, fallocate(vo_fh_fd(fi), mode, offset, length) < 0 ? errno : 0);
 }
 
 void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
@@ -162,7 +176,7 @@ void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 			size_t len, int flags)
 {
 	/* both ends are host files: the host copies (reflink or in-kernel) */
-	ssize_t n = copy_file_range(fi_in->fh, &off_in, fi_out->fh, &off_out,
+	ssize_t n = copy_file_range(vo_fh_fd(fi_in), &off_in, vo_fh_fd(fi_out), &off_out,
 				    len, flags);
 
 	if (n < 0)
@@ -174,7 +188,7 @@ void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 void vo_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	      struct fuse_file_info *fi)
 {
-	off_t r = lseek(fi->fh, off, whence);
+	off_t r = lseek(vo_fh_fd(fi), off, whence);
 
 	if (r < 0)
 		fuse_reply_err(req, errno);

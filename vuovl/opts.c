@@ -32,6 +32,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("nopermcheck", nopermcheck, 1),
 	OPT("volatile", volatile_, 1),
 	OPT("writeback", writeback, 1),
+	OPT("passthrough", passthrough, 1),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("bind=", KEY_RULE),
 	FUSE_OPT_KEY("robind=", KEY_RULE),
@@ -139,6 +140,8 @@ void opts_usage(const char *prog)
 	       "    -o kernel_markers         also read kernel overlayfs opaque xattrs\n"
 	       "    -o writeback              let the kernel cache writes (faster small\n"
 	       "                              writes; data reach the host later)\n"
+	       "    -o passthrough            open files' reads and writes go from the\n"
+	       "                              kernel to the host copy (root; see vuovl(1))\n"
 	       "    -o volatile               no fsync of copied-up data (faster; a\n"
 	       "                              crash may leave copies empty)\n"
 	       "    -f                        stay in the foreground\n"
@@ -353,6 +356,7 @@ int opts_open_layers(const struct vo_opts *o)
 	vo.kernel_markers = o->kernel_markers;
 	vo.volatile_ = o->volatile_;
 	vo.writeback = o->writeback;
+	vo.passthrough = o->passthrough;
 	vo.timeout_given = !isnan(o->timeout);
 	vo.timeout = vo.timeout_given ? o->timeout : VO_STACK_TIMEOUT;
 	vo.workfd = -1;

@@ -95,6 +95,11 @@ struct vnode {
 				   layers (NULL: the view path) */
 	bool virt;		/* a directory only rules make (no host dir) */
 	bool layer_root;	/* some layer's root: ".vuovl" is not shown */
+	/* -o passthrough (passthrough.c), protected by lock: */
+	unsigned pt_opens;	/* opens the kernel serves from the backing */
+	unsigned npt_opens;	/* opens the daemon serves */
+	int32_t pt_id;		/* the backing id while pt_opens */
+	int pt_layer;		/* the layer of the backing file */
 };
 
 struct vo_tab {
@@ -118,6 +123,7 @@ struct vo {
 	bool any_sidecar;	/* some layer has virtual metadata */
 	bool volatile_;		/* -o volatile: no fsync of copied-up data */
 	bool writeback;		/* -o writeback: the kernel's writeback cache */
+	bool passthrough;	/* -o passthrough: the kernel does file I/O */
 	bool aliased;		/* inview binds: one directory, two vnodes */	/* read kernel overlayfs opaque xattrs */
 	int workfd;		/* UPPER/.vuovl/work, O_PATH */
 	double timeout;		/* entry/attr cache seconds (-o timeout=) */
@@ -140,6 +146,28 @@ extern struct vo vo;
 #define VO_STACK_TIMEOUT 86400.0
 #define VO_HOST_TIMEOUT 1.0
 
+/* A file handle is the host fd; this bit marks an open the kernel
+ * passes through (passthrough.c). */
+#define VO_FH_PT (1ull << 62)
+static inline int vo_fh_fd(const struct fuse_file_info *fi)
+{
+	return (int)(fi->fh & ~VO_FH_PT);
+}
+
+/* passthrough.c */
+/* With -o passthrough: hooks the session's I/O (before the loop). */
+int pt_init(struct fuse_session *se);
+/* Just before replying to an open of v whose fi->fh was opened from
+ * layer: passes it through when it can; -ETXTBSY when the kernel still
+ * holds another backing file for v. */
+int pt_open(struct vnode *v, int layer, struct fuse_file_info *fi);
+void pt_release(struct vnode *v, uint64_t fh);
+/* Caller holds v->lock: a copy-up of v's data must wait (-ETXTBSY). */
+static inline bool pt_busy(const struct vnode *v)
+{
+	return v->pt_opens != 0;
+}
+
 /* opts.c */
 struct vo_opts {
 	char *lowerdir, *upperdir, *metadb;
@@ -148,7 +176,7 @@ struct vo_opts {
 	char *source;		/* mount(8)'s first argument: ignored */
 	char *nonopt[2];
 	int nnonopt;
-	int ro, kernel_markers, nopermcheck, volatile_, writeback;
+	int ro, kernel_markers, nopermcheck, volatile_, writeback, passthrough;
 	double timeout;
 	int foreground, debug, show_help, show_version;
 	int singlethread, clone_fd, max_idle, max_threads;
