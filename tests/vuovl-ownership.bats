@@ -245,3 +245,60 @@ in_userns() {
 	[ "$(stat -c %u:%g "$T/m/d/byuser")" = 1000:1000 ]
 	[ "$(host_owner "$T/u/d/byuser")" = 0:0 ]
 }
+
+# vuovl takes over the kernel's set-id clearing (FUSE_HANDLE_KILLPRIV_V2,
+# so that a write is not preceded by a capability probe): the same rules.
+@test "a write, truncate or O_TRUNC open by a non-root user drops set-id bits, as does any chown" {
+	vo_mount_stack
+	f=$T/m/d/b
+	chmod 4755 "$f"
+	echo x >>"$f"
+	if is_root; then
+		[ "$(stat -c %a "$f")" = 4755 ]	# CAP_FSETID keeps them
+	else
+		[ "$(stat -c %a "$f")" = 755 ]
+		chmod 2775 "$f"
+		truncate -s 1 "$f"
+		[ "$(stat -c %a "$f")" = 775 ]
+		chmod 2745 "$f"		# set-group-ID without group exec: a lock mark
+		echo y >>"$f"
+		[ "$(stat -c %a "$f")" = 2745 ]
+		chmod 6755 "$f"
+		echo z >"$f"
+		[ "$(stat -c %a "$f")" = 755 ]
+	fi
+	chmod 6755 "$f"
+	chown "$(id -u):$(id -g)" "$f"
+	[ "$(stat -c %a "$f")" = 755 ]
+	chmod 2755 "$T/m/d"
+	chown "$(id -u)" "$T/m/d"	# directories keep theirs
+	[ "$(stat -c %a "$T/m/d")" = 2755 ]
+	[ "$(cat "$T/l2/d/b")" = l2b ]
+}
+
+@test "a write or a chown drops a virtual file capability" {
+	vo_mount_stack
+	if is_root; then
+		setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= "$T/m/d/b"
+	else
+		need_userns
+		vo_umount "$T/m"
+		unshare -Ur -m sh -c "'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u' '$T/m' &&
+			setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= '$T/m/d/b' &&
+			setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= '$T/m/d/a' &&
+			umount '$T/m'"
+		no_daemon_for "$T/m"
+		vo_mount_stack
+	fi
+	getfattr -n security.capability "$T/m/d/b" >/dev/null
+	echo x >>"$T/m/d/b"
+	run getfattr -n security.capability "$T/m/d/b"
+	[ "$status" != 0 ]
+	if is_root; then
+		setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= "$T/m/d/a"
+	fi
+	getfattr -n security.capability "$T/m/d/a" >/dev/null
+	chown "$(id -u)" "$T/m/d/a"
+	run getfattr -n security.capability "$T/m/d/a"
+	[ "$status" != 0 ]
+}

@@ -188,9 +188,9 @@ int main(int argc, char **argv)
 		status = 4;
 		goto fail;
 	}
-	err = pt_init(se);
+	err = devio_init(se);
 	if (err) {
-		fprintf(stderr, "%s: passthrough: %s\n", vu_progname, strerror(-err));
+		fprintf(stderr, "%s: /dev/fuse hooks: %s\n", vu_progname, strerror(-err));
 		fuse_session_unmount(se);
 		fuse_session_destroy(se);
 		status = 4;

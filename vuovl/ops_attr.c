@@ -194,12 +194,44 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 	return err;
 }
 
+int attr_kill_priv(struct vnode *v)
+{
+	struct stat st, a;
+	mode_t kill;
+	int err = vnode_stat(v, &st);
+
+	if (err || !S_ISREG(st.st_mode))
+		return err;
+	/* the common case: one stat, nothing to drop */
+	kill = st.st_mode & S_ISUID;
+	if ((st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		kill |= S_ISGID;
+	if (kill) {
+		memset(&a, 0, sizeof(a));
+		a.st_mode = st.st_mode & ~kill;
+		err = set_meta(v, &a, FUSE_SET_ATTR_MODE);
+		if (err)
+			return err;
+	}
+	err = xattr_drop_capability(v);
+	return err < 0 ? err : kill || err;
+}
+
 void vo_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		struct fuse_file_info *fi)
 {
 	struct vnode *v = vnode_get(ino);
+	/* the kernel leaves the kill of a truncate by a caller without
+	 * CAP_FSETID, and of every chown, to the daemon (devio.c) */
+	bool kill = devio_take_kill(req) ||
+		    (devio_killpriv() && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+		     !(to_set & FUSE_SET_ATTR_MODE));
 	struct stat st;
 	int err = 0;
+
+	/* libfuse 3.14 passes the kill flag (FATTR_KILL_SUIDGID) on as a
+	 * bit of to_set: it is not an attribute */
+	to_set &= ~DEVIO_FATTR_KILL_SUIDGID;
 
 	if (vnode_ro(v)) {
 		fuse_reply_err(req, EROFS);
@@ -209,6 +241,8 @@ void vo_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		err = set_size(v, attr->st_size, fi);
 	if (!err && (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_CTIME)))
 		err = set_meta(v, attr, to_set);
+	if (!err && kill && (err = attr_kill_priv(v)) > 0)
+		err = 0;	/* the reply carries the new mode */
 	if (!err)
 		err = vnode_stat(v, &st);
 	if (err)

@@ -33,16 +33,19 @@ void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct vnode *v = vnode_get(ino);
 	int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY), fd, err = 0;
-	int layer = v->dlayer;
+	bool kill = devio_take_kill(req);	/* O_TRUNC without CAP_FSETID */
+	int layer;
 
 	if (wants_write(fi->flags)) {
 		if (vnode_ro(v))
 			err = -EROFS;
-		else if (vo.layers[layer].mincow && layer != 0 &&
+		else if (vo.layers[layer = v->dlayer].mincow && layer != 0 &&
 			 (fd = vnode_open_host(v, layer, host_flags(flags), 0)) >= 0)
 			goto opened;	/* mincow: the host allows it in place */
 		else
 			err = copyup_data(v);
+		if (!err && kill && (err = attr_kill_priv(v)) > 0)
+			err = 0;	/* an O_TRUNC open: the kernel refetches */
 		if (err) {
 			fuse_reply_err(req, -err);
 			return;
@@ -127,6 +130,14 @@ void vo_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
 	ssize_t n;
 
+	/* a writer without CAP_FSETID (devio.c) */
+	if (devio_take_kill(req) && (n = attr_kill_priv(vnode_get(ino))) != 0) {
+		if (n < 0) {
+			fuse_reply_err(req, -n);
+			return;
+		}
+		devio_attr_changed(ino);
+	}
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	out.buf[0].fd = vo_fh_fd(fi);
 	out.buf[0].pos = off;

@@ -148,6 +148,23 @@ static int change(struct vnode *v, const char *name, const char *value,
 	return err;
 }
 
+int xattr_drop_capability(struct vnode *v)
+{
+	char *path;
+	struct sidecar *sc = sc_of(v, &path);
+	ssize_t n = !path ? -ENOMEM : !sc ? -ENODATA
+		    : sidecar_xattr_get(sc, path, "security.capability", NULL, 0);
+	int err;
+
+	free(path);
+	if (n == -ENODATA || n == -ENOENT)
+		return 0;	/* the common case: nothing to drop */
+	if (n < 0)
+		return (int)n;
+	err = change(v, "security.capability", NULL, 0, 0, true);
+	return err == -ENODATA ? 0 : err < 0 ? err : 1;
+}
+
 void vo_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		 const char *value, size_t size, int flags)
 {

@@ -154,9 +154,27 @@ static inline int vo_fh_fd(const struct fuse_file_info *fi)
 	return (int)(fi->fh & ~VO_FH_PT);
 }
 
+/* devio.c: the session's /dev/fuse traffic (before the loop) */
+int devio_init(struct fuse_session *se);
+int devio_fd(void);
+bool devio_passthrough(void);		/* negotiated with the kernel */
+bool devio_killpriv(void);		/* FUSE_HANDLE_KILLPRIV_V2 */
+/* The request this thread handles asks to kill set-id bits (once). */
+bool devio_take_kill(fuse_req_t req);
+#define DEVIO_FATTR_KILL_SUIDGID (1 << 11)
+/* The reply this thread sends next passes the open through to id. */
+void devio_reply_backing(int32_t id);
+
+/* ops_attr.c: drops set-id bits and the file capability, as the kernel
+ * does on write, truncate and chown: 1 if it dropped any, 0, -errno. */
+int attr_kill_priv(struct vnode *v);
+/* ops_xattr.c */
+int xattr_drop_capability(struct vnode *v);	/* 1 dropped, 0 none, -errno */
+/* devio.c: the kernel's cached attributes of ino are stale (a write
+ * dropped set-id bits: WRITE replies carry no attributes). */
+void devio_attr_changed(fuse_ino_t ino);
+
 /* passthrough.c */
-/* With -o passthrough: hooks the session's I/O (before the loop). */
-int pt_init(struct fuse_session *se);
 /* Just before replying to an open of v whose fi->fh was opened from
  * layer: passes it through when it can; -ETXTBSY when the kernel still
  * holds another backing file for v. */

@@ -1,0 +1,280 @@
+/*
+ * devio — vuovl's own reading and writing of /dev/fuse, through
+ * libfuse's custom I/O hooks, for the protocol parts libfuse 3.14 does
+ * not know:
+ *
+ * - FUSE_HANDLE_KILLPRIV_V2: the daemon clears set-id bits and file
+ *   capabilities on write, truncate and chown. Without it the kernel
+ *   asks GETXATTR security.capability before every write(2) (it caches
+ *   "nothing to strip" only on a file system it marks SB_NOSEC, which
+ *   FUSE does under this flag alone): one round trip per write. The
+ *   requests' kill flags, which libfuse drops, are read here and handed
+ *   to the handler that runs next on this thread (devio_take_kill).
+ * - FUSE_PASSTHROUGH (-o passthrough): a stack depth in the INIT reply,
+ *   and the backing id in OPEN and CREATE replies (passthrough.c).
+ *
+ * libfuse handles each request on the thread that read it, and sends
+ * the reply from that thread too: per-thread state is enough.
+ * Requests are read, not spliced (the kill flags are in the header).
+ */
+#include "config.h"
+#include "vuovl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* The protocol as of FUSE 7.40, which the build machine's linux/fuse.h
+ * may predate. */
+enum {
+	OP_SETATTR = 4,
+	OP_OPEN = 14,
+	OP_WRITE = 16,
+	OP_INIT = 26,
+};
+#define INIT_HANDLE_KILLPRIV_V2 (1u << 28)
+#define INIT_EXT (1u << 30)
+#define INIT_WRITEBACK_CACHE (1u << 16)
+#define INIT2_PASSTHROUGH (1u << (37 - 32))
+#define WRITE_KILL_SUIDGID (1u << 2)
+#define OPEN_KILL_SUIDGID (1u << 0)
+#define FOPEN_KEEP_CACHE_ (1u << 1)
+#define FOPEN_PASSTHROUGH_ (1u << 7)
+/* Backing files may sit on a plain file system only (stack depth 0):
+ * the view then counts as one level, and an overlay still fits on it. */
+#define STACK_DEPTH 1
+#define ENTRY_OUT_SIZE 128	/* fuse_entry_out, before fuse_open_out in CREATE */
+
+struct in_header {
+	uint32_t len, opcode;
+	uint64_t unique, nodeid;
+	uint32_t uid, gid, pid;
+	uint16_t total_extlen, padding;
+};
+
+struct init_in {
+	uint32_t major, minor, max_readahead, flags, flags2;
+};
+
+struct out_header {
+	uint32_t len;
+	int32_t error;
+	uint64_t unique;
+};
+
+struct init_out {
+	uint32_t major, minor, max_readahead, flags;
+	uint16_t max_background, congestion_threshold;
+	uint32_t max_write, time_gran;
+	uint16_t max_pages, map_alignment;
+	uint32_t flags2, max_stack_depth;
+	uint16_t request_timeout, unused[11];
+};
+
+struct open_out {
+	uint64_t fh;
+	uint32_t open_flags;
+	int32_t backing_id;
+};
+
+static struct fuse_session *session;
+static int dev_fd = -1;
+static uint32_t kernel_flags, kernel_flags2;	/* what the kernel offers */
+static uint64_t init_unique;
+static bool killpriv, passthrough;		/* negotiated */
+static __thread bool kill_pending;
+static __thread int32_t backing_pending;
+
+/* The little-endian u32 at off in the request body, or 0. */
+static uint32_t body_u32(const void *buf, ssize_t n, size_t off)
+{
+	uint32_t v;
+
+	if (n < (ssize_t)(sizeof(struct in_header) + off + sizeof(v)))
+		return 0;
+	memcpy(&v, (const char *)buf + sizeof(struct in_header) + off, sizeof(v));
+	return v;
+}
+
+static ssize_t dev_read(int fd, void *buf, size_t len, void *userdata)
+{
+	ssize_t n = read(fd, buf, len);
+	struct in_header h;
+
+	(void)userdata;
+	kill_pending = false;
+	if (n < (ssize_t)sizeof(h))
+		return n;
+	memcpy(&h, buf, sizeof(h));
+	switch (h.opcode) {
+	case OP_WRITE:		/* fuse_write_in.write_flags */
+		kill_pending = body_u32(buf, n, 20) & WRITE_KILL_SUIDGID;
+		break;
+	case OP_SETATTR:	/* fuse_setattr_in.valid */
+		kill_pending = body_u32(buf, n, 0) & DEVIO_FATTR_KILL_SUIDGID;
+		break;
+	case OP_OPEN:		/* fuse_open_in.open_flags */
+		kill_pending = body_u32(buf, n, 4) & OPEN_KILL_SUIDGID;
+		break;
+	case OP_INIT:
+		init_unique = h.unique;
+		kernel_flags = body_u32(buf, n, offsetof(struct init_in, flags));
+		kernel_flags2 = kernel_flags & INIT_EXT
+			? body_u32(buf, n, offsetof(struct init_in, flags2)) : 0;
+		break;
+	}
+	return n;
+}
+
+/* Gathers the reply body (after the header) into buf if it is exactly
+ * want bytes; returns its size or -1. */
+static ssize_t gather(const struct iovec *iov, int count, void *buf, size_t want)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 1; i < count; i++) {
+		if (n + iov[i].iov_len > want)
+			return -1;
+		memcpy((char *)buf + n, iov[i].iov_base, iov[i].iov_len);
+		n += iov[i].iov_len;
+	}
+	return n == want ? (ssize_t)n : -1;
+}
+
+static ssize_t send_body(int fd, struct iovec *iov, void *body, size_t len)
+{
+	struct iovec out[2] = { iov[0], { body, len } };
+
+	return writev(fd, out, 2);
+}
+
+static ssize_t init_reply(int fd, struct iovec *iov, int count)
+{
+	struct init_out o;
+
+	if (gather(iov, count, &o, sizeof(o)) < 0)
+		return writev(fd, iov, count);
+	if (kernel_flags & INIT_HANDLE_KILLPRIV_V2) {
+		o.flags |= INIT_HANDLE_KILLPRIV_V2;
+		killpriv = true;
+	}
+	if (vo.passthrough && (kernel_flags2 & INIT2_PASSTHROUGH) &&
+	    !(o.flags & INIT_WRITEBACK_CACHE)) {
+		o.flags |= INIT_EXT;
+		o.flags2 |= INIT2_PASSTHROUGH;
+		o.max_stack_depth = STACK_DEPTH;
+		passthrough = true;
+	}
+	return send_body(fd, iov, &o, sizeof(o));
+}
+
+static ssize_t open_reply(int fd, struct iovec *iov, int count, int32_t id)
+{
+	char body[ENTRY_OUT_SIZE + sizeof(struct open_out)];
+	struct open_out oo;
+	ssize_t n = gather(iov, count, body, sizeof(oo));
+	size_t at;
+
+	if (n < 0)
+		n = gather(iov, count, body, sizeof(body));
+	if (n < 0)
+		return writev(fd, iov, count);
+	at = n - sizeof(oo);	/* fuse_open_out ends either reply */
+	memcpy(&oo, body + at, sizeof(oo));
+	oo.open_flags = (oo.open_flags & ~FOPEN_KEEP_CACHE_) | FOPEN_PASSTHROUGH_;
+	oo.backing_id = id;
+	memcpy(body + at, &oo, sizeof(oo));
+	return send_body(fd, iov, body, n);
+}
+
+static ssize_t dev_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+	struct out_header h;
+	int32_t id = backing_pending;
+
+	(void)userdata;
+	backing_pending = 0;
+	if (count < 2 || iov[0].iov_len != sizeof(h))
+		return writev(fd, iov, count);
+	memcpy(&h, iov[0].iov_base, sizeof(h));
+	if (h.error)
+		return writev(fd, iov, count);
+	if (init_unique && h.unique == init_unique) {
+		init_unique = 0;
+		return init_reply(fd, iov, count);
+	}
+	if (id > 0)
+		return open_reply(fd, iov, count, id);
+	return writev(fd, iov, count);
+}
+
+static ssize_t dev_splice(int fdin, off_t *offin, int fdout, off_t *offout,
+			  size_t len, unsigned int flags, void *userdata)
+{
+	(void)userdata;
+	return splice(fdin, offin, fdout, offout, len, flags);
+}
+
+int devio_init(struct fuse_session *se)
+{
+	/* replies may splice (READ data); requests are read whole */
+	static const struct fuse_custom_io io = {
+		.writev = dev_writev,
+		.read = dev_read,
+		.splice_send = dev_splice,
+	};
+
+	if (vo.passthrough && vo.writeback) {
+		vu_warn("passthrough: not with writeback (the kernel does "
+			"not combine them); using writeback");
+		vo.passthrough = false;
+	}
+	session = se;
+	dev_fd = fuse_session_fd(se);
+	return fuse_session_custom_io(se, &io, dev_fd);
+}
+
+int devio_fd(void)
+{
+	return dev_fd;
+}
+
+bool devio_passthrough(void)
+{
+	return passthrough;
+}
+
+bool devio_take_kill(fuse_req_t req)
+{
+	bool k = killpriv && kill_pending;
+
+	kill_pending = false;
+	/* The kernel asks whenever the writer lacks CAP_FSETID in the
+	 * initial namespace; the root of the view's own namespace (where
+	 * vuchroot runs the command) holds it there, and keeps the bits
+	 * as it would on a file system of that namespace. */
+	return k && fuse_req_ctx(req)->uid != 0;
+}
+
+bool devio_killpriv(void)
+{
+	return killpriv;
+}
+
+void devio_attr_changed(fuse_ino_t ino)
+{
+	/* attributes only (a negative offset): no page is touched, so it
+	 * is safe while the kernel waits for this thread's reply */
+	int err = fuse_lowlevel_notify_inval_inode(session, ino, -1, 0);
+
+	if (err && err != -ENOENT)
+		vu_debug(VU_CAT_FILE, "invalidating attributes: %s", strerror(-err));
+}
+
+void devio_reply_backing(int32_t id)
+{
+	backing_pending = id;
+}
