@@ -25,7 +25,8 @@ const struct fuse_lowlevel_ops vo_ops = {
 	.create = vo_create,
 	.read = vo_read,
 	.write_buf = vo_write_buf,
-	.flush = vo_flush,
+	/* no flush: it has nothing to do (ENOSYS once, then the kernel
+	 * stops asking, also under the writeback cache) */
 	.release = vo_release,
 	.fsync = vo_fsync,
 	.opendir = vo_opendir,

@@ -132,7 +132,10 @@ static int set_below(struct vnode *v, struct stat *attr, int to_set)
  * to keep them in: no copy-up needed. */
 static bool is_below_only(struct vnode *v, int to_set)
 {
-	return !(to_set & ~(FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+	/* (under the writeback cache the kernel sends its own ctime too;
+	 * a row about a lower object keeps none) */
+	return !(to_set & ~(FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID |
+			    FUSE_SET_ATTR_CTIME)) &&
 	       v->layer != 0 && !v->virt && vnode_wsc(v) && !vo.layers[v->layer].inplace &&
 	       v->type != S_IFLNK;
 }

@@ -148,11 +148,6 @@ void vo_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
 		fuse_reply_write(req, n);
 }
 
-void vo_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	fuse_reply_err(req, 0);
-}
-
 void vo_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	pt_release(vnode_get(ino), fi->fh);

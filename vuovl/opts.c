@@ -32,6 +32,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("nopermcheck", nopermcheck, 1),
 	OPT("volatile", volatile_, 1),
 	OPT("writeback", writeback, 1),
+	OPT("nowriteback", writeback, 0),
 	OPT("passthrough", passthrough, 1),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("bind=", KEY_RULE),
@@ -50,6 +51,21 @@ static const struct fuse_opt opt_spec[] = {
 	FUSE_OPT_KEY("-V", KEY_VERSION),
 	FUSE_OPT_END
 };
+
+/*
+ * The kernel's writeback cache gathers small writes (one WRITE per file
+ * at close instead of one per write(2)), but then the kernel keeps a
+ * file's size and times itself and no longer takes them from vuovl:
+ * right only where vuovl is the layers' only writer. So it is on unless
+ * the view shows host paths (rules), or short timeouts say others write
+ * the layers (vuchroot on a live NEWROOT), or passthrough is asked.
+ */
+static int writeback_default(const struct vo_opts *o)
+{
+	if (o->view.n || o->passthrough)
+		return 0;
+	return isnan(o->timeout) || o->timeout >= VO_LONG_TIMEOUT;
+}
 
 /* A stack value from a view file fills what -o did not give. */
 static int take_stack(char **slot, char **from)
@@ -138,8 +154,8 @@ void opts_usage(const char *prog)
 	       "    -o nopermcheck            no default_permissions: the kernel does not\n"
 	       "                              check the virtual owners and modes\n"
 	       "    -o kernel_markers         also read kernel overlayfs opaque xattrs\n"
-	       "    -o writeback              let the kernel cache writes (faster small\n"
-	       "                              writes; data reach the host later)\n"
+	       "    -o writeback, nowriteback the kernel's writeback cache (default: on\n"
+	       "                              without rules, passthrough or timeout<60)\n"
 	       "    -o passthrough            open files' reads and writes go from the\n"
 	       "                              kernel to the host copy (root; see vuovl(1))\n"
 	       "    -o volatile               no fsync of copied-up data (faster; a\n"
@@ -157,6 +173,7 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = NAN;	/* not given: per source (vnode_timeout) */
+	o->writeback = -1;	/* not given: writeback_default() */
 	view_init(&o->view);
 
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
@@ -355,7 +372,7 @@ int opts_open_layers(const struct vo_opts *o)
 	vo.ro = o->ro;
 	vo.kernel_markers = o->kernel_markers;
 	vo.volatile_ = o->volatile_;
-	vo.writeback = o->writeback;
+	vo.writeback = o->writeback >= 0 ? o->writeback : writeback_default(o);
 	vo.passthrough = o->passthrough;
 	vo.timeout_given = !isnan(o->timeout);
 	vo.timeout = vo.timeout_given ? o->timeout : VO_STACK_TIMEOUT;

@@ -421,7 +421,6 @@ void vo_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	     struct fuse_file_info *fi);
 void vo_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv,
 		  off_t off, struct fuse_file_info *fi);
-void vo_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void vo_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
 void vo_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
