@@ -17,6 +17,25 @@ teardown() { vu_teardown; }
 host_owner() { stat -c %u:%g "$1"; }
 host_perm() { printf '%o' $((0$(stat -c %a "$1") & 06777)); }
 
+# set_cap FILE...: gives each view file a (virtual) security.capability.
+# The kernel wants CAP_SETFCAP first: root, or the root of a namespace
+# (then the view is mounted again in one, and remounted here after).
+CAP=0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=
+set_cap() {
+	local f cmd=
+	if is_root; then
+		for f; do setfattr -n security.capability -v "$CAP" "$f" || return; done
+		return
+	fi
+	need_userns
+	vo_umount "$T/m"
+	for f; do cmd+="setfattr -n security.capability -v $CAP '$f' && "; done
+	unshare -Ur -m sh -c "'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u' '$T/m' &&
+		$cmd umount '$T/m'" || return
+	no_daemon_for "$T/m"	# it writes the sidecar as it ends
+	vo_mount_stack
+}
+
 @test "chown in a cow view leaves the host file the user's" {
 	vo_mount_stack
 	chown 123:456 "$T/m/d/b" "$T/m/d" 2>/dev/null || unshare_note=1
@@ -129,18 +148,7 @@ host_perm() { printf '%o' $((0$(stat -c %a "$1") & 06777)); }
 
 @test "security.capability is kept virtual, user xattrs on the host" {
 	vo_mount_stack
-	# the kernel wants CAP_SETFCAP first: root, or root of a namespace
-	if is_root; then
-		setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= "$T/m/d/b"
-	else
-		need_userns
-		vo_umount "$T/m"
-		unshare -Ur -m sh -c "'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u' '$T/m' &&
-			setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= '$T/m/d/b' &&
-			umount '$T/m'"
-		no_daemon_for "$T/m"	# it writes the sidecar as it ends
-		vo_mount_stack
-	fi
+	set_cap "$T/m/d/b"
 	[ "$(getfattr --only-values -n security.capability "$T/m/d/b" | od -An -tx1 | head -c 12)" = " 01 00 00 02" ]
 	run getfattr -n security.capability "$T/u/d/b"
 	[[ "$output" != *security.capability=* ]]
@@ -278,25 +286,11 @@ in_userns() {
 
 @test "a write or a chown drops a virtual file capability" {
 	vo_mount_stack
-	if is_root; then
-		setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= "$T/m/d/b"
-	else
-		need_userns
-		vo_umount "$T/m"
-		unshare -Ur -m sh -c "'$VUOVL_BIN' -o 'lowerdir=$T/l1:$T/l2,upperdir=$T/u' '$T/m' &&
-			setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= '$T/m/d/b' &&
-			setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= '$T/m/d/a' &&
-			umount '$T/m'"
-		no_daemon_for "$T/m"
-		vo_mount_stack
-	fi
+	set_cap "$T/m/d/b" "$T/m/d/a"
 	getfattr -n security.capability "$T/m/d/b" >/dev/null
 	echo x >>"$T/m/d/b"
 	run getfattr -n security.capability "$T/m/d/b"
 	[ "$status" != 0 ]
-	if is_root; then
-		setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= "$T/m/d/a"
-	fi
 	getfattr -n security.capability "$T/m/d/a" >/dev/null
 	chown "$(id -u)" "$T/m/d/a"
 	run getfattr -n security.capability "$T/m/d/a"
