@@ -207,3 +207,20 @@ teardown() { vu_teardown; }
 	vo_mount_stack
 	[ "$(stat -c %a "$T/m/d")" = 2700 ]
 }
+
+@test "SIGTERM under the writeback cache keeps what a program wrote and has not closed" {
+	for opt in writeback nowriteback; do
+		"$VUOVL_BIN" -f -s -o "$opt,lowerdir=$T/l1:$T/l2,upperdir=$T/u" "$T/m" &
+		pid=$!
+		VU_PIDS+=("$pid")
+		VU_MOUNTS+=("$T/m")
+		for _ in $(seq 50); do is_mounted "$T/m" && break; sleep 0.1; done
+		exec 7>"$T/m/open-$opt"
+		printf 'written, not closed' >&7
+		kill -TERM "$pid"
+		wait "$pid"
+		exec 7>&-
+		not_mounted "$T/m"
+		[ "$(cat "$T/u/open-$opt")" = "written, not closed" ]
+	done
+}
