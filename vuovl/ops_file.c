@@ -34,24 +34,22 @@ void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct vnode *v = vnode_get(ino);
 	int flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY), fd, err = 0;
 	bool kill = devio_take_kill(req);	/* O_TRUNC without CAP_FSETID */
-	int layer;
+	int layer = v->dlayer;
 
 	if (wants_write(fi->flags)) {
 		if (vnode_ro(v))
 			err = -EROFS;
-		else if (vo.layers[layer = v->dlayer].mincow && layer != 0 &&
+		else if (vo.layers[layer].mincow && layer != 0 &&
 			 (fd = vnode_open_host(v, layer, host_flags(flags), 0)) >= 0)
 			goto opened;	/* mincow: the host allows it in place */
 		else
 			err = copyup_data(v);
-		if (!err && kill && (err = attr_kill_priv(v)) > 0)
-			err = 0;	/* an O_TRUNC open: the kernel refetches */
 		if (err) {
 			fuse_reply_err(req, -err);
 			return;
 		}
+		layer = v->dlayer;
 	}
-	layer = v->dlayer;
 	fd = vnode_open_host(v, layer, host_flags(flags), 0);
 	if (fd < 0) {
 		fuse_reply_err(req, -fd);
@@ -61,11 +59,14 @@ opened:
 	fi->fh = fd;
 	/* the daemon is the only writer: the kernel's pages stay valid */
 	fi->keep_cache = 1;
-	/* flush does nothing here (writes are not buffered, locks are the
-	 * kernel's): spare close(2) a round trip */
+	/* there is no flush op (ops.c): spare close(2) even the one
+	 * round trip that finds that out */
 	fi->noflush = 1;
-	err = pt_open(v, layer, fi);
-	if (err) {
+	/* an O_TRUNC open: the kernel refetches the attributes after it */
+	err = kill ? attr_kill_priv(v) : 0;
+	if (err >= 0)
+		err = pt_open(v, layer, fi);
+	if (err < 0) {
 		close(fd);
 		fuse_reply_err(req, -err);
 		return;
