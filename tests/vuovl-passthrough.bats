@@ -18,6 +18,7 @@ teardown() { vu_teardown; }
 vo_debug_mount() {
 	"$VUOVL_BIN" -d -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u" "$@" "$T/m" 2>"$T/log" &
 	VO_DPID=$!
+	VU_PIDS+=("$VO_DPID")
 	VU_MOUNTS+=("$T/m")
 	wait_for is_mounted "$T/m"
 }
