@@ -100,7 +100,7 @@ static uint32_t body_u32(const void *buf, ssize_t n, size_t off)
 
 static ssize_t dev_read(int fd, void *buf, size_t len, void *userdata)
 {
-	ssize_t n = read(fd, buf, len);
+	ssize_t n = spinread(fd, buf, len);
 	struct in_header h;
 
 	(void)userdata;
@@ -226,6 +226,7 @@ int devio_init(struct fuse_session *se)
 		.read = dev_read,
 		.splice_send = dev_splice,
 	};
+	int err;
 
 	if (vo.passthrough && vo.writeback) {
 		vu_warn("passthrough: not with writeback (the kernel does "
@@ -234,6 +235,9 @@ int devio_init(struct fuse_session *se)
 	}
 	session = se;
 	dev_fd = fuse_session_fd(se);
+	err = spinread_init(se, dev_fd, vo.spin_us);
+	if (err)	/* only slower without it */
+		vu_warn("spin: %s; not spinning", strerror(-err));
 	return fuse_session_custom_io(se, &io, dev_fd);
 }
 

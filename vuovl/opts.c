@@ -34,6 +34,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("writeback", writeback, 1),
 	OPT("nowriteback", writeback, 0),
 	OPT("passthrough", passthrough, 1),
+	OPT("spin=%s", spin_arg, 0),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("bind=", KEY_RULE),
 	FUSE_OPT_KEY("robind=", KEY_RULE),
@@ -158,6 +159,8 @@ void opts_usage(const char *prog)
 	       "                              without rules, passthrough or timeout<60)\n"
 	       "    -o passthrough            open files' reads and writes go from the\n"
 	       "                              kernel to the host copy (root; see vuovl(1))\n"
+	       "    -o spin=USEC              one thread polls for the next request that\n"
+	       "                              long before it sleeps (default 50; 0: off)\n"
 	       "    -o volatile               no fsync of copied-up data (faster; a\n"
 	       "                              crash may leave copies empty)\n"
 	       "    -f                        stay in the foreground\n"
@@ -203,6 +206,20 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 	if (o->timeout < 0) {
 		fprintf(stderr, "%s: timeout=%g: must not be negative\n", vu_progname, o->timeout);
 		return -EINVAL;
+	}
+	o->spin = VO_SPIN_DEFAULT_US;
+	if (o->spin_arg) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(o->spin_arg, &end, 10);
+		if (errno || end == o->spin_arg || *end || v < 0 || v > 100000) {
+			fprintf(stderr, "%s: spin=%s: must be 0 to 100000 (microseconds)\n",
+				vu_progname, o->spin_arg);
+			return -EINVAL;
+		}
+		o->spin = (int)v;
 	}
 	return 0;
 }
@@ -374,6 +391,8 @@ int opts_open_layers(const struct vo_opts *o)
 	vo.volatile_ = o->volatile_;
 	vo.writeback = o->writeback >= 0 ? o->writeback : writeback_default(o);
 	vo.passthrough = o->passthrough;
+	/* with clone_fd each thread reads its own fd: nothing to share */
+	vo.spin_us = o->clone_fd ? 0 : (unsigned)o->spin;
 	vo.timeout_given = !isnan(o->timeout);
 	vo.timeout = vo.timeout_given ? o->timeout : VO_STACK_TIMEOUT;
 	vo.workfd = -1;

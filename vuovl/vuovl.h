@@ -119,12 +119,13 @@ struct vo {
 	int nstack;		/* layers of the stack: upper slot + lowers */
 	bool has_upper;
 	bool ro;
-	bool kernel_markers;
+	bool kernel_markers;	/* read kernel overlayfs opaque xattrs */
 	bool any_sidecar;	/* some layer has virtual metadata */
 	bool volatile_;		/* -o volatile: no fsync of copied-up data */
 	bool writeback;		/* -o writeback: the kernel's writeback cache */
 	bool passthrough;	/* -o passthrough: the kernel does file I/O */
-	bool aliased;		/* inview binds: one directory, two vnodes */	/* read kernel overlayfs opaque xattrs */
+	bool aliased;		/* inview binds: one directory, two vnodes */
+	unsigned spin_us;	/* -o spin=: the reader polls that long (spinread.c) */
 	int workfd;		/* UPPER/.vuovl/work, O_PATH */
 	double timeout;		/* entry/attr cache seconds (-o timeout=) */
 	bool timeout_given;	/* ...else per source: vnode_timeout() */
@@ -153,6 +154,11 @@ static inline int vo_fh_fd(const struct fuse_file_info *fi)
 {
 	return (int)(fi->fh & ~VO_FH_PT);
 }
+
+/* spinread.c: one thread polls /dev/fuse for usec before it sleeps */
+#define VO_SPIN_DEFAULT_US 50
+int spinread_init(struct fuse_session *se, int fd, unsigned usec);
+ssize_t spinread(int fd, void *buf, size_t len);
 
 /* devio.c: the session's /dev/fuse traffic (before the loop) */
 int devio_init(struct fuse_session *se);
@@ -195,6 +201,8 @@ struct vo_opts {
 	char *nonopt[2];
 	int nnonopt;
 	int ro, kernel_markers, nopermcheck, volatile_, writeback, passthrough;
+	char *spin_arg;		/* -o spin=USEC, as given */
+	int spin;		/* its value, else VO_SPIN_DEFAULT_US */
 	double timeout;
 	int foreground, debug, show_help, show_version;
 	int singlethread, clone_fd, max_idle, max_threads;

@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# vuovl -o spin=: one thread polls /dev/fuse between requests
+# (vuovl/spinread.c). It must stop when the view is idle, and a request
+# stuck in a layer must not hold up requests that do not touch it.
+load helpers
+load vuovl-helpers
+
+setup() {
+	vu_setup
+	need_fuse
+	vo_stack
+}
+
+teardown() { vu_teardown; }
+
+# cpu_ticks PID: user + system clock ticks the process has used
+cpu_ticks() {
+	local st
+	st=$(cat "/proc/$1/stat") || return
+	st=${st##*) }
+	awk '{ print $12 + $13 }' <<<"$st"
+}
+
+# start_fg MNT ARGS...: a foreground daemon; sets $pid once MNT is mounted
+start_fg() {
+	local m=$1
+	shift
+	"$VUOVL_BIN" -f "$@" "$m" &
+	pid=$!
+	VU_PIDS+=("$pid")
+	VU_MOUNTS+=("$m")
+	for _ in $(seq 100); do is_mounted "$m" && return 0; sleep 0.05; done
+	return 1
+}
+
+@test "spin= outside 0 to 100000 is a usage error" {
+	VU_MOUNTS+=("$T/m")	# if it mounted after all
+	for v in -1 100001 many; do
+		run "$VUOVL_BIN" -o "spin=$v,lowerdir=$T/l1,upperdir=$T/u" "$T/m"
+		[ "$status" -eq 1 ]
+		[ "${#lines[@]}" -ge 1 ]
+		[[ "${lines[0]}" == "vuovl: "*spin* ]]
+		not_mounted "$T/m"
+	done
+}
+
+@test "a spinning daemon uses no CPU once the view is idle" {
+	for spin in 50 100000; do
+		start_fg "$T/m" -o "spin=$spin,lowerdir=$T/l1:$T/l2,upperdir=$T/u"
+		for i in $(seq 300); do : >"$T/m/f$i"; done
+		ls -lR "$T/m" >/dev/null
+		sleep 0.5	# longer than any spin and the watcher's 20 ms
+		before=$(cpu_ticks "$pid")
+		sleep 2
+		after=$(cpu_ticks "$pid")
+		echo "spin=$spin: $((after - before)) ticks in 2 s idle"
+		[ $((after - before)) -le 2 ]
+		vo_umount "$T/m"
+		rm -f "$T"/u/f*
+	done
+}
+
+@test "a request stuck in a lower layer does not hold up the rest of the view" {
+	# the lower is itself a view, whose daemon is then stopped
+	mkdir -p "$T/inner" "$T/iu" "$T/il"
+	for i in 1 2 3; do echo "$i" >"$T/il/f$i"; done
+	start_fg "$T/inner" -o "lowerdir=$T/il,upperdir=$T/iu"
+	inner=$pid
+	start_fg "$T/m" -o "lowerdir=$T/inner,upperdir=$T/u"
+	mkdir "$T/m/own"	# new in the upper: nothing of it is in the lower
+	kill -STOP "$inner"
+	stat "$T/m/f1" >/dev/null 2>&1 &	# a LOOKUP that waits on the inner view
+	stuck=$!
+	VU_PIDS+=("$stuck")
+	sleep 0.3
+	run timeout 10 sh -c "echo new >'$T/m/own/x' && cat '$T/m/own/x' && ls '$T/m/own'"
+	kill -CONT "$inner"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = new ]
+	[ "${lines[1]}" = x ]
+	wait "$stuck"
+	[ "$(cat "$T/m/f2")" = 2 ]
+}

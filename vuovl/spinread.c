@@ -1,0 +1,201 @@
+/*
+ * spinread — reading requests from /dev/fuse without a wakeup for each.
+ *
+ * A program that makes one small request after another (tar -x, rm -r,
+ * chown -R, a package manager) waits for each reply, and its next
+ * request follows a few microseconds after it. A daemon thread asleep in
+ * read(2) must then be woken for it, and a wakeup on another CPU costs
+ * about as much as the request itself (more on a VM: an IPI is a VM
+ * exit). So one thread, the reader, reads the device: after each
+ * request it has handled it polls for the next without blocking, for up
+ * to -o spin=USEC, and only then sleeps in poll(2).
+ *
+ * The reader is the device's only sleeper: the kernel wakes every
+ * sleeper on a request, and a second one would be woken for nothing, at
+ * the expense of the program that sent the request. The other threads
+ * wait here, in user space. One of them, the watcher, looks every
+ * TAKEOVER_NS while requests come: if the reader has been handling one
+ * request that long (a copy-up, an fsync, a cold disk), the watcher
+ * becomes the reader, so that a slow request does not hold up the
+ * others. The watcher sleeps for good once no request has come for
+ * IDLE_NS; the first request after that wakes it again.
+ *
+ * With -o clone_fd every thread reads its own fd, and nothing spins.
+ */
+#include "config.h"
+#include "vuovl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TAKEOVER_NS 200000	/* 0.2 ms */
+#define IDLE_NS 20000000	/* 20 ms */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t turn;	/* on CLOCK_MONOTONIC */
+static pthread_key_t exit_key;	/* gives the reader's place back at thread exit */
+static const void *reader;	/* the thread that reads, or NULL */
+static const void *watcher;
+static bool handling;		/* the reader is handling a request... */
+static int64_t handling_since;	/* ...since then */
+static int64_t last_request;
+static struct fuse_session *session;
+static int spin_fd = -1;
+static int64_t spin_ns;
+static __thread char self;	/* its address names the thread */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* libfuse ends surplus workers after a request: the reader may be one */
+static void thread_exit(void *me)
+{
+	pthread_mutex_lock(&lock);
+	if (reader == me) {
+		reader = NULL;
+		pthread_cond_signal(&turn);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+int spinread_init(struct fuse_session *se, int fd, unsigned usec)
+{
+	pthread_condattr_t ca;
+	int fl, err;
+
+	/* on one CPU the spinning would only delay the program it waits for */
+	if (!usec || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return 0;
+	if ((err = pthread_condattr_init(&ca)) ||
+	    (err = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) ||
+	    (err = pthread_cond_init(&turn, &ca)) ||
+	    (err = pthread_key_create(&exit_key, thread_exit)))
+		return -err;
+	pthread_condattr_destroy(&ca);
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	session = se;
+	spin_fd = fd;
+	spin_ns = (int64_t)usec * 1000;
+	return 0;
+}
+
+/* The reader's read: non-blocking tries for spin_ns, then poll(2). A
+ * signal (libfuse's SIGTERM handler ends the session) during the spin
+ * is seen before the poll, one during the poll interrupts it: either way
+ * EINTR makes libfuse look whether the session has ended. */
+static ssize_t spin_then_sleep(int fd, void *buf, size_t len)
+{
+	int64_t until = now_ns() + spin_ns;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, len);
+		if (n >= 0 || errno != EAGAIN)
+			return n;
+		if (now_ns() < until) {
+			cpu_relax();
+			continue;
+		}
+		if (fuse_session_exited(session)) {
+			errno = EINTR;
+			return -1;
+		}
+		/* unmount wakes it too (POLLERR): the read says ENODEV */
+		if (poll(&p, 1, -1) < 0)
+			return -1;
+	}
+}
+
+static void stop_waiting(void *me)
+{
+	if (watcher == me)
+		watcher = NULL;
+	pthread_mutex_unlock(&lock);
+}
+
+/* Under the lock: wait until this thread may read. libfuse cancels its
+ * workers at exit in here; stop_waiting then leaves the lock free. */
+static void wait_turn(const void *me)
+{
+	pthread_cleanup_push(stop_waiting, (void *)me);
+	while (reader) {
+		int64_t t = now_ns();
+		struct timespec ts;
+
+		if (handling && t - handling_since >= TAKEOVER_NS)
+			break;	/* the reader is stuck in a slow request */
+		if (t - last_request >= IDLE_NS && watcher == me)
+			watcher = NULL;	/* idle: the next request wakes one */
+		if (watcher != me && (watcher || t - last_request >= IDLE_NS)) {
+			pthread_cond_wait(&turn, &lock);
+			continue;
+		}
+		watcher = me;
+		t = (handling ? handling_since : t) + TAKEOVER_NS;
+		ts.tv_sec = t / 1000000000;
+		ts.tv_nsec = t % 1000000000;
+		pthread_cond_timedwait(&turn, &lock, &ts);
+	}
+	if (watcher == me)
+		watcher = NULL;
+	reader = me;
+	pthread_cleanup_pop(0);
+}
+
+ssize_t spinread(int fd, void *buf, size_t len)
+{
+	const void *me = &self;
+	ssize_t n;
+	int err;
+
+	if (fd != spin_fd)
+		return read(fd, buf, len);
+	pthread_mutex_lock(&lock);
+	if (reader != me) {
+		pthread_setspecific(exit_key, me);
+		wait_turn(me);
+	}
+	handling = false;
+	pthread_mutex_unlock(&lock);
+
+	n = spin_then_sleep(fd, buf, len);
+	err = errno;
+
+	pthread_mutex_lock(&lock);
+	if (n > 0 && reader == me) {
+		int64_t t = now_ns();
+
+		/* a new burst: a waiter is to watch again */
+		if (t - last_request >= IDLE_NS && !watcher)
+			pthread_cond_signal(&turn);
+		handling = true;
+		handling_since = last_request = t;
+	}
+	pthread_mutex_unlock(&lock);
+	errno = err;
+	return n;
+}
