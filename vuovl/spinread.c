@@ -10,10 +10,13 @@
  * request it has handled it polls for the next without blocking, for up
  * to -o spin=USEC, and only then sleeps in poll(2).
  *
- * The reader is the device's only sleeper: the kernel wakes every
- * sleeper on a request, and a second one would be woken for nothing, at
- * the expense of the program that sent the request. The other threads
- * wait here, in user space. One of them, the watcher, looks every
+ * The reader is the device's only sleeper: the kernel wakes a sleeper
+ * on each request, and a second one would be woken for nothing, at the
+ * expense of the program that sent the request. The other threads wait
+ * here, in user space. When the reader finds a request already queued
+ * (several programs at once), it wakes one of them to help: a helper
+ * takes requests while there are some, without blocking, and then waits
+ * again. One waiting thread, the watcher, looks every
  * TAKEOVER_NS while requests come: if the reader has been handling one
  * request that long (a copy-up, an fsync, a cold disk), the watcher
  * becomes the reader, so that a slow request does not hold up the
@@ -41,6 +44,7 @@ static pthread_cond_t turn;	/* on CLOCK_MONOTONIC */
 static pthread_key_t exit_key;	/* gives the reader's place back at thread exit */
 static const void *reader;	/* the thread that reads, or NULL */
 static const void *watcher;
+static bool help_wanted;	/* requests are queued: a waiter is to help */
 static bool handling;		/* the reader is handling a request... */
 static int64_t handling_since;	/* ...since then */
 static int64_t last_request;
@@ -106,13 +110,13 @@ int spinread_init(struct fuse_session *se, int fd, unsigned usec)
  * signal (libfuse's SIGTERM handler ends the session) during the spin
  * is seen before the poll, one during the poll interrupts it: either way
  * EINTR makes libfuse look whether the session has ended. */
-static ssize_t spin_then_sleep(int fd, void *buf, size_t len)
+static ssize_t spin_then_sleep(int fd, void *buf, size_t len, bool *queued)
 {
 	int64_t until = now_ns() + spin_ns;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ssize_t n;
 
-	for (;;) {
+	for (*queued = true;; *queued = false) {
 		n = read(fd, buf, len);
 		if (n >= 0 || errno != EAGAIN)
 			return n;
@@ -137,15 +141,23 @@ static void stop_waiting(void *me)
 	pthread_mutex_unlock(&lock);
 }
 
-/* Under the lock: wait until this thread may read. libfuse cancels its
- * workers at exit in here; stop_waiting then leaves the lock free. */
-static void wait_turn(const void *me)
+/* Under the lock: wait until this thread may read: as the reader, or
+ * (false) as a helper. libfuse cancels its workers at exit in here;
+ * stop_waiting then leaves the lock free. */
+static bool wait_turn(const void *me)
 {
+	volatile bool as_reader = true;	/* across the cleanup handler's setjmp */
+
 	pthread_cleanup_push(stop_waiting, (void *)me);
 	while (reader) {
 		int64_t t = now_ns();
 		struct timespec ts;
 
+		if (help_wanted) {
+			help_wanted = false;
+			as_reader = false;
+			break;
+		}
 		if (handling && t - handling_since >= TAKEOVER_NS)
 			break;	/* the reader is stuck in a slow request */
 		if (t - last_request >= IDLE_NS && watcher == me)
@@ -162,27 +174,55 @@ static void wait_turn(const void *me)
 	}
 	if (watcher == me)
 		watcher = NULL;
-	reader = me;
+	if (as_reader)
+		reader = me;
 	pthread_cleanup_pop(0);
+	return as_reader;
+}
+
+/* Under the lock: more requests may be queued than this thread takes */
+static void ask_help(void)
+{
+	if (!help_wanted) {
+		help_wanted = true;
+		pthread_cond_signal(&turn);
+	}
 }
 
 ssize_t spinread(int fd, void *buf, size_t len)
 {
 	const void *me = &self;
+	bool queued;
 	ssize_t n;
 	int err;
 
 	if (fd != spin_fd)
 		return read(fd, buf, len);
 	pthread_mutex_lock(&lock);
-	if (reader != me) {
+	while (reader != me) {
+		/* a helper, or a reader that was taken over: take what is
+		 * queued, else wait */
+		pthread_mutex_unlock(&lock);
+		n = read(fd, buf, len);
+		if (n >= 0 || errno != EAGAIN) {
+			err = errno;
+			if (n > 0) {
+				pthread_mutex_lock(&lock);
+				ask_help();
+				pthread_mutex_unlock(&lock);
+			}
+			errno = err;
+			return n;
+		}
+		pthread_mutex_lock(&lock);
 		pthread_setspecific(exit_key, me);
-		wait_turn(me);
+		if (wait_turn(me))
+			break;
 	}
 	handling = false;
 	pthread_mutex_unlock(&lock);
 
-	n = spin_then_sleep(fd, buf, len);
+	n = spin_then_sleep(fd, buf, len, &queued);
 	err = errno;
 
 	pthread_mutex_lock(&lock);
@@ -192,6 +232,8 @@ ssize_t spinread(int fd, void *buf, size_t len)
 		/* a new burst: a waiter is to watch again */
 		if (t - last_request >= IDLE_NS && !watcher)
 			pthread_cond_signal(&turn);
+		if (queued)
+			ask_help();
 		handling = true;
 		handling_since = last_request = t;
 	}
