@@ -420,7 +420,8 @@ EOF
 		mount -T "$2/fstab" "$2/m2"
 		test -d "$2/m2/etc" && echo etc-there
 		test -e "$2/m2/t" || echo t-hidden
-		grep -c "fuse.vuovl" /proc/self/mounts
+		# only these two: the namespace also has copies of the views of other suites
+		grep -c -e " $2/m fuse.vuovl " -e " $2/m2 fuse.vuovl " /proc/self/mounts
 		umount "$2/m" "$2/m2"' sh "$VUOVL_BIN" "$T"
 	echo "$output"
 	[ "$status" = 0 ]
