@@ -23,6 +23,14 @@
  * others. The watcher sleeps for good once no request has come for
  * IDLE_NS; the first request after that wakes it again.
  *
+ * Programs that keep several requests in flight (parallel readers, a
+ * make -j) are better served by every thread sleeping on the device,
+ * as libfuse has it: each request then wakes a thread at once. So every
+ * WINDOW requests the mode is chosen again from how many of them came
+ * while another was in progress: more than half, and the device is made
+ * blocking and all threads read it; under an eighth, and it is back to
+ * one reader.
+ *
  * With -o clone_fd every thread reads its own fd, and nothing spins.
  */
 #include "config.h"
@@ -32,11 +40,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
 
 #define TAKEOVER_NS 200000	/* 0.2 ms */
+#define WINDOW 256		/* requests between choices of the mode */
 #define IDLE_NS 20000000	/* 20 ms */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -45,6 +55,10 @@ static pthread_key_t exit_key;	/* gives the reader's place back at thread exit *
 static const void *reader;	/* the thread that reads, or NULL */
 static const void *watcher;
 static bool help_wanted;	/* requests are queued: a waiter is to help */
+static bool blocking;		/* all threads sleep on the device */
+static unsigned nbusy;		/* threads handling a request */
+static unsigned win_n, win_hits; /* requests, and those with another in progress */
+static __thread bool busy;	/* this thread handles a request */
 static bool handling;		/* the reader is handling a request... */
 static int64_t handling_since;	/* ...since then */
 static int64_t last_request;
@@ -76,6 +90,10 @@ static int64_t now_ns(void)
 static void thread_exit(void *me)
 {
 	pthread_mutex_lock(&lock);
+	if (busy) {
+		busy = false;
+		nbusy--;
+	}
 	if (reader == me) {
 		reader = NULL;
 		pthread_cond_signal(&turn);
@@ -121,7 +139,7 @@ static ssize_t spin_then_sleep(int fd, void *buf, size_t len, bool *queued)
 		if (n >= 0 || errno != EAGAIN)
 			return n;
 		if (now_ns() < until) {
-			cpu_relax();
+			sched_yield();
 			continue;
 		}
 		if (fuse_session_exited(session)) {
@@ -153,7 +171,7 @@ static bool wait_turn(const void *me)
 		int64_t t = now_ns();
 		struct timespec ts;
 
-		if (help_wanted) {
+		if (help_wanted || blocking) {
 			help_wanted = false;
 			as_reader = false;
 			break;
@@ -180,6 +198,38 @@ static bool wait_turn(const void *me)
 	return as_reader;
 }
 
+/* Under the lock: the device blocks (all threads read it), or not */
+static void set_blocking(bool on)
+{
+	int fl = fcntl(spin_fd, F_GETFL);
+
+	if (fl < 0 || fcntl(spin_fd, F_SETFL, on ? fl & ~O_NONBLOCK : fl | O_NONBLOCK) < 0)
+		return;	/* stays as it was: only slower */
+	blocking = on;
+	if (on)
+		pthread_cond_broadcast(&turn);
+}
+
+/* Under the lock: this thread took a request; hit: it came while another
+ * was in progress. Every WINDOW requests the mode is chosen again. */
+static void took_request(bool hit)
+{
+	bool want;
+
+	busy = true;
+	nbusy++;
+	win_hits += hit;
+	if (++win_n < WINDOW)
+		return;
+	want = blocking ? win_hits >= WINDOW / 8 : win_hits > WINDOW / 2;
+	if (want != blocking) {
+		vu_debug(VU_CAT_GENERAL, "spin: %s (%u of %u requests came with another in progress)",
+			 want ? "all threads read" : "one reader", win_hits, win_n);
+		set_blocking(want);
+	}
+	win_n = win_hits = 0;
+}
+
 /* Under the lock: more requests may be queued than this thread takes */
 static void ask_help(void)
 {
@@ -199,24 +249,33 @@ ssize_t spinread(int fd, void *buf, size_t len)
 	if (fd != spin_fd)
 		return read(fd, buf, len);
 	pthread_mutex_lock(&lock);
-	while (reader != me) {
-		/* a helper, or a reader that was taken over: take what is
-		 * queued, else wait */
+	if (busy) {
+		busy = false;
+		nbusy--;
+	}
+	pthread_setspecific(exit_key, me);
+	while (reader != me || blocking) {
+		/* a helper, a reader that was taken over, or any thread
+		 * when the device blocks: take what is queued, else wait
+		 * (in the read itself when it blocks) */
+		bool others = nbusy > 0, was_blocking = blocking;
+
 		pthread_mutex_unlock(&lock);
 		n = read(fd, buf, len);
 		if (n >= 0 || errno != EAGAIN) {
 			err = errno;
 			if (n > 0) {
 				pthread_mutex_lock(&lock);
-				ask_help();
+				took_request(others || !was_blocking);
+				if (!blocking)
+					ask_help();
 				pthread_mutex_unlock(&lock);
 			}
 			errno = err;
 			return n;
 		}
 		pthread_mutex_lock(&lock);
-		pthread_setspecific(exit_key, me);
-		if (wait_turn(me))
+		if (!blocking && wait_turn(me))
 			break;
 	}
 	handling = false;
@@ -232,6 +291,7 @@ ssize_t spinread(int fd, void *buf, size_t len)
 		/* a new burst: a waiter is to watch again */
 		if (t - last_request >= IDLE_NS && !watcher)
 			pthread_cond_signal(&turn);
+		took_request(queued || nbusy > 0);
 		if (queued)
 			ask_help();
 		handling = true;
