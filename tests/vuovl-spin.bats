@@ -81,3 +81,24 @@ start_fg() {
 	wait "$stuck"
 	[ "$(cat "$T/m/f2")" = 2 ]
 }
+
+@test "several programs at once get all threads reading, one program one reader again" {
+	mkdir -p "$T/many/d"
+	for i in $(seq 800); do echo "file $i" >"$T/many/d/f$i"; done
+	VUOVL_DEBUG=general start_fg "$T/m" -o "lowerdir=$T/many,upperdir=$T/u" 2>"$T/daemon.log"
+	# eight readers at once, each over every file: the contents must hold
+	readers=()
+	for j in $(seq 8); do
+		(for i in $(seq 800); do
+			[ "$(cat "$T/m/d/f$i")" = "file $i" ] || echo "bad f$i"
+		done >"$T/reader$j.out") &
+		readers+=($!)
+	done
+	wait "${readers[@]}"	# not the daemon: it is a job of this shell too
+	[ -z "$(cat "$T"/reader*.out)" ]
+	grep -q "spin: all threads read" "$T/daemon.log"
+	# then one program alone: new names, one LOOKUP after another
+	for i in $(seq 3000); do [ ! -e "$T/m/d/none$i" ]; done
+	grep "spin:" "$T/daemon.log"
+	tail -n1 "$T/daemon.log" | grep -q "spin: one reader"
+}
