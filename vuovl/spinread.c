@@ -7,8 +7,9 @@
  * read(2) must then be woken for it, and a wakeup on another CPU costs
  * about as much as the request itself (more on a VM: an IPI is a VM
  * exit). So one thread, the reader, reads the device: after each
- * request it has handled it polls for the next without blocking, for up
- * to -o spin=USEC, and only then sleeps in poll(2).
+ * request it has handled it polls for the next without blocking,
+ * yielding the CPU between tries, for up to -o spin=USEC, and only then
+ * sleeps in poll(2).
  *
  * The reader is the device's only sleeper: the kernel wakes a sleeper
  * on each request, and a second one would be woken for nothing, at the
@@ -66,17 +67,6 @@ static struct fuse_session *session;
 static int spin_fd = -1;
 static int64_t spin_ns;
 static __thread char self;	/* its address names the thread */
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	__asm__ __volatile__("" ::: "memory");
-#endif
-}
 
 static int64_t now_ns(void)
 {
