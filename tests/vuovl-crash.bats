@@ -17,12 +17,7 @@ teardown() { vu_teardown; }
 
 # Starts the daemon in the foreground (so its pid is known).
 start_fg() {
-	"$VUOVL_BIN" -f -o "lowerdir=$T/l,upperdir=$T/u" "$T/m" &
-	VU_PIDS+=("$!")
-	VU_MOUNTS+=("$T/m")
-	DPID=$!
-	for _ in $(seq 50); do is_mounted "$T/m" && return 0; sleep 0.1; done
-	return 1
+	vo_mount_fg "$T/m" -o "lowerdir=$T/l,upperdir=$T/u" && DPID=$VO_PID
 }
 
 @test "after kill -9 during a write storm, fsync'ed files and whole copy-ups remain" {

@@ -10,6 +10,20 @@ vo_mount() {
 	VU_MOUNTS+=("$m")
 }
 
+# vo_mount_fg MNT ARGS...: a foreground daemon, a job of this shell (so
+# a bare `wait` waits for it too); sets $VO_PID once MNT is mounted (5 s
+# at most) and registers both for vu_teardown.
+vo_mount_fg() {
+	local m=$1 i
+	shift
+	"$VUOVL_BIN" -f "$@" "$m" &
+	VO_PID=$!
+	VU_PIDS+=("$VO_PID")
+	VU_MOUNTS+=("$m")
+	for i in $(seq 100); do is_mounted "$m" && return 0; sleep 0.05; done
+	return 1
+}
+
 # Unmounts, then waits for the daemon to end: it writes its sidecar as
 # it ends, and a mount that follows must read what it wrote.
 vo_umount() {

@@ -193,11 +193,8 @@ teardown() { vu_teardown; }
 }
 
 @test "SIGTERM unmounts the view and flushes the sidecar" {
-	"$VUOVL_BIN" -f -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u" "$T/m" &
-	pid=$!
-	VU_PIDS+=("$pid")
-	VU_MOUNTS+=("$T/m")
-	for _ in $(seq 50); do is_mounted "$T/m" && break; sleep 0.1; done
+	vo_mount_fg "$T/m" -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u"
+	pid=$VO_PID
 	chmod 2700 "$T/m/d"
 	kill -TERM "$pid"
 	wait "$pid"
@@ -210,11 +207,8 @@ teardown() { vu_teardown; }
 
 @test "SIGTERM under the writeback cache keeps what a program wrote and has not closed" {
 	for opt in writeback nowriteback; do
-		"$VUOVL_BIN" -f -s -o "$opt,lowerdir=$T/l1:$T/l2,upperdir=$T/u" "$T/m" &
-		pid=$!
-		VU_PIDS+=("$pid")
-		VU_MOUNTS+=("$T/m")
-		for _ in $(seq 50); do is_mounted "$T/m" && break; sleep 0.1; done
+		vo_mount_fg "$T/m" -s -o "$opt,lowerdir=$T/l1:$T/l2,upperdir=$T/u"
+		pid=$VO_PID
 		exec 7>"$T/m/open-$opt"
 		printf 'written, not closed' >&7
 		kill -TERM "$pid"

@@ -16,29 +16,16 @@ teardown() { vu_teardown; }
 # vo_debug_mount OPTS...: a foreground daemon with libfuse's request
 # log in $T/log; vo_debug_stop unmounts it and waits for it.
 vo_debug_mount() {
-	"$VUOVL_BIN" -d -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u" "$@" "$T/m" 2>"$T/log" &
-	VO_DPID=$!
-	VU_PIDS+=("$VO_DPID")
-	VU_MOUNTS+=("$T/m")
-	wait_for is_mounted "$T/m"
+	vo_mount_fg "$T/m" -d -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u" "$@" 2>"$T/log"
 }
 
 vo_debug_stop() {
 	vo_umount "$T/m"
-	wait "$VO_DPID" || true
+	wait "$VO_PID" || true
 }
 
 # bats ignores `! cmd`; a function's status counts
 no_match() { ! grep "$@"; }
-
-wait_for() {
-	local i
-	for i in $(seq 50); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 @test "with -o passthrough reads, writes, appends, mmap and copy-up keep the data" {
 	vo_mount_stack -o passthrough

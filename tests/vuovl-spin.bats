@@ -21,18 +21,6 @@ cpu_ticks() {
 	awk '{ print $12 + $13 }' <<<"$st"
 }
 
-# start_fg MNT ARGS...: a foreground daemon; sets $pid once MNT is mounted
-start_fg() {
-	local m=$1
-	shift
-	"$VUOVL_BIN" -f "$@" "$m" &
-	pid=$!
-	VU_PIDS+=("$pid")
-	VU_MOUNTS+=("$m")
-	for _ in $(seq 100); do is_mounted "$m" && return 0; sleep 0.05; done
-	return 1
-}
-
 @test "spin= outside 0 to 100000 is a usage error" {
 	VU_MOUNTS+=("$T/m")	# if it mounted after all
 	for v in -1 100001 many; do
@@ -46,13 +34,13 @@ start_fg() {
 
 @test "a spinning daemon uses no CPU once the view is idle" {
 	for spin in 50 100000; do
-		start_fg "$T/m" -o "spin=$spin,lowerdir=$T/l1:$T/l2,upperdir=$T/u"
+		vo_mount_fg "$T/m" -o "spin=$spin,lowerdir=$T/l1:$T/l2,upperdir=$T/u"
 		for i in $(seq 300); do : >"$T/m/f$i"; done
 		ls -lR "$T/m" >/dev/null
 		sleep 0.5	# longer than any spin and the watcher's 20 ms
-		before=$(cpu_ticks "$pid")
+		before=$(cpu_ticks "$VO_PID")
 		sleep 2
-		after=$(cpu_ticks "$pid")
+		after=$(cpu_ticks "$VO_PID")
 		echo "spin=$spin: $((after - before)) ticks in 2 s idle"
 		[ $((after - before)) -le 2 ]
 		vo_umount "$T/m"
@@ -64,9 +52,9 @@ start_fg() {
 	# the lower is itself a view, whose daemon is then stopped
 	mkdir -p "$T/inner" "$T/iu" "$T/il"
 	for i in 1 2 3; do echo "$i" >"$T/il/f$i"; done
-	start_fg "$T/inner" -o "lowerdir=$T/il,upperdir=$T/iu"
-	inner=$pid
-	start_fg "$T/m" -o "lowerdir=$T/inner,upperdir=$T/u"
+	vo_mount_fg "$T/inner" -o "lowerdir=$T/il,upperdir=$T/iu"
+	inner=$VO_PID
+	vo_mount_fg "$T/m" -o "lowerdir=$T/inner,upperdir=$T/u"
 	mkdir "$T/m/own"	# new in the upper: nothing of it is in the lower
 	kill -STOP "$inner"
 	stat "$T/m/f1" >/dev/null 2>&1 &	# a LOOKUP that waits on the inner view
@@ -85,7 +73,7 @@ start_fg() {
 @test "several programs at once get all threads reading, one program one reader again" {
 	mkdir -p "$T/many/d"
 	for i in $(seq 800); do echo "file $i" >"$T/many/d/f$i"; done
-	VUOVL_DEBUG=general start_fg "$T/m" -o "lowerdir=$T/many,upperdir=$T/u" 2>"$T/daemon.log"
+	VUOVL_DEBUG=general vo_mount_fg "$T/m" -o "lowerdir=$T/many,upperdir=$T/u" 2>"$T/daemon.log"
 	# eight readers at once, each over every file: the contents must hold
 	readers=()
 	for j in $(seq 8); do
