@@ -34,7 +34,7 @@ cpu_ticks() {
 
 @test "a spinning daemon uses no CPU once the view is idle" {
 	for spin in 50 100000; do
-		vo_mount_fg "$T/m" -o "spin=$spin,lowerdir=$T/l1:$T/l2,upperdir=$T/u"
+		vo_mount_fg "$T/m" -o "nouring,spin=$spin,lowerdir=$T/l1:$T/l2,upperdir=$T/u"
 		for i in $(seq 300); do : >"$T/m/f$i"; done
 		ls -lR "$T/m" >/dev/null
 		sleep 0.5	# longer than any spin and the watcher's 20 ms
@@ -73,7 +73,7 @@ cpu_ticks() {
 @test "several programs at once get all threads reading, one program one reader again" {
 	mkdir -p "$T/many/d"
 	for i in $(seq 800); do echo "file $i" >"$T/many/d/f$i"; done
-	VUOVL_DEBUG=general vo_mount_fg "$T/m" -o "lowerdir=$T/many,upperdir=$T/u" 2>"$T/daemon.log"
+	VUOVL_DEBUG=general vo_mount_fg "$T/m" -o "nouring,lowerdir=$T/many,upperdir=$T/u" 2>"$T/daemon.log"
 	# eight readers at once, each over every file: the contents must hold
 	readers=()
 	for j in $(seq 8); do
@@ -85,8 +85,11 @@ cpu_ticks() {
 	wait "${readers[@]}"	# not the daemon: it is a job of this shell too
 	[ -z "$(cat "$T"/reader*.out)" ]
 	grep -q "spin: all threads read" "$T/daemon.log"
-	# then one program alone: new names, one LOOKUP after another
+	# then one program alone: new names, one LOOKUP after another; one
+	# reader again, unless it already was (the load of a suite run
+	# beside this one may switch it back and forth again later)
+	last=$(grep "spin:" "$T/daemon.log" | tail -n1)
+	n=$(wc -l <"$T/daemon.log")
 	for i in $(seq 3000); do [ ! -e "$T/m/d/none$i" ]; done
-	grep "spin:" "$T/daemon.log"
-	tail -n1 "$T/daemon.log" | grep -q "spin: one reader"
+	[[ "$last" == *"one reader"* ]] || tail -n +$((n + 1)) "$T/daemon.log" | grep -q "spin: one reader"
 }

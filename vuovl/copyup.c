@@ -385,6 +385,8 @@ static int do_copyup(struct vnode *v, bool meta_only, bool sync)
 		vnode_unref(p);
 		return pfd;
 	}
+	if (vo.passthrough)
+		pt_settle(v);
 	pthread_mutex_lock(&v->lock);
 	if (v->dlayer == 0 || (meta_only && v->layer == 0))
 		goto out;

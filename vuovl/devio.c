@@ -38,6 +38,7 @@ enum {
 #define INIT_EXT (1u << 30)
 #define INIT_WRITEBACK_CACHE (1u << 16)
 #define INIT2_PASSTHROUGH (1u << (37 - 32))
+#define INIT2_OVER_IO_URING (1u << (41 - 32))
 #define WRITE_KILL_SUIDGID (1u << 2)
 #define OPEN_KILL_SUIDGID (1u << 0)
 #define FOPEN_KEEP_CACHE_ (1u << 1)
@@ -98,15 +99,14 @@ static uint32_t body_u32(const void *buf, ssize_t n, size_t off)
 	return v;
 }
 
-static ssize_t dev_read(int fd, void *buf, size_t len, void *userdata)
+void devio_note_request(const void *buf, size_t len)
 {
-	ssize_t n = spinread(fd, buf, len);
+	ssize_t n = (ssize_t)len;
 	struct in_header h;
 
-	(void)userdata;
 	kill_pending = false;
 	if (n < (ssize_t)sizeof(h))
-		return n;
+		return;
 	memcpy(&h, buf, sizeof(h));
 	switch (h.opcode) {
 	case OP_WRITE:		/* fuse_write_in.write_flags */
@@ -125,6 +125,14 @@ static ssize_t dev_read(int fd, void *buf, size_t len, void *userdata)
 			? body_u32(buf, n, offsetof(struct init_in, flags2)) : 0;
 		break;
 	}
+}
+
+static ssize_t dev_read(int fd, void *buf, size_t len, void *userdata)
+{
+	ssize_t n = spinread(fd, buf, len);
+
+	(void)userdata;
+	devio_note_request(buf, n > 0 ? (size_t)n : 0);
 	return n;
 }
 
@@ -144,11 +152,19 @@ static ssize_t gather(const struct iovec *iov, int count, void *buf, size_t want
 	return n == want ? (ssize_t)n : -1;
 }
 
+/* A reply to a request that came from a ring goes back through it. */
+static ssize_t out_writev(int fd, const struct iovec *iov, int count)
+{
+	ssize_t n = uring_take_reply(iov, count);
+
+	return n >= 0 ? n : writev(fd, iov, count);
+}
+
 static ssize_t send_body(int fd, struct iovec *iov, void *body, size_t len)
 {
 	struct iovec out[2] = { iov[0], { body, len } };
 
-	return writev(fd, out, 2);
+	return out_writev(fd, out, 2);
 }
 
 static ssize_t init_reply(int fd, struct iovec *iov, int count)
@@ -156,7 +172,7 @@ static ssize_t init_reply(int fd, struct iovec *iov, int count)
 	struct init_out o;
 
 	if (gather(iov, count, &o, sizeof(o)) < 0)
-		return writev(fd, iov, count);
+		return out_writev(fd, iov, count);
 	if (kernel_flags & INIT_HANDLE_KILLPRIV_V2) {
 		o.flags |= INIT_HANDLE_KILLPRIV_V2;
 		killpriv = true;
@@ -168,6 +184,21 @@ static ssize_t init_reply(int fd, struct iovec *iov, int count)
 		o.max_stack_depth = STACK_DEPTH;
 		passthrough = true;
 	}
+	if (vo.uring && (kernel_flags & INIT_EXT) &&
+	    (kernel_flags2 & INIT2_OVER_IO_URING) && uring_prepare(session, fd)) {
+		ssize_t n;
+
+		o.flags |= INIT_EXT;
+		o.flags2 |= INIT2_OVER_IO_URING;
+		n = send_body(fd, iov, &o, sizeof(o));
+		/* the kernel holds every request until each CPU's queue has
+		 * an entry: the threads register now, or are told to end */
+		uring_start(n >= 0);
+		return n;
+	}
+	if (vo.uring)
+		vu_warn("uring: the kernel does not offer FUSE over io_uring; "
+			"serving /dev/fuse");
 	return send_body(fd, iov, &o, sizeof(o));
 }
 
@@ -181,7 +212,7 @@ static ssize_t open_reply(int fd, struct iovec *iov, int count, int32_t id)
 	if (n < 0)
 		n = gather(iov, count, body, sizeof(body));
 	if (n < 0)
-		return writev(fd, iov, count);
+		return out_writev(fd, iov, count);
 	at = n - sizeof(oo);	/* fuse_open_out ends either reply */
 	memcpy(&oo, body + at, sizeof(oo));
 	oo.open_flags = (oo.open_flags & ~FOPEN_KEEP_CACHE_) | FOPEN_PASSTHROUGH_;
@@ -198,17 +229,17 @@ static ssize_t dev_writev(int fd, struct iovec *iov, int count, void *userdata)
 	(void)userdata;
 	backing_pending = 0;
 	if (count < 2 || iov[0].iov_len != sizeof(h))
-		return writev(fd, iov, count);
+		return out_writev(fd, iov, count);
 	memcpy(&h, iov[0].iov_base, sizeof(h));
 	if (h.error)
-		return writev(fd, iov, count);
+		return out_writev(fd, iov, count);
 	if (init_unique && h.unique == init_unique) {
 		init_unique = 0;
 		return init_reply(fd, iov, count);
 	}
 	if (id > 0)
 		return open_reply(fd, iov, count, id);
-	return writev(fd, iov, count);
+	return out_writev(fd, iov, count);
 }
 
 static ssize_t dev_splice(int fdin, off_t *offin, int fdout, off_t *offout,
@@ -235,7 +266,8 @@ int devio_init(struct fuse_session *se)
 	}
 	session = se;
 	dev_fd = fuse_session_fd(se);
-	err = spinread_init(se, dev_fd, vo.spin_us);
+	/* with rings the device carries forgets only: no spin there */
+	err = spinread_init(se, dev_fd, vo.uring ? 0 : vo.spin_us);
 	if (err)	/* only slower without it */
 		vu_warn("spin: %s; not spinning", strerror(-err));
 	return fuse_session_custom_io(se, &io, dev_fd);

@@ -201,6 +201,8 @@ int main(int argc, char **argv)
 	/* libfuse reports the signal that ended the loop: a clean end */
 	status = err && err != SIGTERM && err != SIGINT && err != SIGHUP ? 5 : 0;
 	fuse_session_unmount(se);
+	/* the ring threads serve what the unmount still sends */
+	uring_stop();
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);
 	vo_destroy(NULL);

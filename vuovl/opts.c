@@ -35,6 +35,8 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("nowriteback", writeback, 0),
 	OPT("passthrough", passthrough, 1),
 	OPT("spin=%s", spin_arg, 0),
+	OPT("uring", uring, 1),
+	OPT("nouring", uring, 0),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("bind=", KEY_RULE),
 	FUSE_OPT_KEY("robind=", KEY_RULE),
@@ -161,6 +163,8 @@ void opts_usage(const char *prog)
 	       "                              kernel to the host copy (root; see vuovl(1))\n"
 	       "    -o spin=USEC              one thread polls for the next request that\n"
 	       "                              long before it sleeps (default 50; 0: off)\n"
+	       "    -o uring, nouring         FUSE over io_uring, one queue per CPU (default:\n"
+	       "                              on where the kernel offers it; see vuovl(1))\n"
 	       "    -o volatile               no fsync of copied-up data (faster; a\n"
 	       "                              crash may leave copies empty)\n"
 	       "    -f                        stay in the foreground\n"
@@ -177,6 +181,7 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout = NAN;	/* not given: per source (vnode_timeout) */
 	o->writeback = -1;	/* not given: writeback_default() */
+	o->uring = -1;		/* not given: where the kernel offers it */
 	view_init(&o->view);
 
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
@@ -393,6 +398,10 @@ int opts_open_layers(const struct vo_opts *o)
 	vo.passthrough = o->passthrough;
 	/* with clone_fd each thread reads its own fd: nothing to share */
 	vo.spin_us = o->clone_fd ? 0 : (unsigned)o->spin;
+	/* io_uring queues are per CPU already; clone_fd and -s keep the
+	 * device's one queue as asked */
+	vo.uring = o->uring != 0 && !o->clone_fd && !o->singlethread &&
+		   uring_offered(o->uring > 0);
 	vo.timeout_given = !isnan(o->timeout);
 	vo.timeout = vo.timeout_given ? o->timeout : VO_STACK_TIMEOUT;
 	vo.workfd = -1;

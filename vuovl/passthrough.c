@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 struct pt_backing_map {
@@ -113,4 +114,26 @@ void pt_release(struct vnode *v, uint64_t fh)
 	if (id > 0 && ioctl(devio_fd(), PT_IOC_BACKING_CLOSE, &id) < 0)
 		vu_debug(VU_CAT_FILE, "passthrough: closing backing %u: %s", id,
 			 strerror(errno));
+}
+
+/* A close sends RELEASE in the background: the open that follows it
+ * can reach the daemon first, on another thread or another CPU's ring.
+ * Only a copy-up that finds passthrough opens waits, a few ms at most. */
+#define SETTLE_TRIES 50
+#define SETTLE_NS 1000000L
+
+void pt_settle(struct vnode *v)
+{
+	int i;
+
+	for (i = 0; i < SETTLE_TRIES; i++) {
+		bool busy;
+
+		pthread_mutex_lock(&v->lock);
+		busy = pt_busy(v);
+		pthread_mutex_unlock(&v->lock);
+		if (!busy)
+			return;
+		nanosleep(&(struct timespec){ 0, SETTLE_NS }, NULL);
+	}
 }

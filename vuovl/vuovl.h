@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "layer.h"
 #include "view.h"
@@ -126,6 +127,7 @@ struct vo {
 	bool passthrough;	/* -o passthrough: the kernel does file I/O */
 	bool aliased;		/* inview binds: one directory, two vnodes */
 	unsigned spin_us;	/* -o spin=: the reader polls that long (spinread.c) */
+	bool uring;		/* FUSE over io_uring is tried at INIT (uring.c) */
 	int workfd;		/* UPPER/.vuovl/work, O_PATH */
 	double timeout;		/* entry/attr cache seconds (-o timeout=) */
 	bool timeout_given;	/* ...else per source: vnode_timeout() */
@@ -161,7 +163,28 @@ int spinread_init(struct fuse_session *se, int fd, unsigned usec);
 ssize_t spinread(int fd, void *buf, size_t len);
 
 /* devio.c: the session's /dev/fuse traffic (before the loop) */
+/* uring.c: FUSE over io_uring, one queue per CPU */
+/* Whether the kernel lets FUSE servers use io_uring; asked says so on
+ * stderr when not. */
+bool uring_offered(bool asked);
+/* At the INIT reply: starts the queues' threads; false (nothing started)
+ * if they cannot run, and the reply then does not offer io_uring. */
+bool uring_prepare(struct fuse_session *se, int devfd);
+/* After the INIT reply went out: the threads register their entries. */
+void uring_start(bool init_ok);
+/* Takes a reply for the request this thread is serving from a ring:
+ * returns its size, or -1 when the reply is not for a ring. */
+ssize_t uring_take_reply(const struct iovec *iov, int count);
+/* The ring's payload buffer of this thread's request, if it is a ring's
+ * and len fits (READ replies are read straight into it), else NULL. */
+void *uring_payload(size_t len);
+/* Ends the threads (after the unmount); idempotent. */
+void uring_stop(void);
+
 int devio_init(struct fuse_session *se);
+/* A request's kill flags (FUSE_HANDLE_KILLPRIV_V2), noted for the
+ * handler that runs next on this thread. */
+void devio_note_request(const void *buf, size_t n);
 int devio_fd(void);
 bool devio_passthrough(void);		/* negotiated with the kernel */
 bool devio_killpriv(void);		/* FUSE_HANDLE_KILLPRIV_V2 */
@@ -191,6 +214,10 @@ static inline bool pt_busy(const struct vnode *v)
 {
 	return v->pt_opens != 0;
 }
+/* Gives the RELEASEs of passthrough opens already closed a moment to
+ * arrive (they are background requests, and may come after the next
+ * open); call without v's lock. */
+void pt_settle(struct vnode *v);
 
 /* opts.c */
 struct vo_opts {
@@ -201,6 +228,7 @@ struct vo_opts {
 	char *nonopt[2];
 	int nnonopt;
 	int ro, kernel_markers, nopermcheck, volatile_, writeback, passthrough;
+	int uring;		/* -o uring / nouring; -1: not given */
 	char *spin_arg;		/* -o spin=USEC, as given */
 	int spin;		/* its value, else VO_SPIN_DEFAULT_US */
 	double timeout;
