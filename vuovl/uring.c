@@ -25,7 +25,7 @@
  * task woken by a reply on an idle CPU rather than the busy one it
  * waits on, so while the other CPUs' threads poll, no CPU is idle and
  * the caller stays where its queue's thread runs. Measured on a 2-CPU
- * VM, a getxattr round trip: 16 us polling, 36-43 us without (the
+ * VM, a getxattr round trip: 16 us polling, 36-54 us without (the
  * caller moved at every reply), 26 us through /dev/fuse with its spin.
  * (SCHED_IDLE threads gave the same 16 us without polling, but starved
  * behind CPU-bound programs of the daemon's own session.)
