@@ -170,6 +170,7 @@ static ssize_t send_body(int fd, struct iovec *iov, void *body, size_t len)
 static ssize_t init_reply(int fd, struct iovec *iov, int count)
 {
 	struct init_out o;
+	bool offered;
 
 	if (gather(iov, count, &o, sizeof(o)) < 0)
 		return out_writev(fd, iov, count);
@@ -184,8 +185,12 @@ static ssize_t init_reply(int fd, struct iovec *iov, int count)
 		o.max_stack_depth = STACK_DEPTH;
 		passthrough = true;
 	}
-	if (vo.uring && (kernel_flags & INIT_EXT) &&
-	    (kernel_flags2 & INIT2_OVER_IO_URING) && uring_prepare(session, fd)) {
+	offered = (kernel_flags & INIT_EXT) && (kernel_flags2 & INIT2_OVER_IO_URING);
+	if (vo.uring && !offered)
+		vu_warn("uring: the kernel does not offer FUSE over io_uring; "
+			"serving /dev/fuse");
+	/* uring_prepare says why itself when it fails */
+	if (vo.uring && offered && uring_prepare(session, fd)) {
 		ssize_t n;
 
 		o.flags |= INIT_EXT;
@@ -196,9 +201,6 @@ static ssize_t init_reply(int fd, struct iovec *iov, int count)
 		uring_start(n >= 0);
 		return n;
 	}
-	if (vo.uring)
-		vu_warn("uring: the kernel does not offer FUSE over io_uring; "
-			"serving /dev/fuse");
 	return send_body(fd, iov, &o, sizeof(o));
 }
 

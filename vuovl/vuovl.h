@@ -162,7 +162,6 @@ static inline int vo_fh_fd(const struct fuse_file_info *fi)
 int spinread_init(struct fuse_session *se, int fd, unsigned usec);
 ssize_t spinread(int fd, void *buf, size_t len);
 
-/* devio.c: the session's /dev/fuse traffic (before the loop) */
 /* uring.c: FUSE over io_uring, one queue per CPU */
 /* Whether the kernel lets FUSE servers use io_uring; asked says so on
  * stderr when not. */
@@ -181,6 +180,7 @@ void *uring_payload(size_t len);
 /* Ends the threads (after the unmount); idempotent. */
 void uring_stop(void);
 
+/* devio.c: the session's /dev/fuse traffic (before the loop) */
 int devio_init(struct fuse_session *se);
 /* A request's kill flags (FUSE_HANDLE_KILLPRIV_V2), noted for the
  * handler that runs next on this thread. */
