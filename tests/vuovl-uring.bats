@@ -93,6 +93,30 @@ possible_cpus() {
 	[ "$(cat "$T/m/new/f200")" = 200 ]
 }
 
+@test "FORGETs of an rm -rf come gathered, and the names removed can be made and read again" {
+	mkdir -p "$T/l2/many"
+	for i in $(seq 3000); do echo "$i" >"$T/l2/many/f$i"; done
+	# -d: libfuse logs each request's opcode
+	vo_mount_fg "$T/m" -d -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u" 2>"$T/daemon.log"
+	ls -l "$T/m/many" >/dev/null	# 3000 inodes the kernel knows
+	rm -rf "$T/m/many"
+	[ ! -e "$T/m/many" ]
+	mkdir "$T/m/many"
+	for i in $(seq 0 10 3000); do echo "new $i" >"$T/m/many/f$i"; done
+	[ "$(ls "$T/m/many" | wc -l)" = 301 ]
+	[ "$(cat "$T/m/many/f2990")" = "new 2990" ]
+	[ ! -e "$T/m/many/f2991" ]
+	# the unlinked inodes' FORGETs: more than one to a BATCH_FORGET
+	batches=$(grep -ac "opcode: BATCH_FORGET" "$T/daemon.log" || true)
+	singles=$(grep -ac "opcode: FORGET " "$T/daemon.log" || true)
+	[ "$batches" -ge 1 ]
+	[ "$singles" -lt 2000 ]
+	vo_umount "$T/m"
+	vo_mount_stack
+	[ "$(ls "$T/m/many" | wc -l)" = 301 ]
+	[ "$(cat "$T/m/many/f10")" = "new 10" ]
+}
+
 @test "programs on every CPU at once, and CPU-bound programs beside them, all get answers" {
 	vo_mount_fg "$T/m" -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u"
 	n=$(nproc)

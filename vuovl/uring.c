@@ -53,6 +53,7 @@
 #define PAYLOAD_MAX (1u << 20)	/* max_write and max_pages (ops_lookup.c) */
 #define SIDE_MAX 8192		/* requests this small are copied aside */
 #define ENABLE_PARAM "/sys/module/fuse/parameters/enable_uring"
+#define FORGET_GATHER_NS 1000000	/* uring_dev_pause() */
 
 /* The protocol (linux/fuse.h, 7.42), which the build machine's header
  * may predate. */
@@ -436,6 +437,44 @@ ssize_t uring_take_reply(const struct iovec *iov, int count)
 	e->hdr.ent.payload_sz = (uint32_t)total;
 	e->replied = true;
 	return (ssize_t)(total + OUT_HEADER_SIZE);
+}
+
+/*
+ * With the rings serving, /dev/fuse carries little but FORGETs, one per
+ * inode the kernel drops: `rm -rf` sends one per file, and each woke a
+ * reader thread on its own, another CPU's wakeup in the caller's time.
+ * After a FORGET the readers pause FORGET_GATHER_NS before they read
+ * again; the kernel hands over what queued meanwhile as one
+ * BATCH_FORGET. Nothing waits for a FORGET; an INTERRUPT waits at most
+ * the pause. Measured: rm -rf of 10 238 lower entries, 1.03 s -> 0.86 s.
+ */
+static int64_t forget_pause_until;	/* CLOCK_MONOTONIC ns */
+
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+void uring_forget_seen(void)
+{
+	if (__atomic_load_n(&u.go, __ATOMIC_RELAXED) == 1 &&
+	    !__atomic_load_n(&u.stop, __ATOMIC_RELAXED))
+		__atomic_store_n(&forget_pause_until, mono_ns() + FORGET_GATHER_NS,
+				 __ATOMIC_RELAXED);
+}
+
+void uring_dev_pause(void)
+{
+	int64_t left = __atomic_load_n(&forget_pause_until, __ATOMIC_RELAXED);
+
+	if (!left || (left -= mono_ns()) <= 0)
+		return;
+	if (left > FORGET_GATHER_NS)
+		left = FORGET_GATHER_NS;
+	nanosleep(&(struct timespec){ 0, (long)left }, NULL);
 }
 
 void *uring_payload(size_t len)

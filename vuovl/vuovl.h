@@ -179,6 +179,10 @@ ssize_t uring_take_reply(const struct iovec *iov, int count);
 void *uring_payload(size_t len);
 /* Ends the threads (after the unmount); idempotent. */
 void uring_stop(void);
+/* /dev/fuse's reader saw a FORGET; and, before each read, lets FORGETs
+ * gather for a moment after one while the rings serve the requests. */
+void uring_forget_seen(void);
+void uring_dev_pause(void);
 
 /* devio.c: the session's /dev/fuse traffic (before the loop) */
 int devio_init(struct fuse_session *se);
