@@ -29,12 +29,10 @@
 /* The protocol as of FUSE 7.40, which the build machine's linux/fuse.h
  * may predate. */
 enum {
-	OP_FORGET = 2,
 	OP_SETATTR = 4,
 	OP_OPEN = 14,
 	OP_WRITE = 16,
 	OP_INIT = 26,
-	OP_BATCH_FORGET = 42,
 };
 #define INIT_HANDLE_KILLPRIV_V2 (1u << 28)
 #define INIT_EXT (1u << 30)
@@ -120,10 +118,6 @@ void devio_note_request(const void *buf, size_t len)
 	case OP_OPEN:		/* fuse_open_in.open_flags */
 		kill_pending = body_u32(buf, n, 4) & OPEN_KILL_SUIDGID;
 		break;
-	case OP_FORGET:
-	case OP_BATCH_FORGET:
-		uring_forget_seen();
-		break;
 	case OP_INIT:
 		init_unique = h.unique;
 		kernel_flags = body_u32(buf, n, offsetof(struct init_in, flags));
@@ -136,11 +130,17 @@ void devio_note_request(const void *buf, size_t len)
 static ssize_t dev_read(int fd, void *buf, size_t len, void *userdata)
 {
 	ssize_t n;
+	uint32_t opcode;
 
 	(void)userdata;
 	uring_dev_pause();
 	n = spinread(fd, buf, len);
 	devio_note_request(buf, n > 0 ? (size_t)n : 0);
+	if (n >= (ssize_t)sizeof(struct in_header)) {
+		memcpy(&opcode, (const char *)buf + offsetof(struct in_header, opcode),
+		       sizeof(opcode));
+		uring_note_dev_op(opcode);
+	}
 	return n;
 }
 

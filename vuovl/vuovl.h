@@ -179,9 +179,10 @@ ssize_t uring_take_reply(const struct iovec *iov, int count);
 void *uring_payload(size_t len);
 /* Ends the threads (after the unmount); idempotent. */
 void uring_stop(void);
-/* /dev/fuse's reader saw a FORGET; and, before each read, lets FORGETs
- * gather for a moment after one while the rings serve the requests. */
-void uring_forget_seen(void);
+/* The opcode of each request read from /dev/fuse; and, before each
+ * read, a pause that lets FORGETs gather after one while the rings serve
+ * every request. */
+void uring_note_dev_op(uint32_t opcode);
 void uring_dev_pause(void);
 
 /* devio.c: the session's /dev/fuse traffic (before the loop) */
