@@ -27,13 +27,7 @@
 #include <unistd.h>
 
 /* The protocol as of FUSE 7.40, which the build machine's linux/fuse.h
- * may predate. */
-enum {
-	OP_SETATTR = 4,
-	OP_OPEN = 14,
-	OP_WRITE = 16,
-	OP_INIT = 26,
-};
+ * may predate (opcodes: vuovl.h). */
 #define INIT_HANDLE_KILLPRIV_V2 (1u << 28)
 #define INIT_EXT (1u << 30)
 #define INIT_WRITEBACK_CACHE (1u << 16)
@@ -99,32 +93,33 @@ static uint32_t body_u32(const void *buf, ssize_t n, size_t off)
 	return v;
 }
 
-void devio_note_request(const void *buf, size_t len)
+uint32_t devio_note_request(const void *buf, size_t len)
 {
 	ssize_t n = (ssize_t)len;
 	struct in_header h;
 
 	kill_pending = false;
 	if (n < (ssize_t)sizeof(h))
-		return;
+		return 0;
 	memcpy(&h, buf, sizeof(h));
 	switch (h.opcode) {
-	case OP_WRITE:		/* fuse_write_in.write_flags */
+	case VO_OP_WRITE:		/* fuse_write_in.write_flags */
 		kill_pending = body_u32(buf, n, 20) & WRITE_KILL_SUIDGID;
 		break;
-	case OP_SETATTR:	/* fuse_setattr_in.valid */
+	case VO_OP_SETATTR:	/* fuse_setattr_in.valid */
 		kill_pending = body_u32(buf, n, 0) & DEVIO_FATTR_KILL_SUIDGID;
 		break;
-	case OP_OPEN:		/* fuse_open_in.open_flags */
+	case VO_OP_OPEN:		/* fuse_open_in.open_flags */
 		kill_pending = body_u32(buf, n, 4) & OPEN_KILL_SUIDGID;
 		break;
-	case OP_INIT:
+	case VO_OP_INIT:
 		init_unique = h.unique;
 		kernel_flags = body_u32(buf, n, offsetof(struct init_in, flags));
 		kernel_flags2 = kernel_flags & INIT_EXT
 			? body_u32(buf, n, offsetof(struct init_in, flags2)) : 0;
 		break;
 	}
+	return h.opcode;
 }
 
 static ssize_t dev_read(int fd, void *buf, size_t len, void *userdata)
@@ -135,12 +130,9 @@ static ssize_t dev_read(int fd, void *buf, size_t len, void *userdata)
 	(void)userdata;
 	uring_dev_pause();
 	n = spinread(fd, buf, len);
-	devio_note_request(buf, n > 0 ? (size_t)n : 0);
-	if (n >= (ssize_t)sizeof(struct in_header)) {
-		memcpy(&opcode, (const char *)buf + offsetof(struct in_header, opcode),
-		       sizeof(opcode));
+	opcode = devio_note_request(buf, n > 0 ? (size_t)n : 0);
+	if (opcode)
 		uring_note_dev_op(opcode);
-	}
 	return n;
 }
 

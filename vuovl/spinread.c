@@ -68,14 +68,6 @@ static int spin_fd = -1;
 static int64_t spin_ns;
 static __thread char self;	/* its address names the thread */
 
-static int64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 /* libfuse ends surplus workers after a request: the reader may be one */
 static void thread_exit(void *me)
 {
@@ -120,7 +112,7 @@ int spinread_init(struct fuse_session *se, int fd, unsigned usec)
  * EINTR makes libfuse look whether the session has ended. */
 static ssize_t spin_then_sleep(int fd, void *buf, size_t len, bool *queued)
 {
-	int64_t until = now_ns() + spin_ns;
+	int64_t until = vo_now_ns() + spin_ns;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ssize_t n;
 
@@ -128,7 +120,7 @@ static ssize_t spin_then_sleep(int fd, void *buf, size_t len, bool *queued)
 		n = read(fd, buf, len);
 		if (n >= 0 || errno != EAGAIN)
 			return n;
-		if (now_ns() < until) {
+		if (vo_now_ns() < until) {
 			sched_yield();
 			continue;
 		}
@@ -158,7 +150,7 @@ static bool wait_turn(const void *me)
 
 	pthread_cleanup_push(stop_waiting, (void *)me);
 	while (reader) {
-		int64_t t = now_ns();
+		int64_t t = vo_now_ns();
 		struct timespec ts;
 
 		if (help_wanted || blocking) {
@@ -276,7 +268,7 @@ ssize_t spinread(int fd, void *buf, size_t len)
 
 	pthread_mutex_lock(&lock);
 	if (n > 0 && reader == me) {
-		int64_t t = now_ns();
+		int64_t t = vo_now_ns();
 
 		/* a new burst: a waiter is to watch again */
 		if (t - last_request >= IDLE_NS && !watcher)

@@ -58,7 +58,6 @@
 /* The protocol (linux/fuse.h, 7.42), which the build machine's header
  * may predate. */
 enum { CMD_REGISTER = 1, CMD_COMMIT_AND_FETCH = 2 };
-enum { OP_FORGET = 2, OP_INIT = 26, OP_INTERRUPT = 36, OP_BATCH_FORGET = 42 };
 
 struct ent_in_out {
 	uint64_t flags, commit_id;
@@ -141,7 +140,6 @@ static void pin(unsigned cpu)
  * it, and serving it on the caller's CPU made a sequential read 1.7
  * times slower than through /dev/fuse. The thread moves to another CPU
  * for such reads, and comes home for the next request of another kind. */
-#define OP_READ 15
 #define FAR_READ (64u << 10)
 
 static void place(struct ent *e, const char *req)
@@ -151,7 +149,7 @@ static void place(struct ent *e, const char *req)
 
 	memcpy(&op, req + 4, sizeof(op));
 	memcpy(&size, req + IN_HEADER_SIZE + 16, sizeof(size));	/* fuse_read_in.size */
-	far = op == OP_READ && size >= FAR_READ && u.ncpu > 1;
+	far = op == VO_OP_READ && size >= FAR_READ && u.ncpu > 1;
 	if (far && !e->away) {
 		cpu_set_t set;
 		int cpu = sched_getcpu(), i;
@@ -228,30 +226,21 @@ static void reply_error(struct ent *e, int err)
 	e->hdr.ent.payload_sz = 0;
 }
 
-static long elapsed_ns(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
-}
-
 /* Sends the pending commit and polls for the next request, for
  * vo.spin_us at most; NULL if none came. */
 static struct io_uring_cqe *spin_for_cqe(struct ent *e)
 {
 	struct io_uring_cqe *cqe = NULL;
-	long limit = u.spin_ns;
-	struct timespec t0;
+	int64_t until;
 
 	if (io_uring_submit(&e->ring) < 0)
 		return NULL;	/* the wait that follows submits and says why */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	until = vo_now_ns() + u.spin_ns;
 	do {
 		if (io_uring_peek_cqe(&e->ring, &cqe) == 0 && cqe)
 			return cqe;
 		sched_yield();
-	} while (elapsed_ns(&t0) < limit);
+	} while (vo_now_ns() < until);
 	return NULL;
 }
 
@@ -454,27 +443,19 @@ ssize_t uring_take_reply(const struct iovec *iov, int count)
 static int64_t forget_pause_until;	/* CLOCK_MONOTONIC ns */
 static bool dev_serves;			/* requests came through /dev/fuse */
 
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 void uring_note_dev_op(uint32_t opcode)
 {
 	switch (opcode) {
-	case OP_FORGET:
-	case OP_BATCH_FORGET:
+	case VO_OP_FORGET:
+	case VO_OP_BATCH_FORGET:
 		if (__atomic_load_n(&u.go, __ATOMIC_RELAXED) == 1 &&
 		    !__atomic_load_n(&u.stop, __ATOMIC_RELAXED) &&
 		    !__atomic_load_n(&dev_serves, __ATOMIC_RELAXED))
 			__atomic_store_n(&forget_pause_until,
-					 mono_ns() + FORGET_GATHER_NS, __ATOMIC_RELAXED);
+					 vo_now_ns() + FORGET_GATHER_NS, __ATOMIC_RELAXED);
 		break;
-	case OP_INIT:
-	case OP_INTERRUPT:
+	case VO_OP_INIT:
+	case VO_OP_INTERRUPT:
 		break;
 	default:
 		__atomic_store_n(&dev_serves, true, __ATOMIC_RELAXED);
@@ -486,7 +467,7 @@ void uring_dev_pause(void)
 {
 	int64_t left = __atomic_load_n(&forget_pause_until, __ATOMIC_RELAXED);
 
-	if (!left || (left -= mono_ns()) <= 0)
+	if (!left || (left -= vo_now_ns()) <= 0)
 		return;
 	if (left > FORGET_GATHER_NS)
 		left = FORGET_GATHER_NS;

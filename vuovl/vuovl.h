@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "layer.h"
 #include "view.h"
@@ -185,11 +186,33 @@ void uring_stop(void);
 void uring_note_dev_op(uint32_t opcode);
 void uring_dev_pause(void);
 
+/* The FUSE opcodes devio.c and uring.c look at (linux/fuse.h, 7.42;
+ * the build machine's header may predate it). */
+enum {
+	VO_OP_FORGET = 2,
+	VO_OP_SETATTR = 4,
+	VO_OP_OPEN = 14,
+	VO_OP_READ = 15,
+	VO_OP_WRITE = 16,
+	VO_OP_INIT = 26,
+	VO_OP_INTERRUPT = 36,
+	VO_OP_BATCH_FORGET = 42,
+};
+
+/* CLOCK_MONOTONIC in nanoseconds */
+static inline int64_t vo_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 /* devio.c: the session's /dev/fuse traffic (before the loop) */
 int devio_init(struct fuse_session *se);
 /* A request's kill flags (FUSE_HANDLE_KILLPRIV_V2), noted for the
- * handler that runs next on this thread. */
-void devio_note_request(const void *buf, size_t n);
+ * handler that runs next on this thread; returns its opcode (0: short). */
+uint32_t devio_note_request(const void *buf, size_t n);
 int devio_fd(void);
 bool devio_passthrough(void);		/* negotiated with the kernel */
 bool devio_killpriv(void);		/* FUSE_HANDLE_KILLPRIV_V2 */
