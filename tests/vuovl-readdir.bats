@@ -116,3 +116,77 @@ PY
 	vo_mount_stack -o timeout=1
 	listing_survives_removals
 }
+
+# A tree of subdirectories for the read-ahead (vuovl/dirahead.c).
+ahead_tree() {
+	python3 - "$1" <<'PY'
+import os, sys
+root = sys.argv[1]
+for s in range(1, 5):
+    for n in range(1, 41):
+        os.makedirs(os.path.join(root, "s%d" % s, "deep%d" % (n % 4)), exist_ok=True)
+        open(os.path.join(root, "s%d" % s, "f%d" % n), "w").write("%d\n" % n)
+PY
+}
+
+# The changes, in the view or in a copy of the host tree.
+ahead_changes() {
+	rm "$1/s1/f1"
+	mv "$1/s1/f2" "$1/s2/moved"
+	rm "$1/s1/f3" && mkdir "$1/s1/f3"
+	echo new >"$1/s3/new"
+	rm -r "$1/s4/deep1"
+	mv "$1/s4/deep2" "$1/s1/deep2moved"
+}
+
+tree_of() { (cd "$1" && find . -printf '%P %y %s\n' | sort); }
+
+@test "directories resolved ahead of a walk show the changes made before it reads them" {
+	vo_umount "$T/m"
+	ahead_tree "$T/l2/p"
+	cp -a "$T/l2/p" "$T/expect"
+	ahead_changes "$T/expect"
+	for opts in "" "-o nodirahead"; do
+		rm -rf "$T/u"; mkdir "$T/u"
+		# shellcheck disable=SC2086 # $opts: words on purpose
+		vo_mount_stack $opts
+		ls "$T/m/p" >/dev/null	# s1..s4 are queued and resolved
+		ls "$T/m/p/s4" >/dev/null
+		sleep 0.2
+		ahead_changes "$T/m/p"
+		[ "$(tree_of "$T/m/p")" = "$(tree_of "$T/expect")" ]
+		vo_umount "$T/m"
+		vo_mount_stack $opts
+		[ "$(tree_of "$T/m/p")" = "$(tree_of "$T/expect")" ]
+		rm -rf "$T/m/p"
+		[ ! -e "$T/m/p" ]
+		vo_umount "$T/m"
+	done
+	[ -f "$T/l2/p/s1/f1" ]	# the lower untouched
+}
+
+@test "an unmount while directories are resolved ahead ends at once and loses nothing" {
+	vo_umount "$T/m"
+	python3 - "$T/l2/wide" <<'PY'
+import os, sys
+for d in range(300):
+    p = os.path.join(sys.argv[1], "d%03d" % d)
+    os.makedirs(p)
+    for f in range(30):
+        open(os.path.join(p, "f%02d" % f), "w").close()
+PY
+	vo_mount_stack
+	ls "$T/m/wide" >/dev/null	# 300 subdirectories queued
+	chmod 700 "$T/m/wide/d000"
+	vo_umount "$T/m"
+	not_mounted "$T/m"
+	vo_mount_stack
+	[ "$(find "$T/m/wide" -type f | wc -l)" = 9000 ]
+	[ "$(stat -c %a "$T/m/wide/d000")" = 700 ]
+	vo_umount "$T/m"
+}
+
+@test "vuovl --help lists -o nodirahead" {
+	run "$VUOVL_BIN" --help
+	[[ "$output" == *"-o nodirahead"* ]]
+}

@@ -45,6 +45,8 @@ void vo_init(void *userdata, struct fuse_conn_info *conn)
 	conn->max_readahead = 1u << 20;
 	if (durable_start() < 0)
 		vu_err("cannot start the copy-up sync thread: copies wait for the unmount");
+	if (dirahead_start() < 0)
+		vu_err("cannot start the directory read-ahead thread: walks go without it");
 }
 
 void vo_destroy(void *userdata)
@@ -52,6 +54,7 @@ void vo_destroy(void *userdata)
 	int i;
 
 	(void)userdata;
+	dirahead_stop();	/* it resolves names: before the sidecars go */
 	/* the rows first (a mount that follows reads them), then the data
 	 * of the last copies (a syncfs may take a while), then close */
 	for (i = 0; i < vo.nlayers; i++)

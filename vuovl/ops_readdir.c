@@ -95,14 +95,16 @@ static size_t add_plain(fuse_req_t req, struct vnode *dir, char *buf,
 	return fuse_add_direntry(req, buf, rem, e->name, &st, next);
 }
 
-/* 0 when the entry did not fit (nothing taken), else its size. */
+/* More than rem when the entry did not fit (nothing taken), else its
+ * size; *subdir: the entry's vnode when it is a directory that fit. */
 static size_t add_plus(fuse_req_t req, struct vnode *dir, char *buf, size_t rem,
-		       struct vo_dirent *e, off_t next)
+		       struct vo_dirent *e, off_t next, struct vnode **subdir)
 {
 	struct fuse_entry_param ep;
 	struct vnode *v;
 	size_t n;
 
+	*subdir = NULL;
 	if (!strcmp(e->name, ".") || !strcmp(e->name, "..")) {
 		memset(&ep, 0, sizeof(ep));
 		/* readdir(3) drops entries with inode 0 */
@@ -110,8 +112,11 @@ static size_t add_plus(fuse_req_t req, struct vnode *dir, char *buf, size_t rem,
 		ep.attr.st_mode = S_IFDIR;
 		return fuse_add_direntry_plus(req, buf, rem, e->name, &ep, next);
 	}
+	v = NULL;
 	if (lookup_child(dir, e->name, &v) || lookup_entry(v, &ep)) {
 		/* vanished meanwhile: list it without attributes */
+		if (v)
+			vnode_forget(v, 1);
 		memset(&ep, 0, sizeof(ep));
 		ep.attr.st_ino = e->ino;
 		ep.attr.st_mode = (mode_t)e->type << 12;
@@ -120,6 +125,8 @@ static size_t add_plus(fuse_req_t req, struct vnode *dir, char *buf, size_t rem,
 	n = fuse_add_direntry_plus(req, buf, rem, e->name, &ep, next);
 	if (v && n > rem)
 		vnode_forget(v, 1);
+	else if (v && v->dirfds)
+		*subdir = v;
 	return n;
 }
 
@@ -132,7 +139,7 @@ static pthread_mutex_t rd_locks[RD_LOCKS] = {
 	[0 ... RD_LOCKS - 1] = PTHREAD_MUTEX_INITIALIZER
 };
 
-static pthread_mutex_t *rd_lock(const struct vnode *v)
+pthread_mutex_t *readdir_lock(const struct vnode *v)
 {
 	return &rd_locks[((uintptr_t)v / sizeof(*v)) % RD_LOCKS];
 }
@@ -159,9 +166,7 @@ static int by_cookie(const void *a, const void *b)
 	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
 }
 
-/* v->rd, rebuilt when the directory changed since. Caller holds
- * rd_lock(v). */
-static int rd_fresh(struct vnode *v)
+int readdir_fresh(struct vnode *v)
 {
 	struct vo_dir *d;
 	unsigned version;
@@ -181,8 +186,11 @@ static int rd_fresh(struct vnode *v)
 		free(d);
 		return err;
 	}
-	for (i = 0; i < d->n; i++)
+	d->held = NULL;
+	for (i = 0; i < d->n; i++) {
 		d->ents[i].cookie = cookie_of(d->ents[i].name);
+		d->ents[i].pre = NULL;
+	}
 	qsort(d->ents, d->n, sizeof(*d->ents), by_cookie);
 	/* two names with one hash: the later one gets the next cookie
 	 * (stable unless one of them goes; odds of 1 in 2^62 a pair) */
@@ -214,28 +222,38 @@ static size_t rd_seek(const struct vo_dir *d, off_t off)
 static void readdir_by_cookie(fuse_req_t req, struct vnode *v, char *buf,
 			      size_t size, off_t off, bool plus)
 {
-	pthread_mutex_t *lock = rd_lock(v);
-	size_t rem = size, n, i;
+	pthread_mutex_t *lock = readdir_lock(v);
+	size_t rem = size, n, i, nsub = 0;
+	struct vnode *sub[DIRAHEAD_BATCH], *s = NULL;
 	char *p = buf;
 	int err;
 
 	pthread_mutex_lock(lock);
-	err = rd_fresh(v);
+	err = readdir_fresh(v);
 	for (i = err ? 0 : rd_seek(v->rd, off); !err && i < v->rd->n; i++) {
 		struct vo_dirent *e = &v->rd->ents[i];
 
-		n = plus ? add_plus(req, v, p, rem, e, (off_t)e->cookie)
+		n = plus ? add_plus(req, v, p, rem, e, (off_t)e->cookie, &s)
 			 : add_plain(req, v, p, rem, e, (off_t)e->cookie);
 		if (n > rem)
 			break;
+		if (plus && s && vo.dirahead && nsub < DIRAHEAD_BATCH) {
+			vnode_ref(s);
+			sub[nsub++] = s;
+		}
 		p += n;
 		rem -= n;
 	}
 	/* an empty answer ends a reader's walk: the kernel has the
-	 * listing now, the next reader builds a fresh one */
-	if (!err && rem == size)
+	 * listing now (and keeps it: zero-message opendir), the next
+	 * reader builds a fresh one */
+	if (!err && rem == size) {
+		v->rd_served = v->rd_version + 1;
 		vnode_drop_listing(v);
+	}
 	pthread_mutex_unlock(lock);
+	if (nsub)
+		dirahead_push(sub, nsub);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -246,7 +264,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
 	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
-	struct vnode *v = vnode_get(ino);
+	struct vnode *v = vnode_get(ino), *s;
 	char *buf = malloc(size), *p = buf;
 	size_t rem = size, n;
 	int err = 0;
@@ -266,7 +284,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	for (; !err && (size_t)off < h->list.n; off++) {
 		struct vo_dirent *e = &h->list.ents[off];
 
-		n = plus ? add_plus(req, v, p, rem, e, off + 1)
+		n = plus ? add_plus(req, v, p, rem, e, off + 1, &s)
 			 : add_plain(req, v, p, rem, e, off + 1);
 		if (n > rem)
 			break;

@@ -37,6 +37,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("spin=%s", spin_arg, 0),
 	OPT("uring", uring, 1),
 	OPT("nouring", uring, 0),
+	OPT("nodirahead", nodirahead, 1),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("bind=", KEY_RULE),
 	FUSE_OPT_KEY("robind=", KEY_RULE),
@@ -165,6 +166,8 @@ void opts_usage(const char *prog)
 	       "                              long before it sleeps (default 50; 0: off)\n"
 	       "    -o uring, nouring         FUSE over io_uring, one queue per CPU (default:\n"
 	       "                              on where the kernel offers it; see vuovl(1))\n"
+	       "    -o nodirahead             no resolving of the directories a listing\n"
+	       "                              shows ahead of the walk that reads them next\n"
 	       "    -o volatile               no fsync of copied-up data (faster; a\n"
 	       "                              crash may leave copies empty)\n"
 	       "    -f                        stay in the foreground\n"
@@ -394,6 +397,7 @@ int opts_open_layers(const struct vo_opts *o)
 	vo.ro = o->ro;
 	vo.kernel_markers = o->kernel_markers;
 	vo.volatile_ = o->volatile_;
+	vo.dirahead = !o->nodirahead;
 	vo.writeback = o->writeback >= 0 ? o->writeback : writeback_default(o);
 	vo.passthrough = o->passthrough;
 	/* with clone_fd each thread reads its own fd: nothing to share */

@@ -61,18 +61,33 @@ struct vnode *vnode_alloc(void)
 
 void vnode_drop_listing(struct vnode *v)
 {
-	if (v->rd) {
-		dir_release(v->rd);
-		free(v->rd);
-		v->rd = NULL;
-	}
+	struct vo_dir *d = v->rd;
+	struct vnode *held;
+	size_t i;
+
+	if (!d)
+		return;
+	v->rd = NULL;
+	for (i = 0; i < d->n; i++)
+		if (d->ents[i].pre)
+			vnode_forget(d->ents[i].pre, 1);
+	held = d->held;
+	dir_release(d);
+	free(d);
+	if (held)	/* v: the caller keeps it alive */
+		vnode_unref(held);
 }
 
 void vnode_free(struct vnode *v)
 {
 	int i;
 
-	vnode_drop_listing(v);
+	/* v->rd holds no counts here: entries resolved ahead keep a ref
+	 * on v (d->held), and v is freed only without refs */
+	if (v->rd) {
+		dir_release(v->rd);
+		free(v->rd);
+	}
 	if (v->fd >= 0)
 		close(v->fd);
 	if (v->dirfds) {

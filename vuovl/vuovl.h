@@ -79,6 +79,8 @@ struct vnode {
 				   opendir): the listing being read, by
 				   cookie; protected by ops_readdir's locks */
 	unsigned rd_version;	/* the version rd was built at */
+	unsigned rd_served;	/* 1 + the version the kernel last read to
+				   its end (it keeps that listing), or 0 */
 	/* View rules (set at lookup, never changed): */
 	const struct scope *scope;
 	const struct rnode *rn;	/* rule trie node of this path, or NULL */
@@ -133,6 +135,7 @@ struct vo {
 	double timeout;		/* entry/attr cache seconds (-o timeout=) */
 	bool timeout_given;	/* ...else per source: vnode_timeout() */
 	bool zero_opendir;	/* the kernel opens directories itself */
+	bool dirahead;		/* resolve subdirectories ahead of a walk (dirahead.c) */
 	struct vnode root;
 	struct vo_tab tab;
 	uint64_t generation;
@@ -256,6 +259,7 @@ struct vo_opts {
 	char *nonopt[2];
 	int nnonopt;
 	int ro, kernel_markers, nopermcheck, volatile_, writeback, passthrough;
+	int nodirahead;		/* -o nodirahead */
 	int uring;		/* -o uring / nouring; -1: not given */
 	char *spin_arg;		/* -o spin=USEC, as given */
 	int spin;		/* its value, else VO_SPIN_DEFAULT_US */
@@ -391,15 +395,34 @@ struct vo_dirent {
 	uint64_t ino;
 	unsigned char type;
 	uint64_t cookie;	/* its offset when read without a handle */
+	struct vnode *pre;	/* resolved ahead (dirahead.c): one lookup
+				   count of it, or NULL */
 };
 struct vo_dir {
 	struct vo_dirent *ents;
 	size_t n, cap;
+	struct vnode *held;	/* the dir, a ref taken while pre counts
+				   exist: it outlives them (dirahead.c) */
 };
 int dir_list(struct vnode *dir, struct vo_dir *out);
 void dir_release(struct vo_dir *d);
-/* Frees v->rd (ops_readdir's handle-less listing), if any. */
+/* Frees v->rd (ops_readdir's handle-less listing), if any, and the
+ * counts its entries resolved ahead hold. Caller holds readdir_lock(v)
+ * and not tab.lock. */
 void vnode_drop_listing(struct vnode *v);
+/* ops_readdir.c: the handle-less listing of a directory, v->rd */
+pthread_mutex_t *readdir_lock(const struct vnode *v);
+/* v->rd, rebuilt when the directory changed since. Caller holds
+ * readdir_lock(v). */
+int readdir_fresh(struct vnode *v);
+
+/* dirahead.c: the subdirectories a READDIRPLUS hands out, resolved
+ * ahead of the walker that will read them next */
+#define DIRAHEAD_BATCH 64	/* subdirectories taken from one reply */
+/* Takes over the refs held on dirs[0..n): one dir's children, in order. */
+void dirahead_push(struct vnode **dirs, size_t n);
+int dirahead_start(void);
+void dirahead_stop(void);
 
 /* The sidecar changes to v go to: its scope's write layer's. */
 static inline struct sidecar *vnode_wsc(const struct vnode *v)
