@@ -186,8 +186,7 @@ int readdir_fresh(struct vnode *v)
 		free(d);
 		return err;
 	}
-	d->held = NULL;
-	for (i = 0; i < d->n; i++) {
+	for (i = 0; i < d->n; i++) {	/* dir_list zeroed d->held */
 		d->ents[i].cookie = cookie_of(d->ents[i].name);
 		d->ents[i].pre = NULL;
 	}

@@ -419,7 +419,8 @@ int readdir_fresh(struct vnode *v);
 /* dirahead.c: the subdirectories a READDIRPLUS hands out, resolved
  * ahead of the walker that will read them next */
 #define DIRAHEAD_BATCH 64	/* subdirectories taken from one reply */
-/* Takes over the refs held on dirs[0..n): one dir's children, in order. */
+/* Takes over the refs held on dirs[0..n), n <= DIRAHEAD_BATCH: one
+ * dir's children, in order. */
 void dirahead_push(struct vnode **dirs, size_t n);
 int dirahead_start(void);
 void dirahead_stop(void);
