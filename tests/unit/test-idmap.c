@@ -4,21 +4,13 @@
  */
 #include "config.h"
 #include "idmap.h"
+#include "check.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-static int failed;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			failed = 1;                                          \
-		}                                                            \
-	} while (0)
 
 static int find(const char *text, const char *name, uint32_t id,
 		struct idmap_range *r)
@@ -106,5 +98,5 @@ int main(void)
 	test_first_line_wins_and_no_prefix_match();
 	test_long_line_is_skipped();
 	test_format();
-	return failed;
+	return check_failures;
 }

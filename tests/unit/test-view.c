@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "view.h"
+#include "check.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,16 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failed;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			failed = 1;                                          \
-		}                                                            \
-	} while (0)
 
 static void test_normalize(void)
 {
@@ -123,5 +115,5 @@ int main(void)
 	test_normalize();
 	test_options();
 	test_file();
-	return failed;
+	return check_failures;
 }
