@@ -460,6 +460,17 @@ static void do_hardlink(struct xctx *x, struct archive_entry *e,
 		close(tfd);
 		return;
 	}
+	{
+		struct stat now;
+
+		/* already this file (an entry linked to itself, or a set
+		 * listed twice): making room would delete the file itself */
+		if (fstatat(pfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now.st_dev == st.st_dev && now.st_ino == st.st_ino) {
+			close(tfd);
+			return;
+		}
+	}
 	if (linkat(tfd, tname, pfd, name, 0) < 0) {
 		if (errno != EEXIST || make_room(x, pfd, name, rel) < 0 ||
 		    linkat(tfd, tname, pfd, name, 0) < 0) {
@@ -483,7 +494,7 @@ static void do_hardlink(struct xctx *x, struct archive_entry *e,
 		if (fd >= 0)
 			close(fd);
 	}
-	r = sidecar_link(x->sc, target, rel);
+	r = sidecar_link(x->sc, target, rel, &st);
 	if (r < 0 && r != -ENOENT)
 		report(x, entry, "cannot record link: %s", strerror(-r));
 }

@@ -17,7 +17,12 @@
  *     no flush followed may be lost whole on power loss, never in part. A
  *     batch never commits halfway through one API call.
  *  4. A path has at most one row; hard links are several paths sharing a
- *     node; a node without paths is deleted with its last path.
+ *     node; a node without paths is deleted with its last path. The row
+ *     belongs to the inode: a name without a row of its own whose host
+ *     file has other links gets (and on a change, joins) the node filed
+ *     under its host inode, so no name of a file ever shows another
+ *     owner (nodes about a lower layer's file, VMETA_F_BELOW, are not
+ *     filed: their inode is another file system's).
  *  5. A row applies to a file only while the host inode and type agree
  *     (sc_fresh); a layer found copied elsewhere is re-keyed by path.
  *  6. A tree moves in the file with one statement (scdb_path_move); an
@@ -75,6 +80,19 @@ int vmeta_xattr_is_virtual(const char *name)
 	       strncmp(name, "system.posix_acl_", 17) == 0;
 }
 
+void vmeta_merge(struct vmeta *dst, const struct vmeta *m)
+{
+	if (m->mask & VMETA_UID) dst->uid = m->uid;
+	if (m->mask & VMETA_GID) dst->gid = m->gid;
+	if (m->mask & VMETA_MODE) dst->mode = m->mode;
+	if (m->mask & VMETA_RDEV) dst->rdev = m->rdev;
+	if (m->mask & VMETA_INO) dst->ino = m->ino;
+	if (m->mask & VMETA_FLAGS) dst->flags = m->flags;
+	if (m->mask & VMETA_UNAME) memcpy(dst->uname, m->uname, sizeof(dst->uname));
+	if (m->mask & VMETA_GNAME) memcpy(dst->gname, m->gname, sizeof(dst->gname));
+	dst->mask |= m->mask;
+}
+
 /* May a row whose type is vt describe a host file of type ht? Device
  * nodes, fifos and sockets are stored as regular files (or real fifos). */
 static int type_fits(mode_t vt, mode_t ht)
@@ -126,6 +144,7 @@ static int drop_entry(struct sidecar *sc, struct sc_entry *e, int in_file)
 
 		if (r == 0)
 			r = r2;
+		scx_inode_drop(&sc->idx, n);
 		scx_node_free(n);
 	}
 	return r;
@@ -207,6 +226,8 @@ static int rekey(struct sidecar *sc, int layer_fd)
 		if (node->host_ino == (uint64_t)st.st_ino)
 			continue;
 		node->host_ino = (uint64_t)st.st_ino;
+		if ((r = scx_inode_update(&sc->idx, node)) < 0)
+			break;
 		if (!sc->rdonly)
 			r = maybe_commit(sc, scdb_node_write(&sc->db, node));
 	}
@@ -331,16 +352,44 @@ int sidecar_flush(struct sidecar *sc)
 	return r;
 }
 
+/* Is n the node of host, found by inode (a name without a row of its
+ * own)? Only a regular file with other names can share a node. Caller
+ * holds the lock. */
+static struct sc_node *node_by_inode(struct sidecar *sc, const struct stat *host)
+{
+	struct sc_node *n;
+
+	if (!host || !S_ISREG(host->st_mode) || host->st_nlink < 1)
+		return NULL;
+	n = scx_inode_find(&sc->idx, (uint64_t)host->st_ino);
+	return n && sc_fresh(n, host) ? n : NULL;
+}
+
+/* The node describing path (and host): its own row, else, for a hard
+ * link whose other name holds the row, the node of its host inode
+ * (invariant 4: the row belongs to the inode). path NULL: by inode
+ * only. Caller holds the lock. */
+static struct sc_node *node_of(struct sidecar *sc, const char *path, const struct stat *host)
+{
+	struct sc_entry *e = path ? scx_find(&sc->idx, path) : NULL;
+
+	if (e && sc_fresh(e->node, host))
+		return e->node;
+	if (!path || (host && host->st_nlink > 1))
+		return node_by_inode(sc, host);
+	return NULL;
+}
+
 int sidecar_get(struct sidecar *sc, const char *path, const struct stat *host,
 		struct vmeta *out)
 {
-	struct sc_entry *e;
+	struct sc_node *n;
 	int r = -ENOENT;
 
 	pthread_rwlock_rdlock(&sc->lock);
-	e = scx_find(&sc->idx, path);
-	if (e && sc_fresh(e->node, host)) {
-		scx_node_get(e->node, out);
+	n = node_of(sc, path, host);
+	if (n) {
+		scx_node_get(n, out);
 		r = 0;
 	}
 	pthread_rwlock_unlock(&sc->lock);
@@ -349,13 +398,15 @@ int sidecar_get(struct sidecar *sc, const char *path, const struct stat *host,
 
 /* The node of path, created when missing with the fields of m (NULL: none)
  * and host's inode; a stale row is dropped first (it described a file that
- * is gone). *created says whether the node is new, its fields already
- * written. Caller holds the write lock. */
+ * is gone). A hard link without a row of its own joins the node of its
+ * host inode. path NULL: the node of host's inode only, -ENOENT when none
+ * (nothing is created). *created says whether the node is new, its fields
+ * already written. Caller holds the write lock. */
 static int node_for_write(struct sidecar *sc, const char *path,
 			  const struct stat *host, const struct vmeta *m,
 			  struct sc_node **out, int *created)
 {
-	struct sc_entry *e = scx_find(&sc->idx, path);
+	struct sc_entry *e = path ? scx_find(&sc->idx, path) : NULL;
 	struct sc_node *n;
 	int r;
 
@@ -366,6 +417,18 @@ static int node_for_write(struct sidecar *sc, const char *path,
 	}
 	if (e && (r = drop_entry(sc, e, 1)) < 0)
 		return r;
+	/* another name of the same inode holds the row: share it */
+	n = !path || (host && host->st_nlink > 1) ? node_of(sc, NULL, host) : NULL;
+	if (n && path) {
+		if ((r = scx_insert(&sc->idx, path, n)) < 0)
+			return r;
+		*out = n;
+		return scdb_path_put(&sc->db, path, n);
+	}
+	if (n || !path) {
+		*out = n;
+		return n ? 0 : -ENOENT;	/* by inode only: never a new node */
+	}
 	if (!(n = scx_node_new()))
 		return -ENOMEM;
 	if (m && scx_node_merge(&sc->idx, n, m) < 0) {
@@ -381,6 +444,8 @@ static int node_for_write(struct sidecar *sc, const char *path,
 	}
 	*out = n;
 	*created = 1;
+	if ((r = scx_inode_update(&sc->idx, n)) < 0)
+		return r;
 	return scdb_path_put(&sc->db, path, n);
 }
 
@@ -397,7 +462,9 @@ int sidecar_set(struct sidecar *sc, const char *path, const struct stat *host,
 	if (r == 0 && !created && (r = scx_node_merge(&sc->idx, n, m)) == 0) {
 		if (host)
 			n->host_ino = (uint64_t)host->st_ino;
-		r = scdb_node_write(&sc->db, n);
+		r = scx_inode_update(&sc->idx, n);
+		if (r == 0)
+			r = scdb_node_write(&sc->db, n);
 	}
 	r = maybe_commit(sc, r);
 	pthread_rwlock_unlock(&sc->lock);
@@ -419,7 +486,7 @@ int sidecar_clear(struct sidecar *sc, const char *path, unsigned mask)
 		scx_node_forget(n, mask);
 		if (!n->mask && !n->xattrs && n->nlinks == 1)
 			r = drop_entry(sc, e, 1);	/* nothing left to say */
-		else
+		else if ((r = scx_inode_update(&sc->idx, n)) == 0)
 			r = scdb_node_write(&sc->db, n);
 		r = maybe_commit(sc, r);
 	}
@@ -427,28 +494,41 @@ int sidecar_clear(struct sidecar *sc, const char *path, unsigned mask)
 	return r;
 }
 
-int sidecar_link(struct sidecar *sc, const char *existing, const char *newpath)
+int sidecar_link(struct sidecar *sc, const char *existing, const char *newpath,
+		 const struct stat *host)
 {
 	struct sc_entry *e, *old;
-	int r;
+	struct sc_node *n;
+	int r, created;
 
 	if (sc->rdonly)
 		return -EROFS;
 	pthread_rwlock_wrlock(&sc->lock);
 	e = scx_find(&sc->idx, existing);
-	if (!e) {
+	if (!e && !host) {
 		r = -ENOENT;
 		goto out;
 	}
+	if (e) {
+		n = e->node;
+	} else {
+		/* a node with no field yet: both names share whatever is
+		 * set later through either (invariant 4) */
+		struct vmeta none = { .mask = 0 };
+
+		if ((r = node_for_write(sc, existing, host, &none, &n, &created)) < 0)
+			goto out;
+	}
 	old = scx_find(&sc->idx, newpath);
-	if (old == e) {
-		r = 0;
+	if (old && old->node == n) {
+		r = maybe_commit(sc, 0);
 		goto out;
 	}
 	if (old && (r = drop_entry(sc, old, 1)) < 0)
 		goto out;
-	if ((r = scx_insert(&sc->idx, newpath, e->node)) == 0)
-		r = maybe_commit(sc, scdb_path_put(&sc->db, newpath, e->node));
+	if ((r = scx_insert(&sc->idx, newpath, n)) == 0)
+		r = scdb_path_put(&sc->db, newpath, n);
+	r = maybe_commit(sc, r);
 out:
 	pthread_rwlock_unlock(&sc->lock);
 	return r;
@@ -542,8 +622,10 @@ static int moves_attach(struct sidecar *sc, struct move *v, size_t n)
 
 		v[i].node->nlinks--;
 		if (r2 < 0) {	/* out of memory: the row is lost from memory only */
-			if (v[i].node->nlinks == 0)
+			if (v[i].node->nlinks == 0) {
+				scx_inode_drop(&sc->idx, v[i].node);
 				scx_node_free(v[i].node);
+			}
 			if (r == 0)
 				r = r2;
 		}

@@ -100,19 +100,28 @@ const char *sidecar_strerror(const struct sidecar *sc, int err);
 /* The same for a failed sidecar_open, which has no object to ask. */
 const char *sidecar_open_error(void);
 
-/* Fills *out for path. host may be NULL (no staleness check). Returns 0,
- * -ENOENT when there is no (fresh) row. Never touches SQLite. */
+/* Fills *out for path. host may be NULL (no staleness check). A hard
+ * link (host: a regular file with st_nlink > 1) without a row of its own
+ * gets the row of another name of its host inode. path NULL: by host
+ * inode only. Returns 0, -ENOENT when there is no (fresh) row. Never
+ * touches SQLite. */
 int sidecar_get(struct sidecar *sc, const char *path, const struct stat *host,
 		struct vmeta *out);
 /* Sets the fields in m->mask (others keep their value), creating the row
- * if needed; host (may be NULL) records the host inode for identity. */
+ * if needed; host (may be NULL) records the host inode for identity. A
+ * hard link without a row joins its inode's node. path NULL: changes the
+ * node of host's inode (a file whose name is gone but which has other
+ * links), -ENOENT when there is none. */
 int sidecar_set(struct sidecar *sc, const char *path, const struct stat *host,
 		const struct vmeta *m);
 /* Forgets the fields in mask; a node left with nothing is deleted. */
 int sidecar_clear(struct sidecar *sc, const char *path, unsigned mask);
-/* Makes newpath share existing's node (hard link). -ENOENT if existing
- * has no row (nothing to share: not an error for callers to report). */
-int sidecar_link(struct sidecar *sc, const char *existing, const char *newpath);
+/* Makes newpath share existing's node (hard link). When existing has no
+ * row and host (its stat) is given, an empty node is made for both, so
+ * what is set later through one name shows through the other; without
+ * host, -ENOENT (nothing to share: not an error to report). */
+int sidecar_link(struct sidecar *sc, const char *existing, const char *newpath,
+		 const struct stat *host);
 /* Removes one path; the node goes with its last path. Also removes every
  * path beneath it (rmdir of a tree). -ENOENT if it had no row. */
 int sidecar_unlink(struct sidecar *sc, const char *path);
@@ -121,6 +130,10 @@ int sidecar_unlink(struct sidecar *sc, const char *path);
 int sidecar_rename(struct sidecar *sc, const char *oldpath, const char *newpath);
 /* Swaps two paths and their subtrees (renameat2 RENAME_EXCHANGE). */
 int sidecar_exchange(struct sidecar *sc, const char *a, const char *b);
+
+/* Sets the fields of m->mask in dst (the in-memory merge sidecar_set
+ * makes; names included). */
+void vmeta_merge(struct vmeta *dst, const struct vmeta *m);
 
 /* Privileged xattrs (see vmeta_xattr_is_virtual). get returns the value
  * size (copying it when size allows), -ENODATA, or -ERANGE. */

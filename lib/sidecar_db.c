@@ -692,10 +692,13 @@ int scdb_load(struct scdb *db, struct sc_index *idx)
 	if (r == 0)
 		r = load_paths(db, idx, v, n);
 	sqlite3_db_release_memory(db->db);	/* every row is in the index now */
-	/* Nodes no path reached are not kept in memory. */
+	/* Nodes no path reached are not kept in memory; the others are
+	 * found by host inode too. */
 	for (size_t i = 0; i < n; i++)
 		if (v[i]->nlinks == 0)
 			scx_node_free(v[i]);
+		else if (r == 0)
+			r = scx_inode_update(idx, v[i]);
 	free(v);
 	return r;
 }

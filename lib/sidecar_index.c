@@ -7,6 +7,7 @@
 #include "sidecar_index.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,7 @@ static void table_release(struct sc_table *t, int free_nodes)
 
 void scx_release(struct sc_index *idx)
 {
+	free(idx->inodes.buckets);
 	table_release(&idx->paths, 1);
 	table_release(&idx->prefixes, 0);
 	table_release(&idx->names, 0);
@@ -326,4 +328,80 @@ void scx_node_forget(struct sc_node *n, unsigned mask)
 		n->gname = NULL;
 	if (mask & VMETA_FLAGS)
 		n->flags = 0;
+}
+
+static size_t inode_slot(uint64_t ino, size_t nbuckets)
+{
+	return (size_t)((ino * 0x9e3779b97f4a7c15ull) >> 20) & (nbuckets - 1);
+}
+
+static int inodes_grow(struct sc_index *idx)
+{
+	size_t n = idx->inodes.nbuckets ? idx->inodes.nbuckets * 2 : 1024;
+	struct sc_node **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < idx->inodes.nbuckets; i++) {
+		struct sc_node *x = idx->inodes.buckets[i], *next;
+
+		for (; x; x = next) {
+			next = x->inext;
+			x->inext = b[inode_slot(x->inode_key, n)];
+			b[inode_slot(x->inode_key, n)] = x;
+		}
+	}
+	free(idx->inodes.buckets);
+	idx->inodes.buckets = b;
+	idx->inodes.nbuckets = n;
+	return 0;
+}
+
+void scx_inode_drop(struct sc_index *idx, struct sc_node *n)
+{
+	struct sc_node **pp;
+
+	if (!n->in_inodes)
+		return;
+	pp = &idx->inodes.buckets[inode_slot(n->inode_key, idx->inodes.nbuckets)];
+	while (*pp && *pp != n)
+		pp = &(*pp)->inext;
+	if (*pp)
+		*pp = n->inext;
+	n->inext = NULL;
+	n->in_inodes = 0;
+	idx->inodes.count--;
+}
+
+int scx_inode_update(struct sc_index *idx, struct sc_node *n)
+{
+	bool belongs = n->host_ino && !(n->flags & VMETA_F_BELOW);
+	size_t h;
+
+	if (n->in_inodes && belongs && n->inode_key == n->host_ino)
+		return 0;	/* the common case: filed where it belongs */
+	scx_inode_drop(idx, n);
+	if (!belongs)
+		return 0;
+	if (idx->inodes.count + 1 > idx->inodes.nbuckets && inodes_grow(idx) < 0)
+		return -ENOMEM;
+	h = inode_slot(n->host_ino, idx->inodes.nbuckets);
+	n->inode_key = n->host_ino;
+	n->inext = idx->inodes.buckets[h];
+	idx->inodes.buckets[h] = n;
+	n->in_inodes = 1;
+	idx->inodes.count++;
+	return 0;
+}
+
+struct sc_node *scx_inode_find(const struct sc_index *idx, uint64_t ino)
+{
+	struct sc_node *n;
+
+	if (!idx->inodes.nbuckets || !ino)
+		return NULL;
+	for (n = idx->inodes.buckets[inode_slot(ino, idx->inodes.nbuckets)]; n; n = n->inext)
+		if (n->inode_key == ino)
+			return n;
+	return NULL;
 }

@@ -1,8 +1,10 @@
 /*
  * sidecar_index — the in-memory copy of a sidecar: a hash of paths to
  * nodes, plus a count of rows beneath every directory prefix so that a
- * rename knows in O(1) whether it moves a subtree. Private to
- * lib/sidecar*.c; no locking here (sidecar.c holds the lock), no SQL.
+ * rename knows in O(1) whether it moves a subtree, plus a hash of host
+ * inodes to nodes (a hard link's row is found from any of its names).
+ * Private to lib/sidecar*.c; no locking here (sidecar.c holds the
+ * lock), no SQL.
  */
 #ifndef VU_SIDECAR_INDEX_H
 #define VU_SIDECAR_INDEX_H
@@ -29,9 +31,12 @@ struct sc_node {
 	struct sc_xattr *xattrs;
 	const char *uname, *gname;	/* interned (sc_index.names); NULL: unset */
 	uint32_t uid, gid, mode;
+	struct sc_node *inext;	/* inode hash chain */
+	uint64_t inode_key;	/* the host_ino it is filed under there */
 	uint32_t nlinks;	/* paths in the index pointing here */
 	uint16_t mask;		/* enum vmeta_mask */
 	uint16_t flags;		/* enum vmeta_flags */
+	uint8_t in_inodes;	/* in sc_index.inodes */
 };
 
 struct sc_entry {
@@ -54,6 +59,12 @@ struct sc_index {
 	struct sc_table paths;
 	struct sc_table prefixes;	/* "a/b" -> rows strictly beneath it */
 	struct sc_table names;		/* interned user and group names */
+	/* host inode -> node, for nodes about a file of this layer (not
+	 * VMETA_F_BELOW) whose host inode is recorded */
+	struct {
+		struct sc_node **buckets;
+		size_t nbuckets, count;
+	} inodes;
 };
 
 void scx_init(struct sc_index *idx);
@@ -85,5 +96,14 @@ void scx_node_get(const struct sc_node *n, struct vmeta *out);
 int scx_node_merge(struct sc_index *idx, struct sc_node *n, const struct vmeta *m);
 /* Forgets the fields in mask. */
 void scx_node_forget(struct sc_node *n, unsigned mask);
+
+/* Files n in the inode hash under its current host_ino and flags (or
+ * takes it out when it no longer belongs there): call after a change of
+ * either. Returns 0 or -ENOMEM (n is then not found by inode). */
+int scx_inode_update(struct sc_index *idx, struct sc_node *n);
+/* Takes n out of the inode hash (before it is freed). */
+void scx_inode_drop(struct sc_index *idx, struct sc_node *n);
+/* A node about host inode ino, or NULL. */
+struct sc_node *scx_inode_find(const struct sc_index *idx, uint64_t ino);
 
 #endif

@@ -111,6 +111,7 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	struct vnode *v = vnode_get(ino), *dir = vnode_get(newparent), *p, *nv = NULL;
 	char name[NAME_MAX + 1], *oldpath = NULL, *newpath = NULL;
 	int err = create_prepare(dir, newname);
+	struct stat st;
 
 	if (!err && v->dirfds)
 		err = -EPERM;
@@ -129,18 +130,18 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		err = -errno;
 	oldpath = vnode_wpath(p, name);
 	newpath = vnode_wpath(dir, newname);
+	if (!err && (!oldpath || !newpath))
+		err = -ENOMEM;
+	/* both names share one node, a row set later through either
+	 * shows through the other and outlives its name */
+	if (!err && vnode_wsc(v) && fstatat(p->dirfds[0], name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		err = -errno;
 	vnode_unref(p);
-	if (!err && vnode_wsc(v) && oldpath && newpath) {
-		int r = sidecar_link(vnode_wsc(v), oldpath, newpath);
-
-		if (r && r != -ENOENT)	/* no row: nothing to share */
-			err = r;
-	}
+	if (!err && vnode_wsc(v))
+		err = sidecar_link(vnode_wsc(v), oldpath, newpath, &st);
 	if (!err)
 		err = whiteout_remove(dir->dirfds[0], newname);
 	if (!err) {
-		struct stat st;
-
 		bump(dir);
 		/* the kernel must see one inode under both names */
 		pthread_mutex_lock(&v->lock);

@@ -21,16 +21,8 @@
 #include <sqlite3.h>
 
 #include "sidecar.h"
+#include "check.h"
 
-static int failures;
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
 
 static char layer[256];
 static int layer_fd = -1;
@@ -179,8 +171,8 @@ static void test_links_and_rename(void)
 	CHECK(sidecar_set(sc, "d/e/f", &st, &m) == 0);
 	CHECK(sidecar_set(sc, "d", NULL, &m) == 0);
 	CHECK(linkat(layer_fd, "d/e/f", layer_fd, "g", 0) == 0);
-	CHECK(sidecar_link(sc, "d/e/f", "g") == 0);
-	CHECK(sidecar_link(sc, "nothing", "h") == -ENOENT);
+	CHECK(sidecar_link(sc, "d/e/f", "g", NULL) == 0);
+	CHECK(sidecar_link(sc, "nothing", "h", NULL) == -ENOENT);
 	/* hard links share one node: a change through one shows on the other */
 	m = (struct vmeta){ .mask = VMETA_UID, .uid = 9 };
 	CHECK(sidecar_set(sc, "g", &st, &m) == 0);
@@ -219,6 +211,62 @@ static void test_links_and_rename(void)
 	CHECK(sidecar_close(sc) == 0);
 }
 
+/* The row belongs to the inode: a hard link without a row of its own
+ * shows (and changes) the row of another name, across a reopen; a link
+ * made before any row shares a node from the start; a name that is gone
+ * reaches its node by inode. */
+static void test_link_by_inode(void)
+{
+	struct sidecar *sc;
+	struct vmeta m = owner(777, 777, S_IFREG | 04755), got;
+	struct stat st, st2;
+
+	mklayer();
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_CREATE, &sc) == 0);
+	touch("s", &st);
+	CHECK(linkat(layer_fd, "s", layer_fd, "h", 0) == 0);
+	CHECK(fstatat(layer_fd, "h", &st, 0) == 0 && st.st_nlink == 2);
+	CHECK(sidecar_set(sc, "s", &st, &m) == 0);
+	CHECK(sidecar_get(sc, "h", &st, &got) == 0 && got.uid == 777);
+	sc = reopen(sc);
+	CHECK(sidecar_get(sc, "h", &st, &got) == 0 && got.mode == (S_IFREG | 04755));
+	/* a change through the name without a row joins the node */
+	m = (struct vmeta){ .mask = VMETA_UID, .uid = 5 };
+	CHECK(sidecar_set(sc, "h", &st, &m) == 0);
+	CHECK(sidecar_get(sc, "s", &st, &got) == 0 && got.uid == 5);
+	CHECK(sidecar_flush(sc) == 0);
+	CHECK(sql_long("SELECT count(*) FROM node") == 1);
+	CHECK(sql_long("SELECT count(*) FROM path") == 2);
+	/* a single-link file never takes another file's node by inode */
+	CHECK(unlinkat(layer_fd, "h", 0) == 0 && fstatat(layer_fd, "s", &st, 0) == 0);
+	CHECK(sidecar_unlink(sc, "h") == 0);
+	CHECK(sidecar_get(sc, "x", &st, &got) == -ENOENT);
+	/* linked before any row: an empty shared node, so the row set
+	 * through one name outlives that name */
+	touch("c", &st2);
+	CHECK(linkat(layer_fd, "c", layer_fd, "d", 0) == 0);
+	CHECK(sidecar_link(sc, "c", "d", &st2) == 0);
+	CHECK(fstatat(layer_fd, "d", &st2, 0) == 0);
+	m = owner(3, 3, S_IFREG | 0700);
+	CHECK(sidecar_set(sc, "c", &st2, &m) == 0);
+	CHECK(unlinkat(layer_fd, "c", 0) == 0 && sidecar_unlink(sc, "c") == 0);
+	CHECK(fstatat(layer_fd, "d", &st2, 0) == 0);
+	CHECK(sidecar_get(sc, "d", &st2, &got) == 0 && got.uid == 3);
+	/* by inode: the name is gone, the node is changed all the same */
+	m = (struct vmeta){ .mask = VMETA_UID, .uid = 4 };
+	CHECK(sidecar_set(sc, NULL, &st2, &m) == 0);
+	CHECK(sidecar_get(sc, "d", &st2, &got) == 0 && got.uid == 4);
+	CHECK(sidecar_get(sc, NULL, &st2, &got) == 0 && got.uid == 4);
+	touch("lone", &st2);
+	CHECK(sidecar_set(sc, NULL, &st2, &m) == -ENOENT);
+	sc = reopen(sc);
+	CHECK(sidecar_get(sc, "d", &st2, &got) == -ENOENT);	/* st2 is "lone" now */
+	CHECK(fstatat(layer_fd, "d", &st2, 0) == 0);
+	CHECK(sidecar_get(sc, "d", &st2, &got) == 0 && got.uid == 4 && got.mode == (S_IFREG | 0700));
+	CHECK(sidecar_close(sc) == 0);
+	CHECK(integrity_ok());
+}
+
 static int count_rows(const char *path, const struct vmeta *m, void *arg);
 
 /* Hard links share one node row; the node goes with its last path. */
@@ -233,7 +281,7 @@ static void test_link_nodes(void)
 	touch("a", &st);
 	CHECK(linkat(layer_fd, "a", layer_fd, "b", 0) == 0 && linkat(layer_fd, "a", layer_fd, "c", 0) == 0);
 	CHECK(sidecar_set(sc, "a", &st, &m) == 0);
-	CHECK(sidecar_link(sc, "a", "b") == 0 && sidecar_link(sc, "b", "c") == 0);
+	CHECK(sidecar_link(sc, "a", "b", NULL) == 0 && sidecar_link(sc, "b", "c", NULL) == 0);
 	CHECK(sidecar_xattr_set(sc, "c", &st, "security.capability", "cap", 3, 0) == 0);
 	CHECK(sidecar_xattr_get(sc, "a", "security.capability", NULL, 0) == 3);
 	CHECK(sidecar_flush(sc) == 0);
@@ -642,6 +690,7 @@ int main(void)
 	test_set_get_persist();
 	test_links_and_rename();
 	test_link_nodes();
+	test_link_by_inode();
 	test_trees();
 	test_rdonly();
 	test_batches();
@@ -652,7 +701,7 @@ int main(void)
 	test_speed();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", layer);
 	if (system(cmd) != 0)
-		failures++;
-	printf("%s: %d failure(s)\n", failures ? "FAIL" : "ok", failures);
-	return failures ? 1 : 0;
+		check_failures++;
+	printf("%s: %d failure(s)\n", check_failures ? "FAIL" : "ok", check_failures);
+	return check_failures ? 1 : 0;
 }
