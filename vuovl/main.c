@@ -113,12 +113,19 @@ int main(int argc, char **argv)
 	struct fuse_session *se;
 	struct vo_opts o;
 	int status, rfd = -1, err, i;
+	const char *env;
 
 	vu_log_init(argv[0]);
 	/* a default max_threads: libfuse 3.14 warns at every start without
 	 * one; a -o max_threads= given by the user comes later and wins */
 	if (fuse_opt_add_arg(&args, argv[0]) < 0 ||
 	    fuse_opt_add_arg(&args, "-omax_threads=64") < 0)
+		return 1;
+	/* options for every mount, before the command line's (which win):
+	 * also reaches the daemons vuchroot starts (vuovl(1), ENVIRONMENT) */
+	env = getenv("VUOVL_OPTIONS");
+	if (env && *env && (fuse_opt_add_arg(&args, "-o") < 0 ||
+			    fuse_opt_add_arg(&args, env) < 0))
 		return 1;
 	for (i = 1; i < argc; i++)
 		if (fuse_opt_add_arg(&args, argv[i]) < 0)
