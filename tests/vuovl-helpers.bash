@@ -66,3 +66,36 @@ no_daemon_for() {
 	done
 	return 1
 }
+
+# Skips unless this user can be root of a namespace with ids 0-65535
+# (real root can anyway), as vo_fakeroot needs.
+need_fakeroot() {
+	is_root && return 0
+	need_userns
+	grep -q "^$(id -un):" /etc/subuid ||
+		skip "no subordinate id range for $(id -un) in /etc/subuid"
+	unshare -r --map-auto true 2>/dev/null ||
+		skip "unshare --map-auto (newuidmap) does not work here"
+}
+
+# vo_fakeroot SCRIPT: runs bash SCRIPT as root of a user and mount
+# namespace with ids 0-65535 mapped (as real root: directly), where any
+# owner can be set. In SCRIPT, `mnt` mounts the vo_stack view on $T/m,
+# `umnt` unmounts it and waits for its daemon; an exit unmounts it.
+vo_fakeroot() {
+	local pre
+	pre="set -e; V='$VUOVL_BIN'; T='$T'
+mnt() { \"\$V\" -o \"lowerdir=\$T/l1:\$T/l2,upperdir=\$T/u\" \"\$@\" \"\$T/m\"; }
+umnt() {
+	fusermount3 -u \"\$T/m\"
+	for i in \$(seq 50); do pgrep -f \"vuovl.*\$T/m\" >/dev/null || return 0; sleep 0.1; done
+	return 1
+}
+trap 'fusermount3 -u -z \"\$T/m\" 2>/dev/null || true' EXIT
+"
+	if is_root; then
+		bash -c "$pre$1"
+	else
+		unshare -r --map-auto -m bash -c "$pre$1"
+	fi
+}

@@ -22,6 +22,23 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+/* v's name is gone: its row, if it has other names, is reached by its
+ * host inode; else the change lives in memory as long as v does. */
+static int meta_set_unlinked(struct vnode *v, struct sidecar *sc, const struct stat *st,
+			     const struct vmeta *m)
+{
+	struct vmeta cur;
+	int err = v->layer == 0 && st->st_nlink > 0 ? sidecar_set(sc, NULL, st, m) : -ENOENT;
+
+	if (err == -ENOENT) {
+		vmeta_merge(&v->meta, m);
+		return 0;
+	}
+	if (!err && sidecar_get(sc, NULL, st, &cur) == 0)
+		v->meta = cur;
+	return err;
+}
+
 int vo_meta_set(struct vnode *v, const struct vmeta *m)
 {
 	struct sidecar *sc = vnode_wsc(v);
@@ -34,6 +51,8 @@ int vo_meta_set(struct vnode *v, const struct vmeta *m)
 	err = vnode_hstat(v, v->layer, &st);
 	if (err)
 		return err;
+	if (vnode_is_unlinked(v))
+		return meta_set_unlinked(v, sc, &st, m);
 	path = vnode_wpath(v, NULL);
 	if (!path)
 		return -ENOMEM;

@@ -314,7 +314,7 @@ int lookup_child(struct vnode *dir, const char *name, struct vnode **out)
 			return err;
 		if (v->ilayer >= 0) {
 			/* another name of a hard-linked file: the same vnode */
-			struct vnode *same = vnode_find_inode(v->ilayer, v->hino);
+			struct vnode *same = vnode_find_inode(v->ilayer, v->hino, dir, name);
 
 			if (same) {
 				vnode_free(v);
@@ -503,6 +503,9 @@ int vnode_utimens(struct vnode *v, int layer, const struct timespec ts[2])
 	struct vloc l;
 	int err, fd;
 
+	/* pinned (unlinked or replaced while in use): the object itself */
+	if (!v->dirfds && v->fd >= 0 && layer == v->layer)
+		return utimensat(v->fd, "", ts, AT_EMPTY_PATH) < 0 ? -errno : 0;
 	if (v->dirfds) {
 		fd = vnode_open_host(v, layer, O_RDONLY | O_DIRECTORY, 0);
 		if (fd < 0)

@@ -140,11 +140,52 @@ static bool is_below_only(struct vnode *v, int to_set)
 	       v->type != S_IFLNK;
 }
 
+/* The times of a file whose name is gone: its own copy's (pinned), a
+ * lower file's are not ours to change. */
+static void times_of(const struct stat *attr, int to_set, struct timespec ts[2])
+{
+	ts[0].tv_nsec = ts[1].tv_nsec = UTIME_OMIT;
+	if (to_set & FUSE_SET_ATTR_ATIME)
+		ts[0] = attr->st_atim;
+	if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+		ts[0].tv_nsec = UTIME_NOW;
+	if (to_set & FUSE_SET_ATTR_MTIME)
+		ts[1] = attr->st_mtim;
+	if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+		ts[1].tv_nsec = UTIME_NOW;
+}
+
+/*
+ * setattr of a file unlinked while open (fchmod, futimens, and the times
+ * the writeback cache sends at close): nothing is copied up and no row
+ * is written at its old name, which may be another file's now. The
+ * upper copy's times change on the host; owner and mode by host inode
+ * when other names remain, else in memory (vo_meta_set).
+ */
+static int set_unlinked(struct vnode *v, struct stat *attr, int to_set)
+{
+	struct timespec ts[2];
+	struct vmeta m = { .mask = 0 };
+	int err = 0;
+
+	pthread_mutex_lock(&v->lock);
+	times_of(attr, to_set, ts);
+	if (v->layer == 0 && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)))
+		err = vnode_utimens(v, 0, ts);
+	owner_mode(v, attr, to_set, &m);
+	if (!err && m.mask)
+		err = vnode_wsc(v) ? vo_meta_set(v, &m) : -EPERM;
+	pthread_mutex_unlock(&v->lock);
+	return err;
+}
+
 static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 {
 	struct vmeta m;
 	int err, fd;
 
+	if (!v->dirfds && vnode_is_unlinked(v))
+		return set_unlinked(v, attr, to_set);
 	if (is_below_only(v, to_set) && (err = set_below(v, attr, to_set)) != -EAGAIN)
 		return err;
 
@@ -159,16 +200,9 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 		to_set &= ~(FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID);
 	}
 	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
-		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
+		struct timespec ts[2];
 
-		if (to_set & FUSE_SET_ATTR_ATIME)
-			ts[0] = attr->st_atim;
-		if (to_set & FUSE_SET_ATTR_ATIME_NOW)
-			ts[0].tv_nsec = UTIME_NOW;
-		if (to_set & FUSE_SET_ATTR_MTIME)
-			ts[1] = attr->st_mtim;
-		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
-			ts[1].tv_nsec = UTIME_NOW;
+		times_of(attr, to_set, ts);
 		pthread_mutex_lock(&v->lock);
 		err = vnode_utimens(v, v->layer, ts);
 		pthread_mutex_unlock(&v->lock);
@@ -194,7 +228,22 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 	else
 		err = -EPERM;	/* no sidecar: ownership cannot be kept */
 	pthread_mutex_unlock(&v->lock);
+	/* the access ACL follows the mode, as on a local file system */
+	if (!err && (to_set & FUSE_SET_ATTR_MODE))
+		err = xattr_acl_chmod(v, attr->st_mode);
 	return err;
+}
+
+int attr_set_perm(struct vnode *v, mode_t perm)
+{
+	struct stat st, a;
+	int err = vnode_stat(v, &st);
+
+	if (err)
+		return err;
+	memset(&a, 0, sizeof(a));
+	a.st_mode = (st.st_mode & ~0777) | (perm & 0777);
+	return a.st_mode == st.st_mode ? 0 : set_meta(v, &a, FUSE_SET_ATTR_MODE);
 }
 
 int attr_kill_priv(struct vnode *v)

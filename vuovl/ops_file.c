@@ -19,9 +19,13 @@ static bool wants_write(int flags)
 }
 
 /* With the writeback cache the kernel reads around partial writes and
- * appends itself: a write-only open must read, O_APPEND must go. */
+ * appends itself: a write-only open must read, O_APPEND must go.
+ * O_DIRECT is the kernel's business towards the view (it bypasses its
+ * cache): the requests reach us in unaligned buffers the host's
+ * O_DIRECT would refuse. */
 static int host_flags(int flags)
 {
+	flags &= ~O_DIRECT;
 	if (!vo.writeback)
 		return flags;
 	if ((flags & O_ACCMODE) == O_WRONLY)

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "vuovl.h"
+#include "acl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +50,9 @@ void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (vmeta_xattr_is_virtual(name)) {
+	if (vmeta_xattr_is_virtual(name) && vnode_is_unlinked(v)) {
+		n = -ENODATA;	/* its old name's row may be another file's */
+	} else if (vmeta_xattr_is_virtual(name)) {
 		struct sidecar *sc = sc_of(v, &path);
 
 		n = !path ? -ENOMEM : !sc ? -ENODATA
@@ -92,7 +95,7 @@ void vo_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		n = n < 0 ? (errno == ENOTSUP ? 0 : -errno) : n;
 		close(fd);
 	}
-	if (n >= 0 && sc) {
+	if (n >= 0 && sc && !vnode_is_unlinked(v)) {
 		m = sidecar_xattr_list(sc, path, size ? buf + n : NULL,
 				       size ? size - n : 0);
 		if (m < 0 && m != -ENOENT && m != -ENODATA)
@@ -120,6 +123,9 @@ static int change(struct vnode *v, const char *name, const char *value,
 
 	if (vnode_ro(v))
 		return -EROFS;
+	/* unlinked while open: nothing to copy up, no name to keep a row at */
+	if (vnode_is_unlinked(v))
+		return vmeta_xattr_is_virtual(name) ? -EPERM : -ESTALE;
 	err = copyup_meta(v);
 	if (err)
 		return err;
@@ -151,10 +157,15 @@ static int change(struct vnode *v, const char *name, const char *value,
 int xattr_drop_capability(struct vnode *v)
 {
 	char *path;
-	struct sidecar *sc = sc_of(v, &path);
-	ssize_t n = !path ? -ENOMEM : !sc ? -ENODATA
-		    : sidecar_xattr_get(sc, path, "security.capability", NULL, 0);
+	struct sidecar *sc;
+	ssize_t n;
 	int err;
+
+	if (vnode_is_unlinked(v))
+		return 0;	/* its row went with its name */
+	sc = sc_of(v, &path);
+	n = !path ? -ENOMEM : !sc ? -ENODATA
+	    : sidecar_xattr_get(sc, path, "security.capability", NULL, 0);
 
 	free(path);
 	if (n == -ENODATA || n == -ENOENT)
@@ -165,10 +176,59 @@ int xattr_drop_capability(struct vnode *v)
 	return err == -ENODATA ? 0 : err < 0 ? err : 1;
 }
 
+/*
+ * setxattr of an access ACL: the kernel leaves keeping the mode in step
+ * to the FUSE server (fs/fuse/acl.c). Its permission bits become the
+ * mode's, and an ACL that says no more than the mode is not kept (as
+ * posix_acl_update_mode does): cp -a and tar --acls set modes this way.
+ */
+static int set_access_acl(struct vnode *v, const char *value, size_t size, int flags)
+{
+	mode_t perm;
+	bool minimal;
+	int err = acl_to_mode(value, size, &perm, &minimal);
+
+	if (err)
+		return err;
+	if (vnode_ro(v))
+		return -EROFS;
+	err = attr_set_perm(v, perm);
+	if (err || !minimal)
+		return err ? err : change(v, ACL_XATTR_ACCESS, value, size, flags, false);
+	err = change(v, ACL_XATTR_ACCESS, NULL, 0, 0, true);
+	return err == -ENODATA ? 0 : err;
+}
+
+int xattr_acl_chmod(struct vnode *v, mode_t mode)
+{
+	char buf[4096], *path;
+	struct sidecar *sc;
+	ssize_t n;
+
+	if (vnode_is_unlinked(v))
+		return 0;
+	sc = sc_of(v, &path);
+	n = !path ? -ENOMEM : !sc ? -ENODATA
+	    : sidecar_xattr_get(sc, path, ACL_XATTR_ACCESS, buf, sizeof(buf));
+	free(path);
+	if (n == -ENODATA || n == -ENOENT)
+		return 0;	/* the common case: no ACL */
+	if (n < 0)
+		return (int)n;
+	if (acl_chmod(buf, (size_t)n, mode) < 0)
+		return 0;	/* not an ACL we can read: it stays as set */
+	return change(v, ACL_XATTR_ACCESS, buf, (size_t)n, 0, false);
+}
+
 void vo_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		 const char *value, size_t size, int flags)
 {
-	fuse_reply_err(req, -change(vnode_get(ino), name, value, size, flags, false));
+	struct vnode *v = vnode_get(ino);
+
+	if (!strcmp(name, ACL_XATTR_ACCESS))
+		fuse_reply_err(req, -set_access_acl(v, value, size, flags));
+	else
+		fuse_reply_err(req, -change(v, name, value, size, flags, false));
 }
 
 void vo_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)

@@ -10,12 +10,15 @@
 #include "vuovl.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define TAB_MIN 1024
+
+static void maybe_free_locked(struct vnode *v);
 
 static size_t hash_key(const struct vnode *parent, const char *name)
 {
@@ -240,18 +243,60 @@ static void iunlink(struct vnode *v)
 	v->iindexed = false;
 }
 
-struct vnode *vnode_find_inode(int layer, ino_t hino)
+/* Caller holds tab.lock. A vnode whose name went while another name of
+ * its file stays: its pin (taken before the unlink) still has links. */
+static bool has_other_name(struct vnode *v)
+{
+	struct stat st;
+
+	return v->fd >= 0 && fstat(v->fd, &st) == 0 && st.st_nlink > 0 &&
+	       st.st_ino == v->hino;
+}
+
+struct vnode *vnode_find_inode(int layer, ino_t hino, struct vnode *dir,
+			       const char *name)
 {
 	struct vnode *v;
+	char *dup = NULL;
 
 	pthread_mutex_lock(&vo.tab.lock);
 	for (v = *islot(layer, hino); v; v = v->inext)
-		if (v->ilayer == layer && v->hino == hino && !v->unlinked)
+		if (v->ilayer == layer && v->hino == hino &&
+		    (!v->unlinked || has_other_name(v)))
 			break;
+	if (v && v->unlinked) {
+		/* it takes the name it was found by: the kernel keeps one
+		 * inode for the file, and a later unlink or chown of that
+		 * name reaches it */
+		if (!*slot_of(dir, name) && (dup = strdup(name))) {
+			struct vnode *oldp = v->parent;
+
+			free(v->name);
+			v->name = dup;
+			dir->refs++;
+			v->parent = dir;
+			v->unlinked = false;
+			hash_in(v);
+			oldp->refs--;
+			maybe_free_locked(oldp);
+		} else {
+			v = NULL;	/* raced with another lookup of name */
+		}
+	}
 	if (v)
 		v->nlookup++;
 	pthread_mutex_unlock(&vo.tab.lock);
 	return v;
+}
+
+bool vnode_is_unlinked(struct vnode *v)
+{
+	bool gone;
+
+	pthread_mutex_lock(&vo.tab.lock);
+	gone = v->unlinked;
+	pthread_mutex_unlock(&vo.tab.lock);
+	return gone;
 }
 
 void vnode_index_inode(struct vnode *v, int layer, ino_t hino)

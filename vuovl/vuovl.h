@@ -228,8 +228,13 @@ void devio_reply_backing(int32_t id);
 /* ops_attr.c: drops set-id bits and the file capability, as the kernel
  * does on write, truncate and chown: 1 if it dropped any, 0, -errno. */
 int attr_kill_priv(struct vnode *v);
+/* ops_attr.c: the permission bits (0777) of v's mode become perm, the
+ * rest of the mode kept (a POSIX access ACL was set). 0 or -errno. */
+int attr_set_perm(struct vnode *v, mode_t perm);
 /* ops_xattr.c */
 int xattr_drop_capability(struct vnode *v);	/* 1 dropped, 0 none, -errno */
+/* After a chmod of v: its access ACL, if any, takes the new bits. */
+int xattr_acl_chmod(struct vnode *v, mode_t mode);
 /* devio.c: the kernel's cached attributes of ino are stale (a write
  * dropped set-id bits: WRITE replies carry no attributes). */
 void devio_attr_changed(fuse_ino_t ino);
@@ -296,8 +301,13 @@ void vnode_hold(struct vnode *v);
 void vnode_ref(struct vnode *v);
 void vnode_unref(struct vnode *v);
 /* The vnode already standing for host inode (layer, hino), nlookup
- * taken, or NULL. */
-struct vnode *vnode_find_inode(int layer, ino_t hino);
+ * taken, or NULL. One whose name was unlinked while the file kept other
+ * names is hashed again under (dir, name), the name it was found by. */
+struct vnode *vnode_find_inode(int layer, ino_t hino, struct vnode *dir,
+			       const char *name);
+/* v's name was unlinked (or replaced by a rename): it is reached only
+ * through open files and the kernel's inode. */
+bool vnode_is_unlinked(struct vnode *v);
 /* Enters v in the inode index under its current layer and host inode. */
 void vnode_index_inode(struct vnode *v, int layer, ino_t hino);
 void vnode_unindex_inode(struct vnode *v);
