@@ -40,6 +40,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,8 +208,73 @@ static int stat_beneath(int layer_fd, const char *path, struct stat *st)
 	return 0;
 }
 
+/* A copy of n's fields and xattrs for path, which leaves n (a hard link
+ * that a copy of the layer split into its own file). Caller holds the
+ * write lock. */
+static int split_node(struct sidecar *sc, struct sc_entry *e, uint64_t ino)
+{
+	struct sc_node *n = e->node, *c = scx_node_new();
+	struct sc_xattr **tail;
+	struct vmeta m;
+	char *path = strdup(e->path);
+	int r = 0;
+
+	if (!c || !path) {
+		scx_node_free(c);
+		free(path);
+		return -ENOMEM;
+	}
+	scx_node_get(n, &m);
+	tail = &c->xattrs;
+	for (struct sc_xattr *x = n->xattrs; x && r == 0; x = x->next) {
+		struct sc_xattr *y = malloc(sizeof(*y) + x->size);
+
+		if (!y || !(y->name = strdup(x->name))) {
+			free(y);
+			r = -ENOMEM;
+			break;
+		}
+		y->size = x->size;
+		memcpy(y->value, x->value, x->size);
+		y->next = NULL;
+		*tail = y;
+		tail = &y->next;
+	}
+	if (r == 0)
+		r = scx_node_merge(&sc->idx, c, &m);
+	c->host_ino = ino;
+	if (r < 0) {
+		scx_node_free(c);
+		free(path);
+		return r;
+	}
+	scx_remove(&sc->idx, e);	/* n keeps its other paths */
+	r = scx_insert(&sc->idx, path, c);
+	if (r == 0)
+		r = scx_inode_update(&sc->idx, c);
+	if (r == 0 && !sc->rdonly) {
+		r = scdb_node_write(&sc->db, c);
+		for (struct sc_xattr *x = c->xattrs; x && r == 0; x = x->next)
+			r = scdb_xattr_put(&sc->db, c, x);
+		if (r == 0)
+			r = maybe_commit(sc, scdb_path_put(&sc->db, path, c));
+	}
+	free(path);
+	return r;
+}
+
+static int cmp_entry_node(const void *a, const void *b)
+{
+	const struct sc_node *x = (*(struct sc_entry *const *)a)->node;
+	const struct sc_node *y = (*(struct sc_entry *const *)b)->node;
+
+	return x < y ? -1 : x > y;
+}
+
 /* The layer was copied elsewhere: its host inodes changed, its paths did
- * not. Records each file's new inode (in memory only when read-only). */
+ * not. Records each file's new inode (in memory only when read-only). A
+ * hard link the copy made into a file of its own (cp -r) gets a node of
+ * its own with the same fields: both names keep their metadata. */
 static int rekey(struct sidecar *sc, int layer_fd)
 {
 	struct sc_entry **v;
@@ -217,14 +283,22 @@ static int rekey(struct sidecar *sc, int layer_fd)
 
 	if (n < 0)
 		return (int)n;
+	/* the names of one node side by side: the first one's file keeps it */
+	qsort(v, (size_t)n, sizeof(*v), cmp_entry_node);
 	for (ssize_t i = 0; i < n && r == 0; i++) {
 		struct sc_node *node = v[i]->node;
+		bool first = i == 0 || v[i - 1]->node != node;
 		struct stat st;
 
 		if (!node->host_ino || stat_beneath(layer_fd, v[i]->path, &st) < 0)
 			continue;	/* a vanished file: ignored, repair drops it */
 		if (node->host_ino == (uint64_t)st.st_ino)
 			continue;
+		if (!first && node->nlinks > 1 && S_ISREG(st.st_mode)) {
+			/* an earlier name re-keyed this node to another file */
+			r = split_node(sc, v[i], (uint64_t)st.st_ino);
+			continue;
+		}
 		node->host_ino = (uint64_t)st.st_ino;
 		if ((r = scx_inode_update(&sc->idx, node)) < 0)
 			break;

@@ -504,6 +504,54 @@ static void test_stale_repair_and_move(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* cp -r of a layer makes each hard link a file of its own: every name
+ * keeps the node's fields (and xattrs), and repair drops none. */
+static void test_links_split_by_copy(void)
+{
+	struct sidecar *sc;
+	struct vmeta m = owner(7, 8, S_IFREG | 04755), got;
+	struct stat st, sa, sb;
+	unsigned removed;
+	char cmd[1200], copy[300];
+	int copy_fd;
+
+	mklayer();
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_CREATE, &sc) == 0);
+	touch("a", &st);
+	CHECK(linkat(layer_fd, "a", layer_fd, "b", 0) == 0);
+	CHECK(sidecar_set(sc, "a", &st, &m) == 0 && sidecar_link(sc, "a", "b", NULL) == 0);
+	CHECK(sidecar_xattr_set(sc, "b", &st, "security.capability", "cap", 3, 0) == 0);
+	CHECK(sidecar_close(sc) == 0);
+	snprintf(copy, sizeof(copy), "%s.copy", layer);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s && cp -r %s %s", copy, layer, copy);
+	CHECK(system(cmd) == 0);
+	copy_fd = open(copy, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fstatat(copy_fd, "a", &sa, 0) == 0 && fstatat(copy_fd, "b", &sb, 0) == 0);
+	CHECK(sa.st_ino != sb.st_ino);
+	for (int rdonly = 1; rdonly >= 0; rdonly--) {
+		CHECK(sidecar_open(copy_fd, copy, NULL, rdonly ? SIDECAR_RDONLY : 0, &sc) == 0);
+		CHECK(sidecar_get(sc, "a", &sa, &got) == 0 && got.uid == 7 && got.mode == (S_IFREG | 04755));
+		CHECK(sidecar_get(sc, "b", &sb, &got) == 0 && got.uid == 7 && got.mode == (S_IFREG | 04755));
+		CHECK(sidecar_xattr_get(sc, "a", "security.capability", NULL, 0) == 3);
+		CHECK(sidecar_xattr_get(sc, "b", "security.capability", NULL, 0) == 3);
+		if (!rdonly) {
+			CHECK(sidecar_repair(sc, copy_fd, &removed) == 0 && removed == 0);
+			/* one name's change no longer shows on the other file */
+			m = (struct vmeta){ .mask = VMETA_UID, .uid = 9 };
+			CHECK(sidecar_set(sc, "a", &sa, &m) == 0);
+			CHECK(sidecar_get(sc, "b", &sb, &got) == 0 && got.uid == 7);
+		}
+		CHECK(sidecar_close(sc) == 0);
+	}
+	CHECK(sidecar_open(copy_fd, copy, NULL, SIDECAR_RDONLY, &sc) == 0);
+	CHECK(sidecar_get(sc, "a", &sa, &got) == 0 && got.uid == 9);
+	CHECK(sidecar_get(sc, "b", &sb, &got) == 0 && got.uid == 7);
+	CHECK(sidecar_close(sc) == 0);
+	close(copy_fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", copy);
+	CHECK(system(cmd) == 0);
+}
+
 static void test_versions(void)
 {
 	struct sidecar *sc;
@@ -691,6 +739,7 @@ int main(void)
 	test_links_and_rename();
 	test_link_nodes();
 	test_link_by_inode();
+	test_links_split_by_copy();
 	test_trees();
 	test_rdonly();
 	test_batches();
