@@ -8,6 +8,7 @@
 #include "config.h"
 #include "vuar_int.h"
 #include "sidecar.h"
+#include "lock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -391,18 +392,29 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 	static char *const dot[] = { "." };
 	struct cctx c = { .o = o };
 	char aname[PATH_MAX + 1], rel[PATH_MAX];
-	int root, r = 0, i;
+	int root, r = 0, i, wait = lock_wait_ms(), lockfd;
+	pid_t holder;
+	char why[160];
 
 	root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return vuar_fail(msg, -errno, "cannot open directory %s: %s",
 				 dir, strerror(errno));
+	/* one owner per layer (lock.h): nobody writes DIR while we read it */
+	lockfd = lock_layer(root, false, wait, &holder);
+	if (lockfd < 0) {
+		r = vuar_fail(msg, lockfd, "%s: %s", dir,
+			      lock_strerror(lockfd, holder, false, wait, why, sizeof(why)));
+		close(root);
+		return r;
+	}
 	r = sidecar_open(root, dir, NULL, SIDECAR_RDONLY, &c.sc);
 	if (r == -ENOENT)
 		r = open_enclosing_sidecar(&c, dir);
 	if (r < 0) {
 		vuar_fail(msg, r, "cannot open the sidecar of %s: %s", dir,
 			  sidecar_open_error() ? sidecar_open_error() : strerror(-r));
+		close(lockfd);
 		close(root);
 		return r;
 	}
@@ -411,7 +423,8 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 	if (r < 0) {
 		free(c.buf);
 		sidecar_close(c.sc);
-	free(c.prefix);
+		free(c.prefix);
+		close(lockfd);
 		close(root);
 		return r;
 	}
@@ -472,6 +485,7 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 	sidecar_close(c.sc);
 	free(c.prefix);
 	free(c.buf);
+	close(lockfd);
 	close(root);
 	return c.failed;
 }

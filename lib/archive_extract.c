@@ -9,6 +9,7 @@
 #include "config.h"
 #include "vuar_int.h"
 #include "sidecar.h"
+#include "lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -579,7 +580,9 @@ int vuar_extract(const char *archive, const char *dir,
 	struct xctx x = { .o = o, .cache_fd = -1 };
 	struct archive_entry *e;
 	uint64_t n = 0, bytes = 0;
-	int retries = 0;
+	int retries = 0, wait = lock_wait_ms(), lockfd;
+	pid_t holder;
+	char why[160];
 	int r;
 
 	/* read the umask without a race: vutar is single-threaded here */
@@ -589,8 +592,17 @@ int vuar_extract(const char *archive, const char *dir,
 	if (x.root < 0)
 		return vuar_fail(msg, -errno, "cannot open directory %s: %s",
 				 dir, strerror(errno));
+	/* one owner per layer (lock.h): DIR and its sidecar are ours */
+	lockfd = lock_layer(x.root, true, wait, &holder);
+	if (lockfd < 0) {
+		r = vuar_fail(msg, lockfd, "%s: %s", dir,
+			      lock_strerror(lockfd, holder, true, wait, why, sizeof(why)));
+		close(x.root);
+		return r;
+	}
 	r = vuar_open_read(archive, &x.a, msg);
 	if (r < 0) {
+		close(lockfd);
 		close(x.root);
 		return r;
 	}
@@ -599,6 +611,7 @@ int vuar_extract(const char *archive, const char *dir,
 		vuar_fail(msg, r, "cannot open the sidecar of %s: %s", dir,
 			  sidecar_open_error() ? sidecar_open_error() : strerror(-r));
 		archive_read_free(x.a);
+		close(lockfd);
 		close(x.root);
 		return r;
 	}
@@ -638,6 +651,7 @@ int vuar_extract(const char *archive, const char *dir,
 	if (r < 0)
 		report(&x, "", "cannot save metadata: %s", strerror(-r));
 	archive_read_free(x.a);
+	close(lockfd);	/* after the sidecar is saved: the next owner sees it */
 	close(x.root);
 	return x.failed;
 }

@@ -20,6 +20,7 @@ int layer_open(struct layer *l, const char *path, bool upper)
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
 	l->workfd = -1;
+	l->lockfd = -1;
 	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -46,10 +47,13 @@ void layer_release(struct layer *l)
 		close(l->fd);
 	if (l->workfd >= 0)
 		close(l->workfd);
+	if (l->lockfd >= 0)
+		close(l->lockfd);
 	free(l->path);
 	free(l->fname);
 	l->fname = NULL;
 	l->workfd = -1;
+	l->lockfd = -1;
 	l->fd = -1;
 	l->path = NULL;
 }

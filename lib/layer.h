@@ -25,6 +25,7 @@ struct layer {
 	bool inplace;		/* a bound file written in place */
 	bool mincow;		/* writes in place when the host allows them */
 	int workfd;		/* O_PATH of .vuovl/work when written to, else -1 */
+	int lockfd;		/* holds its lock (lock.h), else -1 */
 };
 
 /* Opens path as a layer directory. Returns 0, -ENOTDIR, other -errno. */

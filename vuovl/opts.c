@@ -9,6 +9,7 @@
 #include "config.h"
 #include "vuovl.h"
 #include "whiteout.h"
+#include "lock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -232,7 +233,27 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 	return 0;
 }
 
-static int open_one(struct layer *l, const char *opt, const char *path, bool upper)
+/* One owner per layer (lock.h): the upper exclusive, lowers shared.
+ * --check mounts nothing and takes no lock. */
+static int lock_one(struct layer *l, const char *opt, const char *path, bool upper)
+{
+	pid_t holder;
+	int wait = lock_wait_ms(), fd = lock_layer(l->fd, upper, wait, &holder);
+	char why[160];
+
+	if (fd == -EACCES && !upper)
+		return 0;	/* tolerated: a lower we may search but not list */
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s %s: %s\n", vu_progname, opt, path,
+			lock_strerror(fd, holder, upper, wait, why, sizeof(why)));
+		return fd;
+	}
+	l->lockfd = fd;
+	return 0;
+}
+
+static int open_one(struct layer *l, const char *opt, const char *path, bool upper,
+		    bool lock)
 {
 	char *real = realpath(path, NULL);
 	int err;
@@ -246,6 +267,8 @@ static int open_one(struct layer *l, const char *opt, const char *path, bool upp
 	err = layer_open(l, real, upper);
 	if (err)
 		fprintf(stderr, "%s: %s %s: %s\n", vu_progname, opt, path, strerror(-err));
+	else if (lock)
+		err = lock_one(l, opt, path, upper);
 	free(real);
 	return err;
 }
@@ -270,7 +293,9 @@ static void clean_work(int workfd)
 	closedir(d);
 }
 
-static int prepare_upper(const struct vo_opts *o)
+/* clean: remove what a crash left in the work dir (only the lock's
+ * holder may: --check would remove a live daemon's copies). */
+static int prepare_upper(const struct vo_opts *o, bool clean)
 {
 	struct layer *u = &vo.layers[0];
 	int vfd, err;
@@ -293,7 +318,8 @@ static int prepare_upper(const struct vo_opts *o)
 		errno = err;
 		goto fail;
 	}
-	clean_work(vo.workfd);
+	if (clean)
+		clean_work(vo.workfd);
 	u->workfd = fcntl(vo.workfd, F_DUPFD_CLOEXEC, 0);
 	return 0;
 fail:
@@ -418,14 +444,14 @@ int opts_open_layers(const struct vo_opts *o)
 		goto out;
 	vo.layers[0].fd = vo.layers[0].workfd = -1;
 	base = 1;
-	if (vo.has_upper && open_one(&vo.layers[0], "upperdir", o->upperdir, true))
+	if (vo.has_upper && open_one(&vo.layers[0], "upperdir", o->upperdir, true, !o->check))
 		goto out;
 	for (i = 0; i < n; i++)
-		if (open_one(&vo.layers[base + i], "lowerdir", lowers[i], false))
+		if (open_one(&vo.layers[base + i], "lowerdir", lowers[i], false, !o->check))
 			goto out;
 	if (check_nesting())
 		goto out;
-	if (vo.has_upper && prepare_upper(o))
+	if (vo.has_upper && prepare_upper(o, !o->check))
 		goto out;
 	status = open_sidecars(o) ? 3 : 0;
 	if (!status)

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "lock.h"
 #include "sidecar.h"
 
 enum { EXIT_OK = 0, EXIT_STALE = 1, EXIT_USAGE = 2, EXIT_FAIL = 3 };
@@ -130,22 +132,34 @@ static int run(const char *cmd, const char *layer, const char *db)
 	struct ctx c = { .layer_fd = -1 };
 	struct sidecar *sc;
 	unsigned removed;
-	int r, status = EXIT_OK;
+	bool repair = strcmp(cmd, "repair") == 0;
+	int r, status = EXIT_OK, wait = lock_wait_ms(), lockfd;
+	pid_t holder;
+	char why[160];
 
 	c.layer_fd = open(layer, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c.layer_fd < 0) {
 		vu_err("%s: %s", layer, strerror(errno));
 		return EXIT_FAIL;
 	}
-	r = sidecar_open(c.layer_fd, layer, db, strcmp(cmd, "repair") ? SIDECAR_RDONLY : 0, &sc);
+	/* one owner per layer (lock.h): wait for a daemon still syncing */
+	lockfd = lock_layer(c.layer_fd, repair, wait, &holder);
+	if (lockfd < 0) {
+		vu_err("%s: %s", layer, lock_strerror(lockfd, holder, repair, wait, why,
+						      sizeof(why)));
+		close(c.layer_fd);
+		return EXIT_FAIL;
+	}
+	r = sidecar_open(c.layer_fd, layer, db, repair ? 0 : SIDECAR_RDONLY, &sc);
 	if (r < 0) {
 		vu_err("%s: %s", layer, r == -ENOENT ? "no sidecar (.vuovl/meta.db) in this layer"
 			   : sidecar_open_error() ? sidecar_open_error() : strerror(-r));
+		close(lockfd);
 		close(c.layer_fd);
 		return EXIT_FAIL;
 	}
 	c.sc = sc;
-	if (strcmp(cmd, "repair") == 0) {
+	if (repair) {
 		r = sidecar_repair(sc, c.layer_fd, &removed);
 		if (r < 0) {
 			vu_err("%s: cannot repair: %s", layer, strerror(-r));
@@ -167,6 +181,7 @@ static int run(const char *cmd, const char *layer, const char *db)
 		vu_err("%s: cannot write the sidecar", layer);
 		status = EXIT_FAIL;
 	}
+	close(lockfd);
 	close(c.layer_fd);
 	return status;
 }
