@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ struct cctx {
 	char *prefix;	/* DIR's path inside the layer whose sidecar sc is;
 			   NULL when DIR is the layer root */
 	int failed;
+	bool upper;	/* DIR is a vuovl upper layer (it has .vuovl/work) */
 	uint64_t n, bytes;
 	char *buf;
 };
@@ -239,6 +241,13 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 		return 0;
 	}
 	isdir = S_ISDIR(st.st_mode);
+	/* vuovl's placeholder mark (vuovl(1), UPPER LAYER FORMAT): its
+	 * bytes are zeros, its data live below; never pack those */
+	if (c->upper && S_ISREG(st.st_mode) && (st.st_mode & S_ISVTX)) {
+		creport(c, aname, "a placeholder whose data are in a lower layer "
+			"(pack the mounted view instead)");
+		return 0;
+	}
 	if (S_ISREG(st.st_mode) || isdir) {
 		fd = openat(pfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 			    (isdir ? O_DIRECTORY : 0));
@@ -352,6 +361,38 @@ static int setup_writer(struct cctx *c, const char *archive,
 	return 0;
 }
 
+static int count_below(const char *path, const struct vmeta *m, void *arg)
+{
+	(void)path;
+	if ((m->mask & VMETA_FLAGS) && (m->flags & (VMETA_F_BELOW | VMETA_F_METACOPY)))
+		++*(unsigned *)arg;
+	return 0;
+}
+
+/*
+ * An upper layer alone is not a tree: rows about the lower layers' files
+ * (a chown of a lower file, a placeholder's data) would be lost, and a
+ * placeholder packed as zeros. Returns 0, or -EXDEV (said in msg) for
+ * such a layer.
+ */
+static int refuse_bare_upper(struct cctx *c, int root, const char *dir, const char **msg)
+{
+	struct stat st;
+	unsigned n = 0;
+
+	c->upper = fstatat(root, SIDECAR_DIR "/work", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		   S_ISDIR(st.st_mode);
+	if (!c->upper || !c->sc || c->prefix)
+		return 0;
+	sidecar_foreach(c->sc, count_below, &n);
+	if (!n)
+		return 0;
+	return vuar_fail(msg, -EXDEV, "%s is a vuovl upper layer with %u change%s to the "
+			 "layers below it (chown, chmod, placeholders) that it cannot pack "
+			 "alone: mount the view and pack the mount point", dir, n,
+			 n == 1 ? "" : "s");
+}
+
 /*
  * DIR has no sidecar of its own: it may lie inside a layer that has one
  * (vutar -c -C rootfs/usr). Looks up DIR's ancestors for the nearest
@@ -414,6 +455,14 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 	if (r < 0) {
 		vuar_fail(msg, r, "cannot open the sidecar of %s: %s", dir,
 			  sidecar_open_error() ? sidecar_open_error() : strerror(-r));
+		close(lockfd);
+		close(root);
+		return r;
+	}
+	r = refuse_bare_upper(&c, root, dir, msg);
+	if (r < 0) {
+		sidecar_close(c.sc);
+		free(c.prefix);
 		close(lockfd);
 		close(root);
 		return r;

@@ -41,6 +41,7 @@ teardown() { vu_teardown; }
 	[ "$(stat -c %i "$T/u/d/.wh.b")" = "$(stat -c %i "$T/u/.wh.t")" ]
 	[ "$(stat -c %h "$T/u/.wh.tree")" -ge 4 ]
 	[ ! -e "$T/m/d/b" ] && [ ! -e "$T/m/t" ] && [ ! -e "$T/m/tree" ]
+	vo_umount "$T/m"	# (a layer in use is not packed: vuovl-lock.bats)
 	"$VUTAR" -cf "$T/diff.tar" -C "$T/u" .
 	run sh -c "tar -tvf '$T/diff.tar' | grep '\.wh\.'"
 	[ "$(echo "$output" | wc -l)" = 4 ]
@@ -231,4 +232,34 @@ PY
 	vo_umount "$T/m"
 	[ "$(cat "$T/u/d/a")" = lXY ]
 	[ "$(cat "$T/u/new")" = 12 ]
+}
+
+@test "vutar -c of a bare upper layer refuses what only the view has: changes to lower files, placeholders" {
+	chmod 0700 "$T/m/d/b"			# a row about a lower file
+	vo_umount "$T/m"
+	run "$VUTAR" -cf "$T/u.tar" -C "$T/u"
+	[ "$status" = 1 ]
+	[[ "$output" == "vutar: $T/u is a vuovl upper layer with 1 change to the layers below it"*"mount the view and pack the mount point" ]]
+	[ ! -e "$T/u.tar" ]
+	# a placeholder (a times-only change of a lower file) is never zeros
+	vo_mount_stack
+	chmod 0644 "$T/m/d/b"
+	rm "$T/m/d/b"
+	touch -h -d 2001-01-01 "$T/m/d/a"
+	vo_umount "$T/m"
+	[ -k "$T/u/d/a" ]
+	run "$VUTAR" -cf "$T/u.tar" -C "$T/u"
+	[ "$status" = 1 ]
+	[[ "$output" == "vutar: $T/u is a vuovl upper layer with 1 change to the layers below it"* ]]
+	# a mark a crash left without its row: that entry is refused
+	rm "$T/u/.vuovl/meta.db"*
+	run "$VUTAR" -cf "$T/u.tar" -C "$T/u"
+	[ "$status" = 2 ]
+	[[ "$output" == *"d/a: a placeholder whose data are in a lower layer"* ]]
+	run tar -tf "$T/u.tar"
+	[[ "$output" != *"d/a"* ]]
+	# the view packs the data
+	vo_mount_stack
+	"$VUTAR" -cf "$T/m.tar" -C "$T/m"
+	[ "$(tar -xOf "$T/m.tar" ./d/a)" = l1a ]
 }
