@@ -81,7 +81,9 @@ need_fakeroot() {
 # vo_fakeroot SCRIPT: runs bash SCRIPT as root of a user and mount
 # namespace with ids 0-65535 mapped (as real root: directly), where any
 # owner can be set. In SCRIPT, `mnt` mounts the vo_stack view on $T/m,
-# `umnt` unmounts it and waits for its daemon; an exit unmounts it.
+# `umnt` unmounts it and waits for its daemon; an exit unmounts it and
+# gives every file under $T back to the user (so teardown can remove
+# what SCRIPT chowned).
 vo_fakeroot() {
 	local pre
 	pre="set -e; V='$VUOVL_BIN'; T='$T'
@@ -91,7 +93,7 @@ umnt() {
 	for i in \$(seq 50); do pgrep -f \"vuovl.*\$T/m\" >/dev/null || return 0; sleep 0.1; done
 	return 1
 }
-trap 'fusermount3 -u -z \"\$T/m\" 2>/dev/null || true' EXIT
+trap 'fusermount3 -u -z \"\$T/m\" 2>/dev/null; chown -R 0:0 \"\$T\" 2>/dev/null || true' EXIT
 "
 	if is_root; then
 		bash -c "$pre$1"

@@ -296,3 +296,28 @@ in_userns() {
 	run getfattr -n security.capability "$T/m/d/a"
 	[ "$status" != 0 ]
 }
+
+@test "copy-up keeps the owner, group and mode of lower objects the user does not own" {
+	need_fakeroot
+	# real host owners and no sidecar row: a podman layer, a tree
+	# unpacked by real root
+	run vo_fakeroot '
+		chown 1234:1235 "$T/l2/tree/a" "$T/l2/d/b" "$T/l2/tree/a/b/f"
+		chmod 2775 "$T/l2/tree/a"; chmod 4755 "$T/l2/d/b"; chmod 0444 "$T/l1/t"
+		mnt; touch "$T/m/tree/a/new"; echo x >>"$T/m/d/b"; echo y >>"$T/m/t"
+		touch -d 2001-01-01 "$T/m/tree/a/b/f"
+		stat -c "%n %u:%g %a" "$T/m/tree/a" "$T/m/d/b" "$T/m/t" "$T/m/tree/a/b/f"; umnt
+		mnt; stat -c "%n %u:%g %a" "$T/m/tree/a" "$T/m/d/b" "$T/m/t" "$T/m/tree/a/b/f"
+		stat -c "%u:%g" "$T/u/tree/a" "$T/u/d/b"'
+	echo "$output"
+	[ "$status" = 0 ]
+	for i in 0 4; do
+		[ "${lines[i]}" = "$T/m/tree/a 1234:1235 2775" ]
+		[ "${lines[i + 1]}" = "$T/m/d/b 1234:1235 4755" ]
+		[ "${lines[i + 2]}" = "$T/m/t 0:0 444" ]
+		[ "${lines[i + 3]}" = "$T/m/tree/a/b/f 1234:1235 644" ]
+	done
+	# the host copies are the user's (root of the namespace)
+	[ "${lines[8]}" = 0:0 ]
+	[ "${lines[9]}" = 0:0 ]
+}

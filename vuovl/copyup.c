@@ -68,6 +68,35 @@ int vo_meta_set(struct vnode *v, const struct vmeta *m)
 	return err;
 }
 
+/*
+ * What the host could not give the copy becomes virtual: the owner and
+ * group of a lower object the user does not own (a podman layer, a tree
+ * unpacked by real root), and mode bits the copy lacks (set-id bits, a
+ * mode without u+rw). Fields the row already has win. up: the copy's
+ * host stat; placeholder marks (the host sticky bit) are not its mode.
+ */
+static void keep_lower_meta(struct vmeta *m, const struct stat *low, const struct stat *up,
+			    bool marked)
+{
+	mode_t upmode = up->st_mode & 07777;
+
+	if (marked)
+		upmode &= ~S_ISVTX;
+	if (!(m->mask & VMETA_UID) && low->st_uid != up->st_uid) {
+		m->mask |= VMETA_UID;
+		m->uid = low->st_uid;
+	}
+	if (!(m->mask & VMETA_GID) && low->st_gid != up->st_gid) {
+		m->mask |= VMETA_GID;
+		m->gid = low->st_gid;
+	}
+	if (!(m->mask & VMETA_MODE) && !S_ISLNK(low->st_mode) &&
+	    (low->st_mode & 07777) != upmode) {
+		m->mask |= VMETA_MODE;
+		m->mode = low->st_mode;
+	}
+}
+
 /* Copies user.* xattrs; the host refuses the others to a user (they
  * live in the sidecar, copied with the row). Failures are tolerated:
  * the upper fs may not support user xattrs (overlayfs does the same
@@ -163,7 +192,7 @@ int copyup_dir(struct vnode *dir)
 	char name[NAME_MAX + 1];
 	struct vnode *p = NULL;
 	struct vmeta m;
-	struct stat st;
+	struct stat st, ust;
 	int err = 0, fd, pfd;
 
 	if (dir->dirfds[0] >= 0)	/* set once, never unset: no lock */
@@ -215,6 +244,8 @@ int copyup_dir(struct vnode *dir)
 	dir->layer = dir->dlayer = 0;
 	dir->virt = false;
 	m = dir->meta;
+	if (fstat(fd, &ust) == 0)
+		keep_lower_meta(&m, &st, &ust, false);
 	m.flags &= ~VMETA_F_BELOW;	/* the row is about this copy now */
 	m.mask |= VMETA_INO;
 	m.ino = dir->ino ^ vnode_ctx_bits(dir);
@@ -228,7 +259,7 @@ out:
 
 /* Caller holds v->lock. Makes the temporary copy in the work dir. */
 static int make_copy(struct vnode *v, const char *tmp, bool meta_only, bool *defer,
-		     struct stat *out)
+		     struct stat *out, struct stat *lower)
 {
 	struct stat st;
 	int src = -1, dst = -1, err = 0;
@@ -239,6 +270,7 @@ static int make_copy(struct vnode *v, const char *tmp, bool meta_only, bool *def
 	err = vnode_hstat(v, v->layer, &st);
 	if (err)
 		return err;
+	*lower = st;
 	if (S_ISLNK(st.st_mode)) {
 		n = vnode_readlink(v, target, sizeof(target) - 1);
 		if (n < 0)
@@ -384,7 +416,7 @@ static int do_copyup(struct vnode *v, bool meta_only, bool sync)
 	char name[NAME_MAX + 1], tmp[64];
 	struct vnode *p = NULL;
 	struct sidecar *sc = vnode_wsc(v);
-	struct stat st;
+	struct stat st, lst;
 	struct vmeta m;
 	char *path = NULL;
 	int err, pfd, workfd = vo.layers[v->scope->wlayer].workfd;
@@ -425,7 +457,7 @@ static int do_copyup(struct vnode *v, bool meta_only, bool sync)
 	}
 	tmp_name(tmp, sizeof(tmp));
 	defer = !sync;
-	err = make_copy(v, tmp, meta_only, &defer, &st);
+	err = make_copy(v, tmp, meta_only, &defer, &st, &lst);
 	if (err)
 		goto out;
 	path = vnode_wpath(v, NULL);
@@ -434,6 +466,7 @@ static int do_copyup(struct vnode *v, bool meta_only, bool sync)
 		goto unlink;
 	}
 	m = v->meta;
+	keep_lower_meta(&m, &lst, &st, meta_only || defer);
 	m.mask |= VMETA_INO | VMETA_FLAGS;
 	m.ino = v->ino ^ vnode_ctx_bits(v);
 	m.flags &= ~VMETA_F_BELOW;	/* the row is about this copy now */
