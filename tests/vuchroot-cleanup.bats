@@ -92,3 +92,36 @@ sleeping() { ps -u "$(id -u)" -o stat=,args= | awk -v n="$1" '$1 !~ /^Z/ && NF =
 		grep -q got-term "$T/out"
 	done
 }
+
+@test "a temporary upper left by a session killed with its process group goes at the next --cow run, or with --gc" {
+	[ "$VC_VIEW" = vuovl ] || skip "a temporary upper is a --cow view's"
+	# a live session's upper is left alone
+	(exec "$VUCHROOT" --cow "$R" /bin/sleep 300 3>&-) &
+	pid=$!
+	VU_PIDS+=("$pid")
+	wait_for '[ -n "$(sleeping 300)" ]'
+	live=$(ls "$T/tmp")
+	[[ "$live" == vuchroot-cow.* ]]
+	run timeout -s KILL 1 "$VUCHROOT" --cow "$R" /bin/sleep 30
+	[ "$status" = 137 ]
+	wait_for '[ -z "$(sleeping 30)" ]'
+	left=$(ls "$T/tmp" | grep -vx "$live")
+	[[ "$left" == vuchroot-cow.* ]]
+	run "$VUCHROOT" --gc
+	[ "$status" = 0 ]
+	[ "$output" = "removed $T/tmp/$left (left by a killed session)" ]
+	[ "$(ls "$T/tmp")" = "$live" ]
+	kill "$pid"
+	wait "$pid" || true
+	wait_for '[ -z "$(ls -A "$T/tmp")" ]'
+	# the next --cow run sweeps too
+	run timeout -s KILL 1 "$VUCHROOT" --cow "$R" /bin/sleep 30
+	[ -n "$(ls -A "$T/tmp")" ]
+	wait_for '[ -z "$(sleeping 30)" ]'
+	run "$VUCHROOT" --cow "$R" /bin/true
+	[ "$status" = 0 ]
+	[ -z "$(ls -A "$T/tmp")" ]
+	run "$VUCHROOT" --gc "$R"
+	[ "$status" = 125 ]
+	[ "$output" = "vuchroot: --gc takes no NEWROOT nor COMMAND" ]
+}

@@ -201,6 +201,17 @@ static int wait_session(pid_t session)
 	return exit_status(status);
 }
 
+/* vuchroot --gc: the sweep of every --cow run, alone and said. */
+static int gc_only(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	int r = gc_sweep(tmp && *tmp ? tmp : "/tmp", true);
+
+	if (r == -ENOENT || r == -ENOTDIR || r == -EACCES)
+		vu_err("TMPDIR %s: %s", tmp && *tmp ? tmp : "/tmp", strerror(-r));
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct vc_plan plan;
@@ -215,8 +226,15 @@ int main(int argc, char **argv)
 		vu_log_level = VU_DEBUG;
 		vu_log_cats |= VU_CAT_NS;
 	}
+	if (plan.gc) {
+		status = gc_only() ? VC_EXIT_FAIL : 0;
+		goto out;
+	}
 	if (opts_check(&plan) || ids_choose(&plan, &ids))
 		goto out;
+	/* what killed sessions left (tolerated: each failure was said) */
+	if (plan.upper_is_temp)
+		(void)gc_sweep(plan.tmpdir, false);
 	fflush(NULL);
 	relay_signals(0);
 	if (ns_clone_session(&plan, &sync_fd, &session))

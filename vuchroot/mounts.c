@@ -392,7 +392,7 @@ int mounts_temp_upper(struct vc_plan *plan)
 	struct stat st;
 	char *path;
 
-	if (asprintf(&path, "%s/vuchroot-cow.XXXXXX", plan->tmpdir) < 0)
+	if (asprintf(&path, "%s/" VC_TEMP_UPPER "XXXXXX", plan->tmpdir) < 0)
 		return -ENOMEM;
 	if (!mkdtemp(path)) {
 		int e = errno;
@@ -400,6 +400,14 @@ int mounts_temp_upper(struct vc_plan *plan)
 		vu_err("cannot create a temporary upper in %s: %s", plan->tmpdir, strerror(e));
 		free(path);
 		return -e;
+	}
+	/* held while we live: a sweep (gc.c) leaves it alone */
+	plan->upper_mark = gc_mark_upper(path);
+	if (plan->upper_mark < 0) {
+		vu_err("cannot mark the temporary upper %s: %s", path, strerror(-plan->upper_mark));
+		fs_remove_tree(path);
+		free(path);
+		return -EIO;
 	}
 	/* mkdtemp made it 0700; the view's root takes the upper's mode, so
 	 * give it NEWROOT's or --userspec users could not even enter /. */

@@ -24,7 +24,7 @@ enum {
 	OPT_USERSPEC = 256, OPT_GROUPS, OPT_SKIP_CHDIR, OPT_COW, OPT_RO,
 	OPT_BIND, OPT_RO_BIND, OPT_TMPFS, OPT_HOSTNAME, OPT_UNSHARE_NET,
 	OPT_UNSHARE_PID, OPT_UNSHARE_IPC, OPT_SETENV, OPT_CLEARENV, OPT_CHDIR,
-	OPT_MAP, OPT_VIEW, OPT_HELP, OPT_VERSION,
+	OPT_MAP, OPT_VIEW, OPT_GC, OPT_HELP, OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -45,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "chdir", required_argument, NULL, OPT_CHDIR },
 	{ "map", required_argument, NULL, OPT_MAP },
 	{ "view", required_argument, NULL, OPT_VIEW },
+	{ "gc", no_argument, NULL, OPT_GC },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -55,6 +56,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: vuchroot [OPTION]... NEWROOT [COMMAND [ARG]...]\n"
+"       vuchroot --gc\n"
 "Run COMMAND (default: $SHELL -i, or /bin/sh) as root with NEWROOT as its\n"
 "root directory, without privileges: user and mount namespaces over a vuovl\n"
 "view of NEWROOT that keeps ownership virtual.\n"
@@ -76,6 +78,8 @@ static void usage(FILE *f)
 "  --clearenv             start COMMAND with an empty environment\n"
 "  --map=auto|subid|single|full  how ids are mapped (default auto)\n"
 "  --view=vuovl|bind      bind: plain bind of NEWROOT (tests only)\n"
+"  --gc                   remove the temporary uppers that killed sessions\n"
+"                         left in $TMPDIR, and exit\n"
 "  -d, --debug            say what is being done\n"
 "      --help             show this help and exit\n"
 "      --version          show the version and exit\n"
@@ -220,6 +224,7 @@ static int parse_one(struct vc_plan *plan, int c, int argc, char **argv)
 		plan->view = (enum vc_view)v;
 		return r;
 	case 'd': plan->debug = true; break;
+	case OPT_GC: plan->gc = true; break;
 	case OPT_HELP: usage(stdout); exit(0);
 	case OPT_VERSION: printf("vuchroot (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); exit(0);
 	default:
@@ -234,6 +239,7 @@ int opts_parse(struct vc_plan *plan, int argc, char **argv)
 	int c, r;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->upper_mark = -1;
 	/* '+': stop at NEWROOT, COMMAND's own options are not ours. */
 	while ((c = getopt_long(argc, argv, "+d", long_opts, NULL)) != -1) {
 		r = parse_one(plan, c, argc, argv);
@@ -242,6 +248,12 @@ int opts_parse(struct vc_plan *plan, int argc, char **argv)
 		if (r)
 			return r;
 	}
+	if (plan->gc && optind < argc) {
+		vu_err("--gc takes no NEWROOT nor COMMAND");
+		return -EINVAL;
+	}
+	if (plan->gc)
+		return 0;
 	if (optind >= argc) {
 		vu_err("missing operand");
 		fprintf(stderr, "Try 'vuchroot --help' for more information.\n");

@@ -68,7 +68,9 @@ struct vc_plan {
 	enum vc_write write;
 	char *upper;		/* --cow=UPPER (absolute), or the temporary one */
 	bool upper_is_temp;	/* made by the session in tmpdir, removed at exit */
+	int upper_mark;		/* the session's hold on it (gc.c) */
 	char *tmpdir;		/* $TMPDIR or /tmp, resolved, for a temporary upper */
+	bool gc;		/* --gc: sweep left-over temporary uppers, run nothing */
 	enum vc_view view;
 	enum vc_map map;
 	char *user;		/* --userspec USER part, NULL: root */
@@ -127,6 +129,15 @@ int mounts_stage(const struct vc_plan *plan, char **root_out);
 int mounts_populate(const struct vc_plan *plan, const char *root);
 int fs_remove_tree(const char *path);
 int mounts_temp_upper(struct vc_plan *plan);
+
+/* gc.c: temporary uppers (TMPDIR/vuchroot-cow.XXXXXX) left by sessions
+ * that were killed. */
+#define VC_TEMP_UPPER "vuchroot-cow."
+/* The session marks its upper as held; returns the fd that holds it. */
+int gc_mark_upper(const char *upper);
+/* Removes this user's temporary uppers in tmpdir that no session holds
+ * (say: print each one on stdout). 0 or the last -errno. */
+int gc_sweep(const char *tmpdir, bool say);
 
 /* pivot.c */
 int pivot_enter(const char *root);
