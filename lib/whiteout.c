@@ -25,6 +25,19 @@ bool whiteout_is_kernel(const struct stat *st)
 	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
 }
 
+static bool is_long(const char *name)
+{
+	return strlen(name) > WHITEOUT_NAME_MAX;
+}
+
+/* A long name's whiteout: the 0/0 device at name. */
+static bool kernel_at(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && whiteout_is_kernel(&st);
+}
+
 static int wh_name(char *buf, size_t size, const char *name)
 {
 	int n = snprintf(buf, size, WHITEOUT_PREFIX "%s", name);
@@ -39,6 +52,8 @@ bool whiteout_hides(int dirfd, const char *name, const struct stat *st)
 
 	if (st && whiteout_is_kernel(st))
 		return true;
+	if (is_long(name))
+		return !st && kernel_at(dirfd, name);
 	if (wh_name(wh, sizeof(wh), name) < 0)
 		return false;
 	return fstatat(dirfd, wh, &wst, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -75,8 +90,15 @@ static int new_shared(int sharedir)
 int whiteout_create(int dirfd, const char *name, int sharedir)
 {
 	char wh[NAME_MAX + WHITEOUT_PREFIX_LEN + 1];
-	int err = wh_name(wh, sizeof(wh), name), tries;
+	int err, tries;
 
+	if (is_long(name)) {
+		if (mknodat(dirfd, name, S_IFCHR | 0600, makedev(0, 0)) == 0 ||
+		    (errno == EEXIST && kernel_at(dirfd, name)))
+			return 0;
+		return -errno;
+	}
+	err = wh_name(wh, sizeof(wh), name);
 	if (err)
 		return err;
 	for (tries = 0; sharedir >= 0 && tries < 3; tries++) {
@@ -92,10 +114,23 @@ int whiteout_create(int dirfd, const char *name, int sharedir)
 	return create_plain(dirfd, wh);
 }
 
+int whiteout_free_place(int dirfd, const char *name)
+{
+	if (!is_long(name) || !kernel_at(dirfd, name))
+		return 0;
+	if (unlinkat(dirfd, name, 0) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return 1;
+}
+
 int whiteout_remove(int dirfd, const char *name)
 {
 	char wh[NAME_MAX + WHITEOUT_PREFIX_LEN + 1];
-	int err = wh_name(wh, sizeof(wh), name);
+	int err;
+
+	if (is_long(name))
+		return (err = whiteout_free_place(dirfd, name)) < 0 ? err : 0;
+	err = wh_name(wh, sizeof(wh), name);
 
 	if (err)
 		return err;

@@ -263,3 +263,48 @@ PY
 	"$VUTAR" -cf "$T/m.tar" -C "$T/m"
 	[ "$(tar -xOf "$T/m.tar" ./d/a)" = l1a ]
 }
+
+name_of() { printf "$2%.0s" $(seq "$1"); }
+
+@test "names of 252 to 255 bytes are made, hidden and made again as on a native file system" {
+	f=$(name_of 255 f); d=$(name_of 254 d); n=$(name_of 252 n); r=$(name_of 253 r)
+	vo_umount "$T/m"
+	echo lower >"$T/l2/$f"
+	mkdir "$T/l2/$d"
+	echo inside >"$T/l2/$d/x"
+	vo_mount_stack
+	echo new >"$T/m/$n"
+	[ "$(cat "$T/m/$n")" = new ]
+	rm "$T/m/$f"
+	[ ! -e "$T/m/$f" ]
+	[[ "$(ls "$T/m")" != *"$f"* ]]
+	echo again >"$T/m/$f"
+	[ "$(cat "$T/m/$f")" = again ]
+	rm -r "$T/m/$d"
+	[ ! -e "$T/m/$d" ]
+	mkdir "$T/m/$d"
+	[ -z "$(ls -A "$T/m/$d")" ]	# made again over a whiteout: opaque
+	mv "$T/m/$n" "$T/m/$r"
+	ln -s "$r" "$T/m/$(name_of 254 s)"
+	mkfifo "$T/m/$(name_of 253 p)"
+	ln "$T/m/$r" "$T/m/$(name_of 255 h)"
+	listing=$(ls "$T/m" | sort)
+	vo_umount "$T/m"
+	vo_mount_stack
+	[ "$(ls "$T/m" | sort)" = "$listing" ]
+	[ "$(cat "$T/m/$f")" = again ]
+	[ -z "$(ls -A "$T/m/$d")" ]
+	[ "$(cat "$T/m/$(name_of 254 s)")" = new ]
+	[ "$(stat -c %h "$T/m/$(name_of 255 h)")" = 2 ]
+	# one byte more is refused, and leaves nothing behind
+	run touch "$T/m/$(name_of 256 z)"
+	[ "$status" != 0 ]
+	[[ "$output" == *"File name too long"* ]]
+	[ "$(ls "$T/m" | sort)" = "$listing" ]
+	rm "$T/m/$f" "$T/m/$r"
+	rmdir "$T/m/$d"
+	[ ! -e "$T/m/$f" ] && [ ! -e "$T/m/$d" ]
+	vo_umount "$T/m"
+	vo_mount_stack
+	[ ! -e "$T/m/$f" ] && [ ! -e "$T/m/$d" ] && [ ! -e "$T/m/$r" ]
+}

@@ -51,6 +51,7 @@ static void owner_of_new(fuse_req_t req, struct vnode *dir, mode_t *mode,
 	}
 }
 
+/* On failure the host object the caller made is removed again. */
 int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 		  mode_t mode, dev_t rdev, struct vnode **out)
 {
@@ -62,7 +63,10 @@ int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 	int err;
 
 	owner_of_new(req, dir, &mode, &uid, &gid);
-	if (S_ISDIR(mode) && whiteout_hides(dir->dirfds[0], name, NULL)) {
+	/* (a long name's whiteout went before the name was made: then what
+	 * it hid is still there below) */
+	if (S_ISDIR(mode) && (whiteout_hides(dir->dirfds[0], name, NULL) ||
+			      (strlen(name) > WHITEOUT_NAME_MAX && lookup_in_lower(dir, name)))) {
 		int fd = openat(dir->dirfds[0], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 		/* overlayfs: a directory re-created over a whiteout is opaque */
@@ -70,17 +74,17 @@ int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 		if (fd >= 0)
 			close(fd);
 		if (err)
-			return err;
+			goto undo;
 	}
 	err = whiteout_remove(dir->dirfds[0], name);
 	if (err)
-		return err;
+		goto undo;
 	pthread_mutex_lock(&dir->lock);
 	dir->version++;
 	pthread_mutex_unlock(&dir->lock);
 	err = lookup_child(dir, name, &v);
 	if (err)
-		return err;
+		goto undo;
 	err = vnode_hstat(v, 0, &st);
 	if (err)
 		goto fail;
@@ -114,8 +118,33 @@ int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 	*out = v;
 	return 0;
 fail:
+	vnode_drop_name(dir, name);
 	vnode_forget(v, 1);
+undo:
+	/* a failed create leaves nothing behind (tolerated: the error that
+	 * got us here is the one to report) */
+	if (S_ISDIR(mode)) {
+		int fd = openat(dir->dirfds[0], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd >= 0) {
+			(void)create_clean_upper_dir(fd);
+			close(fd);
+		}
+	}
+	(void)unlinkat(dir->dirfds[0], name, S_ISDIR(mode) ? AT_REMOVEDIR : 0);
 	return err;
+}
+
+int create_free_place(struct vnode *dir, const char *name)
+{
+	return whiteout_free_place(dir->dirfds[0], name);
+}
+
+void create_keep_hidden(struct vnode *dir, const char *name, int freed)
+{
+	if (freed > 0)	/* tolerated: the create failed already, said so */
+		(void)whiteout_create(dir->dirfds[0], name,
+				      vo.layers[dir->scope->wlayer].workfd);
 }
 
 /* Removes the upper copy's own markers so rmdir/rename can replace it. */

@@ -43,9 +43,11 @@ void vo_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	      dev_t rdev)
 {
 	struct vnode *dir = vnode_get(parent), *v = NULL;
-	int err = create_prepare(dir, name), fd;
+	int err = create_prepare(dir, name), fd, freed = 0;
 	mode_t host = (mode & 0777) | S_IRUSR | S_IWUSR;
 
+	if (!err && (freed = create_free_place(dir, name)) < 0)
+		err = freed;
 	if (err)
 		goto out;
 	if (S_ISFIFO(mode) || S_ISSOCK(mode))
@@ -59,7 +61,9 @@ void vo_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 			close(fd);
 	} else
 		err = -EINVAL;
-	if (!err)
+	if (err)
+		create_keep_hidden(dir, name, freed);
+	else
 		err = create_finish(req, dir, name, mode, rdev, &v);
 out:
 	reply_new(req, err, v);
@@ -68,10 +72,14 @@ out:
 void vo_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	struct vnode *dir = vnode_get(parent), *v = NULL;
-	int err = create_prepare(dir, name);
+	int err = create_prepare(dir, name), freed = 0;
 
-	if (!err && mkdirat(dir->dirfds[0], name, (mode & 0777) | S_IRWXU) < 0)
+	if (!err && (freed = create_free_place(dir, name)) < 0)
+		err = freed;
+	if (!err && mkdirat(dir->dirfds[0], name, (mode & 0777) | S_IRWXU) < 0) {
 		err = -errno;
+		create_keep_hidden(dir, name, freed);
+	}
 	if (!err)
 		err = create_finish(req, dir, name, S_IFDIR | (mode & 07777), 0, &v);
 	reply_new(req, err, v);
@@ -81,10 +89,14 @@ void vo_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		const char *name)
 {
 	struct vnode *dir = vnode_get(parent), *v = NULL;
-	int err = create_prepare(dir, name);
+	int err = create_prepare(dir, name), freed = 0;
 
-	if (!err && symlinkat(link, dir->dirfds[0], name) < 0)
+	if (!err && (freed = create_free_place(dir, name)) < 0)
+		err = freed;
+	if (!err && symlinkat(link, dir->dirfds[0], name) < 0) {
 		err = -errno;
+		create_keep_hidden(dir, name, freed);
+	}
 	if (!err)
 		err = create_finish(req, dir, name, S_IFLNK | 0777, 0, &v);
 	reply_new(req, err, v);
@@ -110,7 +122,7 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 {
 	struct vnode *v = vnode_get(ino), *dir = vnode_get(newparent), *p, *nv = NULL;
 	char name[NAME_MAX + 1], *oldpath = NULL, *newpath = NULL;
-	int err = create_prepare(dir, newname);
+	int err = create_prepare(dir, newname), freed = 0;
 	struct stat st;
 
 	if (!err && v->dirfds)
@@ -126,8 +138,12 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	err = where(v, &p, name);
 	if (err)
 		goto out;
-	if (linkat(p->dirfds[0], name, dir->dirfds[0], newname, 0) < 0)
+	if ((freed = create_free_place(dir, newname)) < 0)
+		err = freed;
+	else if (linkat(p->dirfds[0], name, dir->dirfds[0], newname, 0) < 0) {
 		err = -errno;
+		create_keep_hidden(dir, newname, freed);
+	}
 	oldpath = vnode_wpath(p, name);
 	newpath = vnode_wpath(dir, newname);
 	if (!err && (!oldpath || !newpath))
@@ -176,7 +192,7 @@ static int do_remove(struct vnode *dir, const char *name, bool isdir)
 {
 	struct vnode *v;
 	struct vo_dir list;
-	bool lower;
+	bool lower, in_place;
 	int err;
 
 	if (vnode_ro(dir))
@@ -203,8 +219,11 @@ static int do_remove(struct vnode *dir, const char *name, bool isdir)
 	/* an object shown from below needs a whiteout; an upper one only
 	 * when it hides something */
 	lower = v->layer != 0 || lookup_in_lower(dir, name);
+	/* a long name's whiteout takes the name's own place (whiteout.h):
+	 * it follows the removal (a crash between shows the lower entry) */
+	in_place = strlen(name) > WHITEOUT_NAME_MAX;
 	err = copyup_dir(dir);
-	if (!err && lower)
+	if (!err && lower && !in_place)
 		err = whiteout_create(dir->dirfds[0], name,
 				      vo.layers[dir->scope->wlayer].workfd);
 	if (!err && !isdir) {
@@ -223,6 +242,9 @@ static int do_remove(struct vnode *dir, const char *name, bool isdir)
 		if (!err)
 			err = forget_row(dir, name);
 	}
+	if (!err && lower && in_place)
+		err = whiteout_create(dir->dirfds[0], name,
+				      vo.layers[dir->scope->wlayer].workfd);
 	if (!err) {
 		vnode_drop_name(dir, name);
 		bump(dir);
@@ -333,8 +355,8 @@ static void unlock_pair(struct vnode *a, struct vnode *b)
 
 static int do_rename(struct rename_ctx *c)
 {
-	bool old_lower, new_hidden;
-	int err, fd;
+	bool old_lower, new_hidden, old_in_place;
+	int err, fd, freed = 0;
 
 	err = copyup_dir(c->od);
 	if (!err)
@@ -360,7 +382,8 @@ static int do_rename(struct rename_ctx *c)
 		fd = c->s->dirfds[0];
 		err = whiteout_set_opaque(fd);
 	}
-	if (!err && old_lower && !(c->flags & RENAME_EXCHANGE))
+	old_in_place = strlen(c->on) > WHITEOUT_NAME_MAX;
+	if (!err && old_lower && !old_in_place && !(c->flags & RENAME_EXCHANGE))
 		err = whiteout_create(c->od->dirfds[0], c->on,
 				      vo.layers[c->od->scope->wlayer].workfd);
 	if (!err && c->d && !c->d->dirfds && !(c->flags & RENAME_EXCHANGE)) {
@@ -370,6 +393,9 @@ static int do_rename(struct rename_ctx *c)
 	}
 	if (err)
 		return err;
+	/* a directory cannot replace a long name's whiteout (a device) */
+	if (!c->d && (freed = create_free_place(c->nd, c->nn)) < 0)
+		return freed;
 	/* the moved vnodes' locks: a concurrent chmod of one finds it by
 	 * name, so the host rename and the table move are one step for it */
 	lock_pair(c->s, c->d);
@@ -377,12 +403,17 @@ static int do_rename(struct rename_ctx *c)
 		      c->flags) < 0) {
 		err = -errno;
 		unlock_pair(c->s, c->d);
+		create_keep_hidden(c->nd, c->nn, freed);
 		return err;
 	}
 	if (!(c->flags & RENAME_EXCHANGE))
 		/* tolerated: a stale whiteout under an entry hides nothing */
 		(void)whiteout_remove(c->nd->dirfds[0], c->nn);
-	if (vnode_wsc(c->s))
+	/* a long old name: its whiteout could only come once it was free */
+	if (old_lower && old_in_place && !(c->flags & RENAME_EXCHANGE))
+		err = whiteout_create(c->od->dirfds[0], c->on,
+				      vo.layers[c->od->scope->wlayer].workfd);
+	if (!err && vnode_wsc(c->s))
 		err = rename_sidecar(c);
 	if (c->flags & RENAME_EXCHANGE)
 		vnode_exchange(c->od, c->on, c->nd, c->nn);

@@ -83,8 +83,10 @@ void vo_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	struct vnode *dir = vnode_get(parent), *v = NULL;
 	struct fuse_entry_param e;
-	int err = create_prepare(dir, name), fd = -1;
+	int err = create_prepare(dir, name), fd = -1, freed = 0;
 
+	if (!err && (freed = create_free_place(dir, name)) < 0)
+		err = freed;
 	if (err)
 		goto fail;
 	fd = openat(dir->dirfds[0], name,
@@ -92,6 +94,7 @@ void vo_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		    (mode & 0777) | S_IRUSR | S_IWUSR);
 	if (fd < 0) {
 		err = -errno;
+		create_keep_hidden(dir, name, freed);
 		goto fail;
 	}
 	err = create_finish(req, dir, name, S_IFREG | (mode & 07777), 0, &v);

@@ -398,6 +398,12 @@ int create_prepare(struct vnode *dir, const char *name);
 int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 		  mode_t mode, dev_t rdev, struct vnode **out);
 int create_clean_upper_dir(int dirfd);
+/* Just before the host object dir/name is made: a long name's whiteout
+ * sits at the name itself (whiteout.h) and goes first. 1 if it was
+ * there, 0 if not, -errno. */
+int create_free_place(struct vnode *dir, const char *name);
+/* The host create failed: put back what create_free_place removed. */
+void create_keep_hidden(struct vnode *dir, const char *name, int freed);
 
 /* readdir.c: merged listing */
 struct vo_dirent {
