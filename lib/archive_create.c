@@ -93,6 +93,20 @@ static const char *group_name(gid_t gid)
 	return name;
 }
 
+/* The xattrs taken from the file itself: user.*, and where no sidecar
+ * keeps them (a mounted view shows its virtual ones, a tree root made)
+ * file capabilities, ACLs and trusted.* too; never a security module's
+ * labels, which are the host's. */
+static bool host_xattr_packed(const struct cctx *c, const char *name)
+{
+	if (!strncmp(name, "user.", 5))
+		return true;
+	if (c->sc)
+		return false;
+	return !strcmp(name, "security.capability") || !strncmp(name, "trusted.", 8) ||
+	       !strncmp(name, "system.posix_acl_", 17);
+}
+
 static void add_xattrs(struct cctx *c, struct archive_entry *e, int fd,
 		       const char *rel)
 {
@@ -101,7 +115,7 @@ static void add_xattrs(struct cctx *c, struct archive_entry *e, int fd,
 
 	if (fd >= 0 && (len = flistxattr(fd, names, sizeof(names))) > 0) {
 		for (i = 0; i < len; i += (ssize_t)strlen(names + i) + 1) {
-			if (strncmp(names + i, "user.", 5) != 0)
+			if (!host_xattr_packed(c, names + i))
 				continue;
 			v = fgetxattr(fd, names + i, val, sizeof(val));
 			if (v >= 0)
@@ -262,6 +276,9 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 			close(fd);
 		return -ENOMEM;
 	}
+	/* the owner of a file without a row (vuovl-sidecar(5)) */
+	if (c->sc)
+		sidecar_owner_of(c->sc, &st);
 	archive_entry_copy_stat(e, &st);
 	if (isdir && aname[strlen(aname) - 1] != '/') {
 		char dname[PATH_MAX + 1];

@@ -10,6 +10,7 @@
 #include "vuar_int.h"
 #include "sidecar.h"
 #include "lock.h"
+#include "idmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -574,6 +575,28 @@ static void finish_dirs(struct xctx *x)
 	cache_drop(x);
 }
 
+/*
+ * A tree vutar extracts is a root file system: the user who extracts it
+ * stands for its root (vuovl-sidecar(5)), so what the archive does not
+ * list (a parent directory made on the way) and what is made in it later
+ * without an owner of its own belong to root, as under real root.
+ * Recorded once per layer; real root needs no one to stand for it.
+ */
+static void note_root_owner(struct xctx *x)
+{
+	uint32_t hu, hg;
+	uid_t u;
+	gid_t g;
+	int r;
+
+	if (idmap_self(0, geteuid(), 0, &hu) < 0 || idmap_self(1, getegid(), 0, &hg) < 0 ||
+	    hu == 0 || sidecar_root_owner(x->sc, &u, &g) == 0)
+		return;
+	r = sidecar_set_root_owner(x->sc, hu, hg);
+	if (r < 0)
+		report(x, "", "cannot record who stands for root: %s", strerror(-r));
+}
+
 int vuar_extract(const char *archive, const char *dir,
 		 const struct vuar_opts *o, const char **msg)
 {
@@ -615,6 +638,7 @@ int vuar_extract(const char *archive, const char *dir,
 		close(x.root);
 		return r;
 	}
+	note_root_owner(&x);
 	for (;;) {
 		r = archive_read_next_header(x.a, &e);
 		if (r == ARCHIVE_EOF)

@@ -124,3 +124,32 @@ int idmap_format(const struct idmap_ext *ext, size_t n, char *buf,
 	}
 	return (int)len;
 }
+
+int idmap_translate(FILE *f, uint32_t id, int to_inside, uint32_t *out)
+{
+	unsigned long long in, outer, count;
+
+	while (fscanf(f, "%llu %llu %llu", &in, &outer, &count) == 3) {
+		unsigned long long from = to_inside ? outer : in, to = to_inside ? in : outer;
+
+		if (id >= from && id - from < count) {
+			*out = (uint32_t)(to + (id - from));
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int idmap_self(int gid, uint32_t id, int to_inside, uint32_t *out)
+{
+	FILE *f = fopen(gid ? "/proc/self/gid_map" : "/proc/self/uid_map", "re");
+	int r;
+
+	if (!f) {
+		*out = id;
+		return 0;
+	}
+	r = idmap_translate(f, id, to_inside, out);
+	fclose(f);
+	return r;
+}

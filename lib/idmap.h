@@ -45,4 +45,16 @@ struct idmap_ext {
 int idmap_format(const struct idmap_ext *ext, size_t n, char *buf,
 		 size_t size);
 
+/*
+ * Translates an id through the uid_map/gid_map text read from f (three
+ * numbers a line: inside outside count): to_inside maps an id of the
+ * parent namespace (`outside`) into this one, else the reverse. Returns
+ * 0, -ENOENT when the map leaves the id out.
+ */
+int idmap_translate(FILE *f, uint32_t id, int to_inside, uint32_t *out);
+/* The same for this process: /proc/self/uid_map (gid: /proc/self/
+ * gid_map); a process without such files (no /proc) is taken to be in
+ * the initial namespace, where every id maps to itself. */
+int idmap_self(int gid, uint32_t id, int to_inside, uint32_t *out);
+
 #endif

@@ -50,6 +50,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "idmap.h"
 #include "sidecar_db.h"
 #include "sidecar_index.h"
 
@@ -59,6 +60,13 @@ struct sidecar {
 	struct scdb db;		/* protected by lock (write side) */
 	int rdonly;
 	int manual;	/* SIDECAR_MANUAL */
+	/* layer.root_owner: the host ids standing for root (set once),
+	 * and the same ids as this process's user namespace sees them
+	 * (read without the lock: written before any reader, or once) */
+	int has_root_owner;
+	uint32_t root_uid, root_gid;
+	int here_ok;
+	uint32_t here_uid, here_gid;
 };
 
 static __thread char open_err[1024];
@@ -344,6 +352,85 @@ static void lock_init(pthread_rwlock_t *lock)
 	pthread_rwlockattr_destroy(&attr);
 }
 
+/* The root owner as this process's user namespace sees it; a namespace
+ * that does not map them sees no file of theirs. */
+static void translate_root_owner(struct sidecar *sc)
+{
+	sc->here_ok = idmap_self(0, sc->root_uid, 1, &sc->here_uid) == 0 &&
+		      idmap_self(1, sc->root_gid, 1, &sc->here_gid) == 0;
+}
+
+void sidecar_owner_of(struct sidecar *sc, struct stat *st)
+{
+	if (!sc->here_ok)
+		return;
+	if ((uint32_t)st->st_uid == sc->here_uid)
+		st->st_uid = 0;
+	if ((uint32_t)st->st_gid == sc->here_gid)
+		st->st_gid = 0;
+}
+
+/* "UID:GID" of the layer table; a malformed value counts as none. */
+static void load_root_owner(struct sidecar *sc)
+{
+	char buf[64], *end;
+	unsigned long long u, g;
+
+	if (scdb_layer_get(&sc->db, "root_owner", buf, sizeof(buf)) < 0)
+		return;
+	errno = 0;
+	u = strtoull(buf, &end, 10);
+	if (errno || *end != ':' || u > UINT32_MAX || end == buf)
+		return;
+	g = strtoull(end + 1, &end, 10);
+	if (errno || *end || g > UINT32_MAX)
+		return;
+	sc->root_uid = (uint32_t)u;
+	sc->root_gid = (uint32_t)g;
+	sc->has_root_owner = 1;
+	translate_root_owner(sc);
+}
+
+int sidecar_root_owner(struct sidecar *sc, uid_t *uid, gid_t *gid)
+{
+	int r = -ENOENT;
+
+	pthread_rwlock_rdlock(&sc->lock);
+	if (sc->has_root_owner) {
+		*uid = sc->root_uid;
+		*gid = sc->root_gid;
+		r = 0;
+	}
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
+int sidecar_set_root_owner(struct sidecar *sc, uid_t uid, gid_t gid)
+{
+	char buf[64];
+	int r;
+
+	if (sc->rdonly)
+		return -EROFS;
+	pthread_rwlock_wrlock(&sc->lock);
+	if (sc->has_root_owner) {
+		r = sc->root_uid == uid && sc->root_gid == gid ? 0 : -EEXIST;
+		goto out;
+	}
+	snprintf(buf, sizeof(buf), "%u:%u", (unsigned)uid, (unsigned)gid);
+	r = scdb_layer_set(&sc->db, "root_owner", buf);
+	if (r == 0) {
+		sc->root_uid = uid;
+		sc->root_gid = gid;
+		sc->has_root_owner = 1;
+		translate_root_owner(sc);
+		r = maybe_commit(sc, 0);
+	}
+out:
+	pthread_rwlock_unlock(&sc->lock);
+	return r;
+}
+
 static char *default_file(int layer_fd, const char *layer_path, int create)
 {
 	char *file;
@@ -382,6 +469,7 @@ int sidecar_open(int layer_fd, const char *layer_path, const char *dbpath,
 		goto fail_db;
 	if ((r = scdb_load(&sc->db, &sc->idx)) < 0 || (r = check_identity(sc, layer_fd)) < 0)
 		goto fail_db;
+	load_root_owner(sc);
 	if (sc->rdonly)
 		scdb_close(&sc->db);	/* all in memory: the file is not needed */
 	free(file);

@@ -153,6 +153,21 @@ ssize_t sidecar_xattr_list(struct sidecar *sc, const char *path, char *buf,
  * trusted.*, system.posix_acl_*. user.* stay on the host file. */
 int vmeta_xattr_is_virtual(const char *name);
 
+/*
+ * The owner of a file without a row (vuovl-sidecar(5)): a layer may
+ * record the host user and group (ids of the initial user namespace)
+ * that stand for root in it; such a file owned by them on the host is
+ * owned by 0 (resp. 0) in the layer, any other host owner stays as it
+ * is. get: 0, or -ENOENT when the layer records none. set: a layer
+ * records them once (-EEXIST for others).
+ */
+int sidecar_root_owner(struct sidecar *sc, uid_t *uid, gid_t *gid);
+int sidecar_set_root_owner(struct sidecar *sc, uid_t uid, gid_t gid);
+/* The rule applied to st (a host stat taken in this process's user
+ * namespace, of a file of this layer): owner and group the layer's root
+ * owner has become 0. Call it before a row's fields override st. */
+void sidecar_owner_of(struct sidecar *sc, struct stat *st);
+
 /* Commits pending changes (one transaction) and makes them durable. */
 int sidecar_flush(struct sidecar *sc);
 

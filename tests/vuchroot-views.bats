@@ -156,3 +156,31 @@ PY
 		[ "${lines[3]}" = "/etc/shadow -rw-r----- 0:42 0,0" ]
 	done
 }
+
+# "mode uid:gid name" of what vutar -c packs of DIR.
+packed() {
+	"$VUTAR" -cf - -C "$1" . | tar -tv --numeric-owner -f - | awk '{ print $1, $2, $6 }'
+}
+
+@test "what root makes inside without a chown is packed as root's outside, in both write modes" {
+	[ "$VC_VIEW" = vuovl ] || skip "ownership is real with --view=bind"
+	run vc --cow="$T/up" "$R" /bin/sh -c 'echo x > /etc/made; mkdir /srv2; chmod 4755 /etc/made'
+	[ "$status" = 0 ]
+	# the upper as a view over NEWROOT, packed by the user outside
+	mkdir "$T/m"
+	"$VU_BUILDDIR/vuovl/vuovl" -o "lowerdir=$R,upperdir=$T/up" "$T/m"
+	VU_MOUNTS+=("$T/m")
+	run packed "$T/m"
+	fusermount3 -u "$T/m"
+	[[ "$output" == *"-rwsr-xr-x 0/0 ./etc/made"* ]]
+	[[ "$output" == *"drwxr-xr-x 0/0 ./srv2/"* ]]
+	# NEWROOT itself (the default): it records who stands for root
+	run vc "$R" /bin/sh -c 'echo y > /etc/made2; mkdir -p /opt/a/b'
+	[ "$status" = 0 ]
+	[ "$(stat -c %u "$R/etc/made2")" = "$(id -u)" ]	# the host file is the user's
+	run packed "$R"
+	[[ "$output" == *"-rw-r--r-- 0/0 ./etc/made2"* ]]
+	[[ "$output" == *"drwxr-xr-x 0/0 ./opt/a/b/"* ]]
+	# the files NEWROOT had, the user's on the host, are root's too
+	[[ "$output" == *"-rw-r--r-- 0/0 ./etc/passwd"* ]]
+}

@@ -133,3 +133,18 @@ PY
 	grep -qx 'dev/null' <<<"$output"
 	grep -qx 'bin/su' <<<"$output"
 }
+
+@test "the parent directories an archive does not list are root's, as root's tar would make them" {
+	mkdir -p "$T/src/a/b"
+	echo x >"$T/src/a/b/f"
+	tar -C "$T/src" --owner=0 --group=0 -cf "$T/sparse.tar" a/b/f
+	"$VUTAR" -xf "$T/sparse.tar" -C "$T/root"
+	[ "$(stat -c %u "$T/root/a/b")" = "$(id -u)" ]	# the host's are the user's
+	run sh -c "'$VUTAR' -cf - -C '$T/root' . | tar -tv --numeric-owner -f -"
+	[[ "$output" == *" 0/0 "*" ./a/"* ]]
+	[[ "$output" == *" 0/0 "*" ./a/b/"* ]]
+	[[ "$output" != *" $(id -u)/"* ]] || is_root
+	# the sidecar says who stands for root
+	run "$VUMETA" dump "$T/root"
+	[[ "$output" == *"root owner: $(id -u):$(id -g)"* ]] || is_root
+}

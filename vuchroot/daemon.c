@@ -41,8 +41,11 @@ static int check_opt_path(const char *what, const char *path)
 static int build_opts(const struct vc_plan *plan, char **out)
 {
 	/* allow_other: --userspec and setuid-down programs are other uids;
-	 * vuovl adds default_permissions itself (the virtual modes count). */
-	const char *common = "allow_other";
+	 * vuovl adds default_permissions itself (the virtual modes count).
+	 * rootowner: the caller, root inside, stands for root in a layer
+	 * that says nothing yet (vuovl-sidecar(5)): a file root makes
+	 * inside packs as root's outside too. */
+	const char *common = "allow_other,rootowner=0:0";
 	int n, r;
 
 	if ((r = check_opt_path("NEWROOT", plan->newroot)))

@@ -75,11 +75,17 @@ int vo_meta_set(struct vnode *v, const struct vmeta *m)
  * mode without u+rw). Fields the row already has win. up: the copy's
  * host stat; placeholder marks (the host sticky bit) are not its mode.
  */
-static void keep_lower_meta(struct vmeta *m, const struct stat *low, const struct stat *up,
-			    bool marked)
+static void keep_lower_meta(struct vnode *v, int lower, struct vmeta *m, struct stat *low,
+			    struct stat *up, bool marked)
 {
 	mode_t upmode = up->st_mode & 07777;
+	struct sidecar *sc;
 
+	/* each layer's owner of a file without a row (vuovl-sidecar(5)) */
+	if ((sc = vnode_layer_sc(v, lower)))
+		sidecar_owner_of(sc, low);
+	if ((sc = vnode_wsc(v)))
+		sidecar_owner_of(sc, up);
 	if (marked)
 		upmode &= ~S_ISVTX;
 	if (!(m->mask & VMETA_UID) && low->st_uid != up->st_uid) {
@@ -193,7 +199,7 @@ int copyup_dir(struct vnode *dir)
 	struct vnode *p = NULL;
 	struct vmeta m;
 	struct stat st, ust;
-	int err = 0, fd, pfd;
+	int err = 0, fd, pfd, lower;
 
 	if (dir->dirfds[0] >= 0)	/* set once, never unset: no lock */
 		return 0;
@@ -239,13 +245,14 @@ int copyup_dir(struct vnode *dir)
 		if (sfd >= 0)
 			close(sfd);
 	}
+	lower = dir->layer;
 	dir->dirfds[0] = fd;
 	dir->fd = fd;
 	dir->layer = dir->dlayer = 0;
-	dir->virt = false;
 	m = dir->meta;
-	if (fstat(fd, &ust) == 0)
-		keep_lower_meta(&m, &st, &ust, false);
+	if (!dir->virt && fstat(fd, &ust) == 0)
+		keep_lower_meta(dir, lower, &m, &st, &ust, false);
+	dir->virt = false;
 	m.flags &= ~VMETA_F_BELOW;	/* the row is about this copy now */
 	m.mask |= VMETA_INO;
 	m.ino = dir->ino ^ vnode_ctx_bits(dir);
@@ -466,7 +473,7 @@ static int do_copyup(struct vnode *v, bool meta_only, bool sync)
 		goto unlink;
 	}
 	m = v->meta;
-	keep_lower_meta(&m, &lst, &st, meta_only || defer);
+	keep_lower_meta(v, v->layer, &m, &lst, &st, meta_only || defer);
 	m.mask |= VMETA_INO | VMETA_FLAGS;
 	m.ino = v->ino ^ vnode_ctx_bits(v);
 	m.flags &= ~VMETA_F_BELOW;	/* the row is about this copy now */

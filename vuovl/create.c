@@ -88,6 +88,10 @@ int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 	err = vnode_hstat(v, 0, &st);
 	if (err)
 		goto fail;
+	/* whose the new host object is in the layer: a row only when the
+	 * caller is someone else (vuovl-sidecar(5)) */
+	if (vnode_wsc(v))
+		sidecar_owner_of(vnode_wsc(v), &st);
 	memset(&m, 0, sizeof(m));
 	if (uid != st.st_uid) {
 		m.mask |= VMETA_UID;

@@ -358,13 +358,22 @@ bool lookup_in_lower(struct vnode *dir, const char *name)
 	return hit;
 }
 
+struct sidecar *vnode_layer_sc(const struct vnode *v, int layer)
+{
+	return vo.layers[layer == 0 && v->scope ? v->scope->wlayer : layer].sc;
+}
+
 int vnode_stat(struct vnode *v, struct stat *st)
 {
+	struct sidecar *sc;
 	int err = 0;
 
 	pthread_mutex_lock(&v->lock);
 	err = vnode_hstat(v, v->layer, st);
 	if (!err) {
+		/* the owner of a file without a row (vuovl-sidecar(5)) */
+		if (!v->virt && (sc = vnode_layer_sc(v, v->layer)))
+			sidecar_owner_of(sc, st);
 		st->st_ino = v->ino;
 		if (v->meta.mask & VMETA_UID)
 			st->st_uid = v->meta.uid;

@@ -10,6 +10,7 @@
 #include "vuovl.h"
 #include "whiteout.h"
 #include "lock.h"
+#include "idmap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -39,6 +40,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("uring", uring, 1),
 	OPT("nouring", uring, 0),
 	OPT("nodirahead", nodirahead, 1),
+	OPT("rootowner=%s", rootowner, 0),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("bind=", KEY_RULE),
 	FUSE_OPT_KEY("robind=", KEY_RULE),
@@ -169,6 +171,8 @@ void opts_usage(const char *prog)
 	       "                              on where the kernel offers it; see vuovl(1))\n"
 	       "    -o nodirahead             no resolving of the directories a listing\n"
 	       "                              shows ahead of the walk that reads them next\n"
+	       "    -o rootowner=UID:GID      who stands for root in a new upper layer\n"
+	       "                              whose lowers say nothing (see vuovl-sidecar(5))\n"
 	       "    -o volatile               no fsync of copied-up data (faster; a\n"
 	       "                              crash may leave copies empty)\n"
 	       "    -f                        stay in the foreground\n"
@@ -215,6 +219,23 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 	if (o->timeout < 0) {
 		fprintf(stderr, "%s: timeout=%g: must not be negative\n", vu_progname, o->timeout);
 		return -EINVAL;
+	}
+	if (o->rootowner) {
+		char *end;
+		unsigned long long u, g = 0;
+
+		errno = 0;
+		u = strtoull(o->rootowner, &end, 10);
+		if (*end == ':' && end != o->rootowner)
+			g = strtoull(end + 1, &end, 10);
+		if (errno || *end || end == o->rootowner || !strchr(o->rootowner, ':') ||
+		    u > UINT32_MAX - 1 || g > UINT32_MAX - 1) {
+			fprintf(stderr, "%s: rootowner=%s: must be UID:GID\n", vu_progname,
+				o->rootowner);
+			return -EINVAL;
+		}
+		o->root_uid = (uid_t)u;
+		o->root_gid = (gid_t)g;
 	}
 	o->spin = VO_SPIN_DEFAULT_US;
 	if (o->spin_arg) {
@@ -356,6 +377,43 @@ static int open_sidecars(const struct vo_opts *o)
 	return 0;
 }
 
+/*
+ * Whose a file without a row is in the upper layer (vuovl-sidecar(5)):
+ * an upper that says nothing takes what its lowers say (a view over a
+ * root file system is one), else -o rootowner (ids of our namespace,
+ * recorded as the host's).
+ */
+static int settle_root_owner(const struct vo_opts *o)
+{
+	struct sidecar *up = vo.layers[0].sc;
+	uint32_t hu, hg;
+	uid_t u;
+	gid_t g;
+	int i, err;
+
+	if (!vo.has_upper || !up || sidecar_root_owner(up, &u, &g) == 0)
+		return 0;
+	for (i = 1; i < vo.nstack; i++)
+		if (vo.layers[i].sc && sidecar_root_owner(vo.layers[i].sc, &u, &g) == 0)
+			break;
+	if (i < vo.nstack) {
+		hu = u;
+		hg = g;
+	} else if (!o->rootowner) {
+		return 0;
+	} else if (idmap_self(0, o->root_uid, 0, &hu) < 0 ||
+		   idmap_self(1, o->root_gid, 0, &hg) < 0) {
+		fprintf(stderr, "%s: rootowner=%s: not mapped to the host's ids\n", vu_progname,
+			o->rootowner);
+		return -EINVAL;
+	}
+	err = sidecar_set_root_owner(up, hu, hg);
+	if (err)
+		fprintf(stderr, "%s: sidecar of %s: cannot record its root owner: %s\n",
+			vu_progname, vo.layers[0].path, strerror(-err));
+	return err;
+}
+
 static int check_nesting(void)
 {
 	int i, j;
@@ -453,7 +511,7 @@ int opts_open_layers(const struct vo_opts *o)
 		goto out;
 	if (vo.has_upper && prepare_upper(o, !o->check))
 		goto out;
-	status = open_sidecars(o) ? 3 : 0;
+	status = open_sidecars(o) || (!o->check && settle_root_owner(o)) ? 3 : 0;
 	if (!status)
 		status = rules_open(&o->view);
 out:

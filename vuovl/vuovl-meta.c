@@ -136,6 +136,8 @@ static int run(const char *cmd, const char *layer, const char *db)
 	int r, status = EXIT_OK, wait = lock_wait_ms(), lockfd;
 	pid_t holder;
 	char why[160];
+	uid_t ru;
+	gid_t rg;
 
 	c.layer_fd = open(layer, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c.layer_fd < 0) {
@@ -169,6 +171,9 @@ static int run(const char *cmd, const char *layer, const char *db)
 		}
 	} else {
 		c.check_only = strcmp(cmd, "check") == 0;
+		if (!c.check_only && sidecar_root_owner(sc, &ru, &rg) == 0)
+			printf("root owner: %u:%u (host ids; vuovl-sidecar(5))\n", (unsigned)ru,
+			       (unsigned)rg);
 		r = sidecar_foreach(sc, dump_row, &c);
 		if (r < 0) {
 			vu_err("%s: %s", layer, strerror(-r));

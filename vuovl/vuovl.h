@@ -265,6 +265,9 @@ struct vo_opts {
 	int nnonopt;
 	int ro, kernel_markers, nopermcheck, volatile_, writeback, passthrough;
 	int nodirahead;		/* -o nodirahead */
+	char *rootowner;	/* -o rootowner=UID:GID, as given */
+	uid_t root_uid;		/* ...its ids, in our user namespace */
+	gid_t root_gid;
 	int uring;		/* -o uring / nouring; -1: not given */
 	char *spin_arg;		/* -o spin=USEC, as given */
 	int spin;		/* its value, else VO_SPIN_DEFAULT_US */
@@ -340,6 +343,9 @@ int lookup_resolve_at(struct vnode *dir, const char *name, struct vnode *v,
 		      struct stat *st);
 /* Host stat of v overlaid with its virtual metadata. */
 int vnode_stat(struct vnode *v, struct stat *st);
+/* The sidecar of v's objects in layer (slot 0: its scope's write
+ * layer), whose rules say whose a file without a row is; or NULL. */
+struct sidecar *vnode_layer_sc(const struct vnode *v, int layer);
 /* True when name is visible in a lower layer of dir (so deleting it in
  * the view needs a whiteout). */
 bool lookup_in_lower(struct vnode *dir, const char *name);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 
 
@@ -91,6 +92,31 @@ static void test_format(void)
 	CHECK(idmap_format(sub, 2, buf, 10) == -ENOSPC);
 }
 
+static void test_translate(void)
+{
+	const char *map = "         0       1001          1\n         1     100000      65535\n";
+	uint32_t id;
+	FILE *f;
+
+#define T(x, in, want, r) do { f = fmemopen((void *)map, strlen(map), "r"); \
+		CHECK(idmap_translate(f, x, in, &id) == (r) && ((r) || id == (want))); \
+		fclose(f); } while (0)
+	T(1001, 1, 0, 0);		/* the caller is root inside */
+	T(100000, 1, 1, 0);
+	T(165534, 1, 65535, 0);
+	T(165535, 1, 0, -ENOENT);	/* past the range */
+	T(0, 1, 0, -ENOENT);		/* host root is not mapped */
+	T(0, 0, 1001, 0);		/* and back out */
+	T(1000, 0, 100999, 0);
+	T(65536, 0, 0, -ENOENT);
+#undef T
+	/* this process: its own ids are always mapped, out and back */
+	CHECK(idmap_self(0, geteuid(), 0, &id) == 0);
+	CHECK(idmap_self(0, id, 1, &id) == 0 && id == geteuid());
+	CHECK(idmap_self(1, getegid(), 0, &id) == 0);
+	CHECK(idmap_self(1, id, 1, &id) == 0 && id == getegid());
+}
+
 int main(void)
 {
 	test_find_by_name_and_number();
@@ -98,5 +124,6 @@ int main(void)
 	test_first_line_wins_and_no_prefix_match();
 	test_long_line_is_skipped();
 	test_format();
+	test_translate();
 	return check_failures;
 }

@@ -22,6 +22,7 @@
 
 #include "sidecar.h"
 #include "check.h"
+#include "idmap.h"
 
 
 static char layer[256];
@@ -265,6 +266,59 @@ static void test_link_by_inode(void)
 	CHECK(sidecar_get(sc, "d", &st2, &got) == 0 && got.uid == 4 && got.mode == (S_IFREG | 0700));
 	CHECK(sidecar_close(sc) == 0);
 	CHECK(integrity_ok());
+}
+
+/* Who stands for root: recorded once, kept across a reopen, and a file
+ * of theirs without a row is root's. */
+static void test_root_owner(void)
+{
+	struct sidecar *sc;
+	struct stat st;
+	uid_t u;
+	gid_t g;
+
+	mklayer();
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_CREATE, &sc) == 0);
+	CHECK(sidecar_root_owner(sc, &u, &g) == -ENOENT);
+	st.st_uid = 4321;
+	st.st_gid = 4322;
+	sidecar_owner_of(sc, &st);
+	CHECK(st.st_uid == 4321 && st.st_gid == 4322);	/* nobody stands for root */
+	CHECK(sidecar_set_root_owner(sc, 4321, 4322) == 0);
+	CHECK(sidecar_set_root_owner(sc, 4321, 4322) == 0);
+	CHECK(sidecar_set_root_owner(sc, 1, 1) == -EEXIST);
+	sc = reopen(sc);
+	CHECK(sidecar_root_owner(sc, &u, &g) == 0 && u == 4321 && g == 4322);
+	CHECK(sidecar_close(sc) == 0);
+	CHECK(sidecar_open(layer_fd, layer, NULL, SIDECAR_RDONLY, &sc) == 0);
+	CHECK(sidecar_root_owner(sc, &u, &g) == 0 && u == 4321);
+	/* host ids as this process sees them (make check runs in the
+	 * initial namespace, where they are themselves) */
+	{
+		uint32_t hu, hg;
+
+		if (idmap_self(0, 4321, 1, &hu) == 0 && idmap_self(1, 4322, 1, &hg) == 0) {
+			st.st_uid = hu;
+			st.st_gid = hg;
+			sidecar_owner_of(sc, &st);
+			CHECK(st.st_uid == 0 && st.st_gid == 0);
+			st.st_uid = hu + 1;
+			st.st_gid = hg;
+			sidecar_owner_of(sc, &st);
+			CHECK(st.st_uid == hu + 1 && st.st_gid == 0);
+		}
+	}
+	CHECK(sidecar_close(sc) == 0);
+	/* a malformed record counts as none */
+	{
+		char file[400];
+
+		snprintf(file, sizeof(file), "%s/%s/%s", layer, SIDECAR_DIR, SIDECAR_FILE);
+		sql(file, "UPDATE layer SET value = '12:x' WHERE key = 'root_owner'");
+	}
+	CHECK(sidecar_open(layer_fd, layer, NULL, 0, &sc) == 0);
+	CHECK(sidecar_root_owner(sc, &u, &g) == -ENOENT);
+	CHECK(sidecar_close(sc) == 0);
 }
 
 static int count_rows(const char *path, const struct vmeta *m, void *arg);
@@ -740,6 +794,7 @@ int main(void)
 	test_link_nodes();
 	test_link_by_inode();
 	test_links_split_by_copy();
+	test_root_owner();
 	test_trees();
 	test_rdonly();
 	test_batches();
