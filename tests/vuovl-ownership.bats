@@ -321,3 +321,43 @@ in_userns() {
 	[ "${lines[8]}" = 0:0 ]
 	[ "${lines[9]}" = 0:0 ]
 }
+
+@test "chown by the owner drops set-id bits of every non-directory; chown and chmod move ctime of every kind" {
+	vo_mount_stack
+	cd "$T/m"
+	mkdir dir && mkfifo ff && touch fl && ln -s fl link
+	python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('sock')"
+	chmod 6755 ff fl sock
+	chmod 2775 dir
+	# a device node from below, the user's and set-id
+	cd /
+	vo_umount "$T/m"
+	python3 -c '
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    ti = tarfile.TarInfo("dev"); ti.type = tarfile.CHRTYPE
+    ti.devmajor, ti.devminor, ti.mode = 1, 3, 0o6755
+    ti.uid, ti.gid = int(sys.argv[2]), int(sys.argv[3])
+    t.addfile(ti)' "$T/dev.tar" "$me" "$mygid"
+	"$VUTAR" -xf "$T/dev.tar" -C "$T/l1"
+	vo_mount_stack
+	cd "$T/m"
+	ln dev dev2	# (a link copies it up: a lower object's ctime is not ours)
+	before=$(stat -c '%n %Z' dir ff fl sock dev link)
+	sleep 1.1
+	chown "$me:$mygid" dir ff fl sock dev
+	chown -h "$me:$mygid" link
+	[ "$(stat -c %a dir)" = 2775 ]
+	for f in ff fl sock dev; do
+		[ "$(stat -c %a "$f")" = 755 ] || { echo "$f: $(stat -c %a "$f")"; false; }
+	done
+	after=$(stat -c '%n %Z' dir ff fl sock dev link)
+	paste <(echo "$before") <(echo "$after") | while read -r n b _ a; do
+		[ "$a" -gt "$b" ] || { echo "ctime of $n did not move"; false; }
+	done
+	before=$(stat -c %Z sock)
+	sleep 1.1
+	chmod 0700 sock
+	[ "$(stat -c %Z sock)" -gt "$before" ]
+	cd /
+}

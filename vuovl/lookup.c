@@ -532,6 +532,24 @@ int vnode_utimens(struct vnode *v, int layer, const struct timespec ts[2])
 	return err;
 }
 
+int vnode_touch_ctime(struct vnode *v)
+{
+	struct vloc l;
+	int err;
+
+	if (v->dirfds)
+		return v->dirfds[0] < 0 ? 0 : fchownat(v->dirfds[0], "", -1, -1, AT_EMPTY_PATH) < 0
+		       ? -errno : 0;
+	if (v->fd >= 0)	/* pinned */
+		return fchownat(v->fd, "", -1, -1, AT_EMPTY_PATH) < 0 ? -errno : 0;
+	err = locate(v, 0, &l);
+	if (err)
+		return err;
+	err = fchownat(l.dfd, l.name, -1, -1, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	vnode_unref(l.p);
+	return err;
+}
+
 int vnode_pin(struct vnode *v)
 {
 	struct vloc l;

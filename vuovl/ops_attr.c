@@ -227,6 +227,10 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 		err = vo_meta_set(v, &m);
 	else
 		err = -EPERM;	/* no sidecar: ownership cannot be kept */
+	/* a virtual change is a change: ctime moves on the host copy, as
+	 * the host's own chown and chmod would move it */
+	if (!err && v->layer == 0)
+		err = vnode_touch_ctime(v);
 	pthread_mutex_unlock(&v->lock);
 	/* the access ACL follows the mode, as on a local file system */
 	if (!err && (to_set & FUSE_SET_ATTR_MODE))
@@ -246,13 +250,15 @@ int attr_set_perm(struct vnode *v, mode_t perm)
 	return a.st_mode == st.st_mode ? 0 : set_meta(v, &a, FUSE_SET_ATTR_MODE);
 }
 
-int attr_kill_priv(struct vnode *v)
+int attr_kill_priv(struct vnode *v, bool chown)
 {
 	struct stat st, a;
 	mode_t kill;
 	int err = vnode_stat(v, &st);
 
-	if (err || !S_ISREG(st.st_mode))
+	/* a write or truncate: regular files; a chown: every non-directory
+	 * (the kernel's chown_common) */
+	if (err || S_ISDIR(st.st_mode) || (!chown && !S_ISREG(st.st_mode)))
 		return err;
 	/* the common case: one stat, nothing to drop */
 	kill = st.st_mode & S_ISUID;
@@ -275,9 +281,9 @@ void vo_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	struct vnode *v = vnode_get(ino);
 	/* the kernel leaves the kill of a truncate by a caller without
 	 * CAP_FSETID, and of every chown, to the daemon (devio.c) */
-	bool kill = devio_take_kill(req) ||
-		    (devio_killpriv() && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
-		     !(to_set & FUSE_SET_ATTR_MODE));
+	bool chown = (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+		     !(to_set & FUSE_SET_ATTR_MODE);
+	bool kill = devio_take_kill(req) || (devio_killpriv() && chown);
 	struct stat st;
 	int err = 0;
 
@@ -293,7 +299,7 @@ void vo_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		err = set_size(v, attr->st_size, fi);
 	if (!err && (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_CTIME)))
 		err = set_meta(v, attr, to_set);
-	if (!err && kill && (err = attr_kill_priv(v)) > 0)
+	if (!err && kill && (err = attr_kill_priv(v, chown)) > 0)
 		err = 0;	/* the reply carries the new mode */
 	if (!err)
 		err = vnode_stat(v, &st);

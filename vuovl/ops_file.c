@@ -67,7 +67,7 @@ opened:
 	 * round trip that finds that out */
 	fi->noflush = 1;
 	/* an O_TRUNC open: the kernel refetches the attributes after it */
-	err = kill ? attr_kill_priv(v) : 0;
+	err = kill ? attr_kill_priv(v, false) : 0;
 	if (err >= 0)
 		err = pt_open(v, layer, fi);
 	if (err < 0) {
@@ -150,7 +150,7 @@ void vo_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
 	ssize_t n;
 
 	/* a writer without CAP_FSETID (devio.c) */
-	if (devio_take_kill(req) && (n = attr_kill_priv(vnode_get(ino))) != 0) {
+	if (devio_take_kill(req) && (n = attr_kill_priv(vnode_get(ino), false)) != 0) {
 		if (n < 0) {
 			fuse_reply_err(req, -n);
 			return;

@@ -377,11 +377,34 @@ static int open_sidecars(const struct vo_opts *o)
 	return 0;
 }
 
+/* True when the upper layer holds nothing yet but its .vuovl. */
+static bool upper_is_new(void)
+{
+	int fd = openat(vo.layers[0].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	bool empty = true;
+	DIR *d;
+
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+			!strcmp(de->d_name, SIDECAR_DIR);
+	closedir(d);
+	return empty;
+}
+
 /*
  * Whose a file without a row is in the upper layer (vuovl-sidecar(5)):
- * an upper that says nothing takes what its lowers say (a view over a
- * root file system is one), else -o rootowner (ids of our namespace,
- * recorded as the host's).
+ * a new upper takes what its lowers say (a view over a root file system
+ * is one); -o rootowner (ids of our namespace, recorded as the host's)
+ * says it for any upper that says nothing. A non-empty upper never takes
+ * its lowers' word: its files without a row would change owner.
  */
 static int settle_root_owner(const struct vo_opts *o)
 {
@@ -389,13 +412,14 @@ static int settle_root_owner(const struct vo_opts *o)
 	uint32_t hu, hg;
 	uid_t u;
 	gid_t g;
-	int i, err;
+	int i = vo.nstack, err;
 
 	if (!vo.has_upper || !up || sidecar_root_owner(up, &u, &g) == 0)
 		return 0;
-	for (i = 1; i < vo.nstack; i++)
-		if (vo.layers[i].sc && sidecar_root_owner(vo.layers[i].sc, &u, &g) == 0)
-			break;
+	if (upper_is_new())
+		for (i = 1; i < vo.nstack; i++)
+			if (vo.layers[i].sc && sidecar_root_owner(vo.layers[i].sc, &u, &g) == 0)
+				break;
 	if (i < vo.nstack) {
 		hu = u;
 		hg = g;

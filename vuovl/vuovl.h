@@ -226,8 +226,9 @@ bool devio_take_kill(fuse_req_t req);
 void devio_reply_backing(int32_t id);
 
 /* ops_attr.c: drops set-id bits and the file capability, as the kernel
- * does on write, truncate and chown: 1 if it dropped any, 0, -errno. */
-int attr_kill_priv(struct vnode *v);
+ * does on write and truncate (regular files) and chown (every
+ * non-directory): 1 if it dropped any, 0, -errno. */
+int attr_kill_priv(struct vnode *v, bool chown);
 /* ops_attr.c: the permission bits (0777) of v's mode become perm, the
  * rest of the mode kept (a POSIX access ACL was set). 0 or -errno. */
 int attr_set_perm(struct vnode *v, mode_t perm);
@@ -362,6 +363,9 @@ int vnode_open_host(struct vnode *v, int layer, int flags, mode_t mode);
 int vnode_hstat(struct vnode *v, int layer, struct stat *st);
 ssize_t vnode_readlink(struct vnode *v, char *buf, size_t size);
 int vnode_utimens(struct vnode *v, int layer, const struct timespec ts[2]);
+/* The host copy's ctime moves to now (a chown to -1:-1 of the user's own
+ * file): for virtual changes. v is in the upper layer; v->lock held. */
+int vnode_touch_ctime(struct vnode *v);
 /* Keeps an O_PATH fd on v's object before its name goes (unlink,
  * rename over): an open file is still stat-able. */
 int vnode_pin(struct vnode *v);
