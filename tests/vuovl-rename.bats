@@ -95,3 +95,29 @@ PY
 	[ "$status" -ne 0 ]
 	[ -e "$T/m/d/a" ]
 }
+
+@test "RENAME_WHITEOUT leaves a 0/0 character device at the old name, as overlayfs stacked on the view wants" {
+	rw() {
+		python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 4) != 0:
+    e = ctypes.get_errno(); sys.exit("renameat2: " + os.strerror(e))' "$@"
+	}
+	echo a >"$T/m/new"
+	rw "$T/m/new" "$T/m/moved"
+	rw "$T/m/d/a" "$T/m/d/a2"	# a lower file: copied up, hidden, then the device
+	for f in new d/a; do
+		[ "$(stat -c '%F %t,%T' "$T/m/$f")" = "character special file 0,0" ]
+	done
+	[ "$(cat "$T/m/moved")" = a ]
+	[ "$(cat "$T/m/d/a2")" = l1a ]
+	[ ! -c "$T/u/new" ]	# on the host an empty file: the type is virtual
+	vo_umount "$T/m"
+	vo_mount_stack
+	[ "$(stat -c '%F %t,%T' "$T/m/d/a")" = "character special file 0,0" ]
+	run python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 4 | 2)
+print(os.strerror(ctypes.get_errno()) if r else "ok")' "$T/m/moved" "$T/m/d/a2"
+	[ "$output" = "Invalid argument" ]	# with RENAME_EXCHANGE
+}

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 static void reply_new(fuse_req_t req, int err, struct vnode *v)
@@ -289,7 +290,8 @@ static int rename_check(struct rename_ctx *c)
 	struct vo_dir list;
 	int err = 0;
 
-	if (c->flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
+	if ((c->flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) ||
+	    ((c->flags & RENAME_WHITEOUT) && (c->flags & RENAME_EXCHANGE)))
 		return -EINVAL;
 	/* rule points are mount points; scopes are file systems */
 	if ((err = rules_check_name(c->od, c->on)) || (err = rules_check_name(c->nd, c->nn)))
@@ -425,6 +427,31 @@ static int do_rename(struct rename_ctx *c)
 	return err;
 }
 
+/*
+ * RENAME_WHITEOUT (what kernel overlayfs stacked on a view asks for):
+ * the old name shows a 0/0 character device once the rename is done,
+ * a virtual one like every device node of the view (an empty host file,
+ * its type in the sidecar). The rename is already done: this can only
+ * add the whiteout, or fail to.
+ */
+static int leave_whiteout(fuse_req_t req, struct vnode *dir, const char *name)
+{
+	struct vnode *v = NULL;
+	int fd, err = create_prepare(dir, name);
+
+	if (err)
+		return err;
+	fd = openat(dir->dirfds[0], name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    S_IRUSR | S_IWUSR);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	err = create_finish(req, dir, name, S_IFCHR, makedev(0, 0), &v);
+	if (!err)
+		vnode_forget(v, 1);	/* nobody looked it up yet */
+	return err;
+}
+
 void vo_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	       fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
@@ -447,8 +474,13 @@ void vo_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		goto out;	/* rename(2): same file, nothing to do */
 	if (!err)
 		err = rename_check(&c);
+	/* RENAME_WHITEOUT is the view's: a host one would be our own
+	 * whiteout, hiding the name instead of showing the device */
+	c.flags &= ~RENAME_WHITEOUT;
 	if (!err)
 		err = do_rename(&c);
+	if (!err && (flags & RENAME_WHITEOUT))
+		err = leave_whiteout(req, c.od, name);
 out:
 	if (c.s)
 		vnode_forget(c.s, 1);
