@@ -81,3 +81,39 @@ snapshot() {
 	run ls "$T/m/.."
 	[[ "$output" != *plain* ]]
 }
+
+@test "mounted by root with dev,suid, the view stays nosuid,nodev: a virtual setuid-root file gives nothing" {
+	[ "$(id -u)" = 0 ] || skip "mount(8) with -t and another user to run as need root"
+	command -v mount.fuse3 >/dev/null || skip "mount.fuse3 (package fuse3) is not installed"
+	# a user's layer whose sidecar says bin/id is root's and setuid
+	chmod 0755 "$T"
+	mkdir -p "$T/ul/bin" "$T/ul/dev"
+	cp /usr/bin/id "$T/ul/bin/id"
+	python3 -c '
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    ti = tarfile.TarInfo("bin/id"); ti.mode = 0o4755; ti.uid = ti.gid = 0
+    ti.size = len(open(sys.argv[2], "rb").read())
+    t.addfile(ti, open(sys.argv[2], "rb"))
+    ti = tarfile.TarInfo("dev/zero"); ti.type = tarfile.CHRTYPE
+    ti.devmajor, ti.devminor, ti.mode = 1, 5, 0o666
+    t.addfile(ti)' "$T/ul.tar" /usr/bin/id
+	"$VUTAR" -xf "$T/ul.tar" -C "$T/ul"
+	run unshare -m --propagation private sh -euc '
+		mount -t tmpfs vuovl-test /usr/local/sbin
+		ln -s "$1" /usr/local/sbin/vuovl
+		mount -t fuse.vuovl none "$2/m" -o "lowerdir=$2/ul,dev,suid,allow_other"
+		grep " $2/m fuse.vuovl " /proc/self/mounts | cut -d" " -f4
+		stat -c "%a %u" "$2/m/bin/id"
+		runuser -u nobody -- "$2/m/bin/id" -u
+		head -c 1 "$2/m/dev/zero" 2>&1 | tr -d "\\0" || true
+		umount "$2/m"' sh "$VUOVL_BIN" "$T"
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ ",${lines[0]}," == *,nosuid,* ]]
+	[[ ",${lines[0]}," == *,nodev,* ]]
+	[ "${lines[1]}" = "4755 0" ]		# shown, never honoured
+	[ "${lines[2]}" = "$(id -u nobody)" ]
+	[[ "${lines[3]}" == *"Permission denied"* ]]	# not the device
+	not_mounted "$T/m"
+}

@@ -177,7 +177,10 @@ int main(int argc, char **argv)
 		status = 2;
 		goto fail;
 	}
-	if (fuse_opt_add_arg(&args, "-osubtype=vuovl,fsname=vuovl") < 0 ||
+	/* nosuid,nodev last, over whatever mount.fuse3 or the user passed:
+	 * the view shows a user's virtual set-id bits and device nodes and
+	 * the host kernel must never honour them (vuovl(1), Safety) */
+	if (fuse_opt_add_arg(&args, "-osubtype=vuovl,fsname=vuovl,nosuid,nodev") < 0 ||
 	    (!o.nopermcheck && fuse_opt_add_arg(&args, "-odefault_permissions") < 0)) {
 		status = 1;
 		goto fail;
