@@ -84,6 +84,16 @@ const char *sidecar_strerror(const struct sidecar *sc, int err)
 
 int vmeta_xattr_is_virtual(const char *name)
 {
+	/* user.* names that steer overlays: fuse-overlayfs, containers'
+	 * storage and kernel overlayfs (userxattr) would obey them on the
+	 * host file; in a layer they are data like any privileged xattr */
+	static const char *const steering[] = {
+		"user.overlay.", "user.fuseoverlayfs.", "user.containers.", NULL,
+	};
+
+	for (int i = 0; steering[i]; i++)
+		if (!strncmp(name, steering[i], strlen(steering[i])))
+			return 1;
 	return strncmp(name, "security.", 9) == 0 ||
 	       strncmp(name, "trusted.", 8) == 0 ||
 	       strncmp(name, "system.posix_acl_", 17) == 0;

@@ -149,8 +149,10 @@ int sidecar_xattr_remove(struct sidecar *sc, const char *path,
  * too small (size 0 asks for the length). */
 ssize_t sidecar_xattr_list(struct sidecar *sc, const char *path, char *buf,
 			   size_t size);
-/* True for names the host refuses an unprivileged user: security.*,
- * trusted.*, system.posix_acl_*. user.* stay on the host file. */
+/* True for names the host refuses an unprivileged user (security.*,
+ * trusted.*, system.posix_acl_*) and for the user.* names that steer
+ * overlays (user.overlay.*, user.fuseoverlayfs.*, user.containers.*):
+ * kept in the sidecar. Other user.* stay on the host file. */
 int vmeta_xattr_is_virtual(const char *name);
 
 /*

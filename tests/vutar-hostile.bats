@@ -114,3 +114,30 @@ open(sys.argv[1], "wb").write(d)' "$T/a.tar"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"nope.tar"* ]]
 }
+
+@test "xattrs that steer overlays stay in the sidecar, never on the host files" {
+	python3 - "$T/steer.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    ti = tarfile.TarInfo("usr"); ti.type = tarfile.DIRTYPE; ti.mode = 0o755
+    ti.pax_headers = {"SCHILY.xattr.user.overlay.opaque": "y",
+                      "SCHILY.xattr.user.fuseoverlayfs.override_stat": "0:0:0755",
+                      "SCHILY.xattr.user.containers.override_stat": "0:0:0755",
+                      "SCHILY.xattr.user.plain": "kept"}
+    t.addfile(ti)
+PY
+	mkdir "$T/d"
+	run "$VUTAR" -xf "$T/steer.tar" -C "$T/d"
+	[ "$status" = 0 ]
+	run getfattr -d -m - "$T/d/usr"
+	[[ "$output" != *overlay* ]]
+	[[ "$output" != *override_stat* ]]
+	"$VUTAR" -cf "$T/again.tar" -C "$T/d" usr
+	python3 - "$T/again.tar" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1]) as t:
+    h = t.getmember("usr").pax_headers
+    assert h["SCHILY.xattr.user.overlay.opaque"] == "y", h
+    assert h["SCHILY.xattr.user.containers.override_stat"] == "0:0:0755", h
+PY
+}
