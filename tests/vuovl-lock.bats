@@ -32,6 +32,7 @@ teardown() { vu_teardown; }
 	vo_mount_stack
 	pid=$(pgrep -f "vuovl.*$T/m" | head -1)
 	mkdir "$T/m2"
+	VU_MOUNTS+=("$T/m2")	# (should a mount happen after all)
 	run env VUOVL_LOCK_WAIT=0.3 "$VUOVL_BIN" -o "lowerdir=$T/l1,upperdir=$T/u" "$T/m2"
 	[ "$status" = 2 ]
 	[ "$output" = "vuovl: upperdir $T/u: in use by pid $pid (a vuovl, vutar or vuovl-meta uses it; waited 0.3 s)" ]
