@@ -435,6 +435,14 @@ static int open_enclosing_sidecar(struct cctx *c, const char *dir)
 			break;	/* an unreadable layer: plain host metadata */
 		r = sidecar_open(lfd, up, NULL, SIDECAR_RDONLY, &c->sc);
 		close(lfd);
+		if ((r == -EPERM || r == -ELOOP) && c->o->report) {
+			/* not DIR's own, and not to be believed (planted by
+			 * another user in a shared directory): said, and
+			 * the host's owners are packed */
+			c->o->report(c->o->arg, up, sidecar_open_error(), 1);
+			r = 0;
+			break;
+		}
 		if (r == 0 && !(c->prefix = strdup(real + (cut - up) + 1)))
 			r = -ENOMEM;
 		break;
@@ -476,6 +484,8 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 		close(root);
 		return r;
 	}
+	if (c.sc && sidecar_warning(c.sc) && o->report)
+		o->report(o->arg, dir, sidecar_warning(c.sc), 1);
 	r = refuse_bare_upper(&c, root, dir, msg);
 	if (r < 0) {
 		sidecar_close(c.sc);

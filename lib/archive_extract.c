@@ -638,6 +638,8 @@ int vuar_extract(const char *archive, const char *dir,
 		close(x.root);
 		return r;
 	}
+	if (sidecar_warning(x.sc) && o->report)
+		o->report(o->arg, dir, sidecar_warning(x.sc), 1);
 	note_root_owner(&x);
 	for (;;) {
 		r = archive_read_next_header(x.a, &e);

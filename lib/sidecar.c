@@ -52,6 +52,7 @@
 
 #include "idmap.h"
 #include "sidecar_db.h"
+#include "sidecar_file.h"
 #include "sidecar_index.h"
 
 struct sidecar {
@@ -67,9 +68,16 @@ struct sidecar {
 	uint32_t root_uid, root_gid;
 	int here_ok;
 	uint32_t here_uid, here_gid;
+	struct sc_place place;	/* the file; its directory pinned while open */
+	char warning[256];	/* rows skipped at load, in words, or "" */
 };
 
 static __thread char open_err[1024];
+
+const char *sidecar_warning(const struct sidecar *sc)
+{
+	return sc && sc->warning[0] ? sc->warning : NULL;
+}
 
 const char *sidecar_open_error(void)
 {
@@ -441,23 +449,11 @@ out:
 	return r;
 }
 
-static char *default_file(int layer_fd, const char *layer_path, int create)
-{
-	char *file;
-
-	if (create && mkdirat(layer_fd, SIDECAR_DIR, 0700) < 0 && errno != EEXIST)
-		return NULL;
-	if (asprintf(&file, "%s/%s/%s", layer_path, SIDECAR_DIR, SIDECAR_FILE) < 0)
-		return NULL;
-	return file;
-}
-
 int sidecar_open(int layer_fd, const char *layer_path, const char *dbpath,
 		 unsigned flags, struct sidecar **out)
 {
 	int create = (flags & SIDECAR_CREATE) && !(flags & SIDECAR_RDONLY);
 	struct sidecar *sc = calloc(1, sizeof(*sc));
-	char *file = NULL;
 	int r;
 
 	open_err[0] = '\0';
@@ -468,28 +464,39 @@ int sidecar_open(int layer_fd, const char *layer_path, const char *dbpath,
 	scx_init(&sc->idx);
 	sc->rdonly = !!(flags & SIDECAR_RDONLY);
 	sc->manual = !!(flags & SIDECAR_MANUAL);
-	file = dbpath ? strdup(dbpath) : default_file(layer_fd, layer_path, create);
-	if (!file) {
-		r = -errno ? -errno : -ENOMEM;
-		snprintf(open_err, sizeof(open_err), "cannot create %s/%s: %s", layer_path,
-			 SIDECAR_DIR, strerror(-r));
+	/* where it is, and whether to believe it (sidecar_file.c) */
+	r = scf_place(layer_fd, layer_path, dbpath, create, &sc->place);
+	if (r) {
+		if (sc->place.err[0])
+			snprintf(open_err, sizeof(open_err), "%s", sc->place.err);
 		goto fail;
 	}
-	if ((r = scdb_open(&sc->db, file, create, sc->rdonly)) < 0)
+	if ((r = scdb_open(&sc->db, sc->place.sqlpath, create, sc->rdonly)) < 0)
 		goto fail_db;
+	if ((r = scf_settle(&sc->place)) < 0) {
+		snprintf(open_err, sizeof(open_err), "%s", sc->place.err);
+		scdb_close(&sc->db);
+		goto fail;
+	}
 	if ((r = scdb_load(&sc->db, &sc->idx)) < 0 || (r = check_identity(sc, layer_fd)) < 0)
 		goto fail_db;
 	load_root_owner(sc);
-	if (sc->rdonly)
+	if (sc->db.bad)
+		snprintf(sc->warning, sizeof(sc->warning), "%u row%s not believed and skipped "
+			 "(the first: %s); vuovl-meta repair removes them", sc->db.bad,
+			 sc->db.bad == 1 ? "" : "s", sc->db.first_bad);
+	if (sc->rdonly) {
 		scdb_close(&sc->db);	/* all in memory: the file is not needed */
-	free(file);
+		scf_release(&sc->place);
+	}
 	*out = sc;
 	return 0;
 fail_db:
-	snprintf(open_err, sizeof(open_err), "%s: %s", file, sc->db.err[0] ? sc->db.err : strerror(-r));
+	snprintf(open_err, sizeof(open_err), "%s: %s", sc->place.shown,
+		 sc->db.err[0] ? sc->db.err : strerror(-r));
 	scdb_close(&sc->db);
 fail:
-	free(file);
+	scf_release(&sc->place);
 	scx_release(&sc->idx);
 	pthread_rwlock_destroy(&sc->lock);
 	free(sc);
@@ -505,6 +512,7 @@ int sidecar_close(struct sidecar *sc)
 	if (!sc->rdonly) {
 		r = scdb_commit(&sc->db, 1);
 		scdb_close(&sc->db);
+		scf_release(&sc->place);
 	}
 	scx_release(&sc->idx);
 	pthread_rwlock_destroy(&sc->lock);

@@ -99,6 +99,11 @@ int sidecar_close(struct sidecar *sc);
 const char *sidecar_strerror(const struct sidecar *sc, int err);
 /* The same for a failed sidecar_open, which has no object to ask. */
 const char *sidecar_open_error(void);
+/* Rows open found malformed (a path with "..", absolute or empty
+ * components, a NULL path, an xattr row without a virtual name): they
+ * are skipped, never believed. A sentence saying how many and which
+ * first, or NULL when there were none. */
+const char *sidecar_warning(const struct sidecar *sc);
 
 /* Fills *out for path. host may be NULL (no staleness check). A hard
  * link (host: a regular file with st_nlink > 1) without a row of its own

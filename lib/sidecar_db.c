@@ -8,6 +8,9 @@
 #include "sidecar_db.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "schema-sql.h"
+#include "sidecar.h"
 
 static const char *const stmt_sql[SQL_NSTMT] = {
 	[SQL_NODE_INSERT] = "INSERT INTO node(host_ino, uid, gid, mode, rdev, ino, flags, uname, gname)"
@@ -122,20 +126,78 @@ static const char *ro_query(const char *file)
 	return "immutable=1";
 }
 
+/*
+ * The vuovl-fd VFS: the unix one, except that a name beneath
+ * /proc/self/fd/N/ stays as it is. The unix VFS resolves symbolic links
+ * to a full path first, which would turn the pinned directory of a
+ * sidecar (sidecar_file.c) back into a path anyone renaming a directory
+ * could redirect; -wal and -shm follow the same name.
+ */
+#define FD_PREFIX "/proc/self/fd/"
+static sqlite3_vfs fd_vfs;
+static int (*unix_full_pathname)(sqlite3_vfs *, const char *, int, char *);
+
+static int fd_full_pathname(sqlite3_vfs *vfs, const char *name, int size, char *out)
+{
+	if (strncmp(name, FD_PREFIX, strlen(FD_PREFIX)))
+		return unix_full_pathname(vfs, name, size, out);
+	if ((int)strlen(name) >= size)
+		return SQLITE_CANTOPEN;
+	strcpy(out, name);
+	return SQLITE_OK;
+}
+
+static void register_fd_vfs(void)
+{
+	sqlite3_vfs *unix_vfs = sqlite3_vfs_find(NULL);
+
+	if (!unix_vfs)
+		return;
+	fd_vfs = *unix_vfs;
+	fd_vfs.zName = "vuovl-fd";
+	fd_vfs.pNext = NULL;
+	unix_full_pathname = unix_vfs->xFullPathname;
+	fd_vfs.xFullPathname = fd_full_pathname;
+	sqlite3_vfs_register(&fd_vfs, 0);
+}
+
+/* The file as it stands: absent (ENOENT, a sidecar to create), or one
+ * that can be read; an empty one opened only to read is no sidecar. */
+static int check_readable(struct scdb *db, const char *file, int create, int rdonly)
+{
+	struct stat st;
+	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		return create && !rdonly ? 0 : set_err(db, -ENOENT, "no sidecar");
+	if (fd < 0)
+		return set_err(db, -errno, "cannot read it: %s", strerror(errno));
+	if (fstat(fd, &st) < 0 || (rdonly && st.st_size == 0)) {
+		close(fd);
+		return set_err(db, -EBADMSG, "an empty file, not a sidecar");
+	}
+	close(fd);
+	return 0;
+}
+
 static int open_conn(struct scdb *db, const char *file, int create, int rdonly)
 {
-	int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	int flags = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, r;
+	const char *vfs;
 	char *uri;
 	int rc;
 
-	if (access(file, F_OK) < 0 && (!create || rdonly))
-		return set_err(db, -ENOENT, "no sidecar at %s", file);
+	pthread_once(&once, register_fd_vfs);
+	vfs = sqlite3_vfs_find("vuovl-fd") ? "vuovl-fd" : NULL;
+	if ((r = check_readable(db, file, create, rdonly)) < 0)
+		return r;
 	flags |= rdonly ? SQLITE_OPEN_READONLY
 			: SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	uri = uri_for(file, rdonly ? ro_query(file) : create ? "mode=rwc" : "mode=rw");
 	if (!uri)
 		return -ENOMEM;
-	rc = sqlite3_open_v2(uri, &db->db, flags, NULL);
+	rc = sqlite3_open_v2(uri, &db->db, flags, vfs);
 	free(uri);
 	if (rc == SQLITE_OK && rdonly) {
 		int64_t v;
@@ -148,7 +210,7 @@ static int open_conn(struct scdb *db, const char *file, int create, int rdonly)
 			uri = uri_for(file, "immutable=1");
 			if (!uri)
 				return -ENOMEM;
-			rc = sqlite3_open_v2(uri, &db->db, flags, NULL);
+			rc = sqlite3_open_v2(uri, &db->db, flags, vfs);
 			free(uri);
 		}
 	}
@@ -504,15 +566,35 @@ int scdb_xattr_delete(struct scdb *db, const struct sc_node *n, const char *name
 	return step(db, st);
 }
 
+/* SQL's view of vmeta_xattr_is_virtual: the names a sidecar may keep. */
+static void sql_virtual_xattr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *name = sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	sqlite3_result_int(ctx, name && *name && vmeta_xattr_is_virtual((const char *)name));
+}
+
 int scdb_purge_orphans(struct scdb *db, unsigned *removed)
 {
 	static const char *const sql[] = {
+		/* the rows load skips as not believable (valid_path) */
+		"DELETE FROM path WHERE path IS NULL OR path GLOB '/*' OR path GLOB '*/'"
+		" OR path GLOB '*//*' OR path IN ('.', '..') OR path GLOB './*'"
+		" OR path GLOB '../*' OR path GLOB '*/./*' OR path GLOB '*/../*'"
+		" OR path GLOB '*/.' OR path GLOB '*/..' OR instr(path, char(0)) > 0",
+		"DELETE FROM xattr WHERE name IS NULL OR NOT vuovl_virtual_xattr(name)",
 		"DELETE FROM path WHERE node NOT IN (SELECT id FROM node)",
 		"DELETE FROM node WHERE id NOT IN (SELECT node FROM path)",
 		"DELETE FROM xattr WHERE node NOT IN (SELECT id FROM node)",
 	};
-	int r;
+	int r, rc;
 
+	rc = sqlite3_create_function_v2(db->db, "vuovl_virtual_xattr", 1,
+					SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+					sql_virtual_xattr, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return sql_err(db, rc);
 	if ((r = begin(db)) < 0)
 		return r;
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
@@ -606,6 +688,36 @@ static int node_from_row(struct sc_index *idx, struct sc_node *n, sqlite3_stmt *
 	return scx_node_merge(idx, n, &m);
 }
 
+/* A row a program may not believe: named once, counted, skipped. */
+static void bad_row(struct scdb *db, const char *what, const char *value)
+{
+	if (!db->bad++)
+		snprintf(db->first_bad, sizeof(db->first_bad), "%s %s%.80s%s", what,
+			 value ? "'" : "", value ? value : "(none)", value ? "'" : "");
+}
+
+/* A layer path: relative, no empty, "." or ".." component ("" is the
+ * root). A row with another could make a checker walk out of its layer. */
+static bool valid_path(const char *p)
+{
+	const char *c = p;
+
+	if (!*p)
+		return true;
+	if (*p == '/')
+		return false;
+	for (;;) {
+		const char *e = strchr(c, '/');
+		size_t n = e ? (size_t)(e - c) : strlen(c);
+
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		if (!e)
+			return true;
+		c = e + 1;
+	}
+}
+
 static int load_xattrs(struct scdb *db, struct sc_node **v, size_t n)
 {
 	sqlite3_stmt *st;
@@ -615,19 +727,26 @@ static int load_xattrs(struct scdb *db, struct sc_node **v, size_t n)
 		return sql_err(db, rc);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sc_node *node = node_by_id(v, n, sqlite3_column_int64(st, 0));
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		const void *value = sqlite3_column_blob(st, 2);
 		size_t size = (size_t)sqlite3_column_bytes(st, 2);
 		struct sc_xattr *x;
 
 		if (!node)
 			continue;	/* orphan row: repair removes it */
+		if (!name || !*name || !vmeta_xattr_is_virtual(name) || strlen(name) > 255) {
+			bad_row(db, "xattr name", name);
+			continue;
+		}
 		x = malloc(sizeof(*x) + size);
-		if (!x || !(x->name = strdup((const char *)sqlite3_column_text(st, 1)))) {
+		if (!x || !(x->name = strdup(name))) {
 			free(x);
 			sqlite3_finalize(st);
 			return -ENOMEM;
 		}
 		x->size = size;
-		memcpy(x->value, sqlite3_column_blob(st, 2), size);
+		if (size)	/* a zero-length value is a NULL blob */
+			memcpy(x->value, value, size);
 		x->next = node->xattrs;
 		node->xattrs = x;
 	}
@@ -645,9 +764,12 @@ static int load_paths(struct scdb *db, struct sc_index *idx, struct sc_node **v,
 		return sql_err(db, rc);
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sc_node *node = node_by_id(v, n, sqlite3_column_int64(st, 1));
+		const char *path = (const char *)sqlite3_column_text(st, 0);
 
-		if (node)	/* else a dangling path: repair removes it */
-			r = scx_insert(idx, (const char *)sqlite3_column_text(st, 0), node);
+		if (!path || !valid_path(path) || (size_t)sqlite3_column_bytes(st, 0) != strlen(path))
+			bad_row(db, "path", path);
+		else if (node)	/* else a dangling path: repair removes it */
+			r = scx_insert(idx, path, node);
 	}
 	sqlite3_finalize(st);
 	if (r < 0)

@@ -32,6 +32,8 @@ struct scdb {
 	int unsynced;	/* commits since the last WAL fsync */
 	unsigned pending;	/* changes in the open transaction (sidecar.c counts) */
 	char err[256];	/* the last failure in words */
+	unsigned bad;		/* rows skipped at load: not believable */
+	char first_bad[128];	/* the first of them, in words */
 };
 
 #define SCDB_VERSION 2

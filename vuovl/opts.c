@@ -372,6 +372,10 @@ static int open_sidecars(const struct vo_opts *o)
 				l->path, why ? why : strerror(-err));
 			return err;
 		}
+		/* tolerated, said: the rows not believed are skipped */
+		if (sidecar_warning(l->sc))
+			fprintf(stderr, "%s: sidecar of %s: %s\n", vu_progname, l->path,
+				sidecar_warning(l->sc));
 		vo.any_sidecar = true;
 	}
 	return 0;

@@ -161,6 +161,14 @@ static int run(const char *cmd, const char *layer, const char *db)
 		return EXIT_FAIL;
 	}
 	c.sc = sc;
+	if (sidecar_warning(sc) && !repair) {
+		/* check: a finding, like a stale row; dump: said beside */
+		if (strcmp(cmd, "check") == 0)
+			printf("bad: %s\n", sidecar_warning(sc));
+		else
+			vu_warn("%s: %s", layer, sidecar_warning(sc));
+		status = strcmp(cmd, "check") == 0 ? EXIT_STALE : EXIT_OK;
+	}
 	if (repair) {
 		r = sidecar_repair(sc, c.layer_fd, &removed);
 		if (r < 0) {
