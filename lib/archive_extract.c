@@ -36,7 +36,7 @@ struct xctx {
 	struct archive *a;
 	struct sidecar *sc;
 	int root;		/* DIR */
-	mode_t umask;		/* to skip fchmod when create already got it right */
+	mode_t umask;		/* the user's: host modes never more open (host_mode) */
 	int failed;
 	int warned_abs;
 	char cache_path[PATH_MAX];	/* parent dir of the last entry */
@@ -289,10 +289,22 @@ static int defer_dir_time(struct xctx *x, const char *rel,
 	return 0;
 }
 
+/*
+ * The host mode of what vutar makes: the archive's permission bits with
+ * the user's umask applied, and the user's own access kept (u+rw, u+x
+ * for directories). Never more open than the umask allows: an archive's
+ * 1777 tmp must not become a directory every local user writes into
+ * (the full mode lives in the sidecar).
+ */
+static mode_t host_mode(const struct xctx *x, struct archive_entry *e, mode_t keep)
+{
+	return ((archive_entry_perm(e) & 0777) | keep) & ~x->umask;
+}
+
 static void do_dir(struct xctx *x, struct archive_entry *e, const char *rel,
 		   const char *entry)
 {
-	mode_t hmode = (archive_entry_perm(e) & 0777) | 0700;
+	mode_t hmode = host_mode(x, e, 0700);
 	const char *name;
 	struct stat st;
 	int pfd, fd;
@@ -323,7 +335,9 @@ static void do_dir(struct xctx *x, struct archive_entry *e, const char *rel,
 		report(x, entry, "%s", walk_error(-errno));
 		return;
 	}
-	if (fstat(fd, &st) < 0 || fchmod(fd, hmode) < 0) {
+	/* DIR itself ("." in the archive) keeps the host mode the user gave
+	 * it: an archive does not open a 0700 directory to others */
+	if (fstat(fd, &st) < 0 || (*rel && fchmod(fd, hmode) < 0)) {
 		report(x, entry, "%s", strerror(errno));
 		close(fd);
 		return;
@@ -339,7 +353,7 @@ static void do_dir(struct xctx *x, struct archive_entry *e, const char *rel,
 static void do_file(struct xctx *x, struct archive_entry *e, const char *rel,
 		    const char *entry, int with_data)
 {
-	mode_t hmode = (archive_entry_perm(e) & 0777) | 0600;
+	mode_t hmode = host_mode(x, e, 0600);
 	struct timespec ts[2];
 	const char *name;
 	struct stat st;
@@ -379,7 +393,7 @@ static void do_file(struct xctx *x, struct archive_entry *e, const char *rel,
 		    ftruncate(fd, archive_entry_size(e)) < 0)
 			report(x, entry, "cannot set size: %s", strerror(errno));
 	}
-	if (((hmode & x->umask) && fchmod(fd, hmode) < 0) || fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		report(x, entry, "%s", strerror(errno));
 		close(fd);
 		return;

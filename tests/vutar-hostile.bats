@@ -141,3 +141,28 @@ with tarfile.open(sys.argv[1]) as t:
     assert h["SCHILY.xattr.user.containers.override_stat"] == "0:0:0755", h
 PY
 }
+
+@test "host modes follow the umask: an archive's 1777 tmp or 0777 file opens nothing to other users" {
+	python3 - "$T/modes.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name, typ, mode in ((".", tarfile.DIRTYPE, 0o777), ("tmp", tarfile.DIRTYPE, 0o1777),
+                            ("open", tarfile.REGTYPE, 0o777), ("ro", tarfile.REGTYPE, 0o400)):
+        ti = tarfile.TarInfo(name); ti.type = typ; ti.mode = mode
+        t.addfile(ti, io.BytesIO(b"") if typ == tarfile.REGTYPE else None)
+PY
+	mkdir -m 0700 "$T/d"
+	(umask 022 && "$VUTAR" -xf "$T/modes.tar" -C "$T/d")
+	[ "$(stat -c %a "$T/d")" = 700 ]	# DIR itself is not opened up
+	[ "$(stat -c %a "$T/d/tmp")" = 755 ]	# no sticky, no world-write on the host
+	[ "$(stat -c %a "$T/d/open")" = 755 ]
+	[ "$(stat -c %a "$T/d/ro")" = 600 ]	# the user keeps rw
+	rm -rf "$T/d" && mkdir -m 0700 "$T/d"
+	(umask 077 && "$VUTAR" -xf "$T/modes.tar" -C "$T/d")
+	[ "$(stat -c %a "$T/d/tmp")" = 700 ]
+	[ "$(stat -c %a "$T/d/open")" = 700 ]
+	# the archive's modes live on, virtually
+	run sh -c "'$VUTAR' -cf - -C '$T/d' . | tar -tvf -"
+	[[ "$output" == *"drwxrwxrwt"*"./tmp/"* ]]
+	[[ "$output" == *"-rwxrwxrwx"*"./open"* ]]
+}
