@@ -415,6 +415,10 @@ static void do_symlink(struct xctx *x, struct archive_entry *e,
 	struct stat st;
 	int pfd, r;
 
+	if (!target || !*target) {
+		report(x, entry, "refusing a symbolic link without a target");
+		return;
+	}
 	pfd = parent_of(x, rel, &name);
 	if (pfd < 0) {
 		report(x, entry, "%s", walk_error(pfd));
@@ -667,10 +671,14 @@ int vuar_extract(const char *archive, const char *dir,
 				break;
 			continue;
 		}
-		if (r == ARCHIVE_WARN && o->report)
-			o->report(o->arg, archive_entry_pathname(e) ?
-				  archive_entry_pathname(e) : "",
-				  archive_error_string(x.a), 1);
+		if (r == ARCHIVE_WARN) {
+			/* bsdtar's rule: a warning is a failure of the run */
+			x.failed = 1;
+			if (o->report)
+				o->report(o->arg, archive_entry_pathname(e) ?
+					  archive_entry_pathname(e) : "",
+					  archive_error_string(x.a), 1);
+		}
 		if (r < ARCHIVE_WARN) {
 			report(&x, "", "%s", archive_error_string(x.a) ?
 			       archive_error_string(x.a) : "cannot read archive");

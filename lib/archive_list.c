@@ -47,7 +47,7 @@ void vuar_mode_string(struct archive_entry *e, char out[11])
 
 static void list_long(FILE *out, struct archive_entry *e, int *ugswidth)
 {
-	char mode[11], ug[160], size[48], date[32];
+	char mode[11], ug[160], size[48], date[32], q[VUAR_QUOTE_MAX];
 	const char *un = archive_entry_uname(e), *gn = archive_entry_gname(e);
 	char ubuf[24], gbuf[24];
 	time_t t = archive_entry_mtime(e);
@@ -82,11 +82,11 @@ static void list_long(FILE *out, struct archive_entry *e, int *ugswidth)
 	localtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
 	fprintf(out, "%s %s%*s%s %s %s", mode, ug, pad, "", size, date,
-		archive_entry_pathname(e));
+		vuar_quote(archive_entry_pathname(e), q, sizeof(q)));
 	if (archive_entry_hardlink(e))
-		fprintf(out, " link to %s", archive_entry_hardlink(e));
+		fprintf(out, " link to %s", vuar_quote(archive_entry_hardlink(e), q, sizeof(q)));
 	else if (archive_entry_filetype(e) == AE_IFLNK)
-		fprintf(out, " -> %s", archive_entry_symlink(e));
+		fprintf(out, " -> %s", vuar_quote(archive_entry_symlink(e), q, sizeof(q)));
 	fputc('\n', out);
 }
 
@@ -96,6 +96,7 @@ int vuar_list(const char *archive, FILE *out, const struct vuar_opts *o,
 	struct archive *a;
 	struct archive_entry *e;
 	int ugswidth = 19, failed = 0, retries = 0, r;
+	char q[VUAR_QUOTE_MAX];
 
 	r = vuar_open_read(archive, &a, msg);
 	if (r < 0)
@@ -123,10 +124,18 @@ int vuar_list(const char *archive, FILE *out, const struct vuar_opts *o,
 					  : "cannot read archive", 0);
 			break;
 		}
+		if (r == ARCHIVE_WARN) {
+			/* bsdtar's rule: a warning is a failure of the run */
+			failed = 1;
+			if (o->report)
+				o->report(o->arg, archive_entry_pathname(e) ?
+					  archive_entry_pathname(e) : "",
+					  archive_error_string(a), 1);
+		}
 		if (o->verbose)
 			list_long(out, e, &ugswidth);
 		else
-			fprintf(out, "%s\n", archive_entry_pathname(e));
+			fprintf(out, "%s\n", vuar_quote(archive_entry_pathname(e), q, sizeof(q)));
 		archive_read_data_skip(a);
 	}
 	archive_read_free(a);

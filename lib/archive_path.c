@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 int vuar_clean_path(const char *name, char *out)
@@ -49,4 +50,37 @@ int vuar_clean_path(const char *name, char *out)
 	}
 	out[len] = '\0';
 	return stripped;
+}
+
+const char *vuar_quote(const char *name, char *buf, size_t size)
+{
+	static const char letters[] = "\a\b\t\n\v\f\r";
+	static const char names[] = "abtnvfr";
+	const unsigned char *p = (const unsigned char *)(name ? name : "");
+	size_t o = 0;
+
+	if (!size)
+		return buf;
+	for (; *p && o + 5 < size; p++) {
+		const char *l = *p ? strchr(letters, *p) : NULL;
+
+		if (*p == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = '\\';
+		} else if (l) {
+			buf[o++] = '\\';
+			buf[o++] = names[l - letters];
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			if (o + 9 >= size)
+				break;
+			o += (size_t)snprintf(buf + o, size - o, "\\%03o\\%03o", p[0], p[1]);
+			p++;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o += (size_t)snprintf(buf + o, size - o, "\\%03o", *p);
+		} else {
+			buf[o++] = (char)*p;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
 }

@@ -44,6 +44,13 @@ struct vuar_opts {
  * out must hold PATH_MAX bytes; "" is the root of the directory. */
 int vuar_clean_path(const char *name, char *out);
 
+/* name as a terminal may show it, GNU tar's escape style: backslash,
+ * control characters (and the UTF-8 forms of C1 controls) as \n, \t,
+ * \ooo..., so an archive cannot forge a listing line or erase a
+ * message. Returns buf (truncated to size). */
+const char *vuar_quote(const char *name, char *buf, size_t size);
+#define VUAR_QUOTE_MAX (4 * 4096 + 1)
+
 /* Each returns 0 when every entry went well, 1 when some entry was
  * reported (refused or failed, or the archive ended early), or -errno when
  * the archive or directory could not be opened (*msg says why). archive

@@ -166,3 +166,65 @@ PY
 	[[ "$output" == *"drwxrwxrwt"*"./tmp/"* ]]
 	[[ "$output" == *"-rwxrwxrwx"*"./open"* ]]
 }
+
+@test "names with control characters are shown escaped, as GNU tar shows them" {
+	python3 - "$T/ctl.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    for name in ("evil\nvutar: all fine", "bell\a\x1b[2K", "c1\u009bx"):
+        ti = tarfile.TarInfo(name); ti.size = 0
+        t.addfile(ti, io.BytesIO(b""))
+    ti = tarfile.TarInfo("../up\rpwned"); ti.size = 0
+    t.addfile(ti, io.BytesIO(b""))
+PY
+	run "$VUTAR" -tf "$T/ctl.tar"
+	[ "${lines[0]}" = 'evil\nvutar: all fine' ]
+	[ "${lines[1]}" = 'bell\a\033[2K' ]
+	[ "${lines[2]}" = 'c1\302\233x' ]
+	[ "${#lines[@]}" = 4 ]
+	run "$VUTAR" -tvf "$T/ctl.tar"
+	[[ "${lines[0]}" == *' evil\nvutar: all fine' ]]
+	mkdir "$T/d"
+	run "$VUTAR" -xvf "$T/ctl.tar" -C "$T/d"
+	[ "$status" = 2 ]
+	[[ "$output" == *"vutar: ../up\\rpwned: refusing"* ]]
+	[[ "$output" != *$'\r'* ]] && [[ "$output" != *$'\e'* ]]
+}
+
+@test "a symbolic link without a target is refused, and listed with an empty one" {
+	python3 - "$T/empty.tar" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    ti = tarfile.TarInfo("nolink"); ti.type = tarfile.SYMTYPE; ti.linkname = ""
+    t.addfile(ti)
+PY
+	run "$VUTAR" -tvf "$T/empty.tar"
+	[[ "$output" == *" nolink -> " ]]
+	mkdir "$T/d"
+	run "$VUTAR" -xf "$T/empty.tar" -C "$T/d"
+	[ "$status" = 2 ]
+	[ "$output" = "vutar: nolink: refusing a symbolic link without a target" ]
+	[ ! -e "$T/d/nolink" ] && [ ! -L "$T/d/nolink" ]
+}
+
+@test "a text file is no archive: vutar -x -f /etc/passwd makes nothing and fails" {
+	mkdir "$T/d"
+	run "$VUTAR" -xf /etc/passwd -C "$T/d"
+	[ "$status" = 1 ]
+	[ "$output" = "vutar: cannot read /etc/passwd: Unrecognized archive format" ]
+	[ -z "$(ls -A "$T/d" | grep -v '^\.vuovl$')" ]
+}
+
+@test "SIGUSR1 asks for a progress line; it does not kill vutar" {
+	head -c 50M /dev/zero >"$T/big"
+	mkfifo "$T/fifo"
+	"$VUTAR" -cf - -C "$T" big >"$T/fifo" 2>"$T/err" &
+	pid=$!
+	exec 7<"$T/fifo"
+	head -c 1M <&7 >/dev/null
+	kill -USR1 "$pid"
+	cat <&7 >/dev/null
+	exec 7<&-
+	wait "$pid"
+	grep -q '^vutar: [0-9]* entries, [0-9.]* MiB$' "$T/err"
+}

@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +55,28 @@ static void progress_clear(struct progress *p)
 	p->shown = 0;
 }
 
+/* SIGUSR1 asks for a progress line, as dd's SIGUSR1 does (it killed
+ * vutar before). */
+static volatile sig_atomic_t progress_asked;
+
+static void ask_progress(int sig)
+{
+	(void)sig;
+	progress_asked = 1;
+}
+
 static void on_progress(void *arg, uint64_t entries, uint64_t bytes)
 {
 	struct progress *p = arg;
 	struct timespec now;
 
+	if (progress_asked) {
+		progress_asked = 0;
+		progress_clear(p);
+		fprintf(stderr, "vutar: %llu entries, %.1f MiB\n", (unsigned long long)entries,
+			(double)bytes / (1024.0 * 1024.0));
+		return;
+	}
 	if (!p->on)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -70,24 +90,30 @@ static void on_progress(void *arg, uint64_t entries, uint64_t bytes)
 	p->shown = 1;
 }
 
+/* Names and reasons come from the archive: quoted (vuar_quote). */
 static void on_report(void *arg, const char *entry, const char *why, int warn)
 {
+	static char qe[VUAR_QUOTE_MAX], qw[VUAR_QUOTE_MAX];
+
 	progress_clear(arg);
 	if (!why)
 		why = "failed";
+	vuar_quote(why, qw, sizeof(qw));
 	if (entry && *entry)
-		fprintf(stderr, "vutar: %s: %s\n", entry, why);
+		fprintf(stderr, "vutar: %s: %s\n", vuar_quote(entry, qe, sizeof(qe)), qw);
 	else
-		fprintf(stderr, "vutar: %s%s\n", warn ? "" : "archive: ", why);
+		fprintf(stderr, "vutar: %s%s\n", warn ? "" : "archive: ", qw);
 }
 
 static int names_to_stderr;
 
 static void on_name(void *arg, const char *name)
 {
+	static char q[VUAR_QUOTE_MAX];
+
 	progress_clear(arg);
 	/* like tar: the names go to stdout, or stderr when the archive does */
-	fprintf(names_to_stderr ? stderr : stdout, "%s\n", name);
+	fprintf(names_to_stderr ? stderr : stdout, "%s\n", vuar_quote(name, q, sizeof(q)));
 }
 
 int main(int argc, char **argv)
@@ -163,6 +189,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	prog.on = isatty(2);
+	signal(SIGUSR1, ask_progress);
+	/* names are bytes, pax headers UTF-8: a locale that cannot hold them
+	 * (C, POSIX) would make libarchive warn about every non-ASCII name,
+	 * and a warning fails the run; C.UTF-8 converts nothing */
+	if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8"))
+		setlocale(LC_CTYPE, "C.UTF-8");
 	if (o.verbose && mode != 't')
 		o.verbose_name = on_name;
 	names_to_stderr = mode == 'c' && (!archive || !strcmp(archive, "-"));
