@@ -154,6 +154,8 @@ static void free_fields(char **f, int n)
 }
 
 static int fail(char *err, size_t size, const char *origin, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t size, const char *origin, const char *fmt, ...)
 {
 	va_list ap;
 	int o = snprintf(err, size, "%s: ", origin);
