@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,7 +103,8 @@ static int exit_status(int status)
 }
 
 /* X: the command's process, from a fresh mount namespace to exec. */
-static _Noreturn void command_main(const struct vc_plan *plan, const char *root, pid_t session)
+static _Noreturn void command_main(const struct vc_plan *plan, const char *root, pid_t session,
+				   int sv_sock)
 {
 	int r;
 
@@ -120,6 +122,12 @@ static _Noreturn void command_main(const struct vc_plan *plan, const char *root,
 		vu_warn("cannot join a new session keyring: %s", strerror(-r));
 	if (caps_bound(plan) || caps_filter_tty())
 		_exit(VC_EXIT_FAIL);
+	/* device nodes: mknod goes to the session's supervisor (tolerated
+	 * failure, said: everything but mknod of devices works without) */
+	if (plan->view == VC_VIEW_VUOVL && plan->write != VC_WRITE_RO &&
+	    (r = supervise_install(sv_sock)) < 0)
+		vu_warn("mknod of device nodes will fail inside: %s", strerror(-r));
+	close(sv_sock);
 	if (exec_become_user(plan) || exec_chdir(plan))
 		_exit(VC_EXIT_FAIL);
 	exec_command(plan);
@@ -151,7 +159,7 @@ static int session_main(struct vc_plan *plan, int sync_fd)
 {
 	pid_t daemon = 0, cmd, self;
 	char *root = NULL;
-	int status, r;
+	int status, r, sv[2] = { -1, -1 };
 
 	signal(SIG_PARENT_GONE, parent_gone);
 	relay_signals(0);
@@ -169,6 +177,8 @@ static int session_main(struct vc_plan *plan, int sync_fd)
 	if (!r && plan->view == VC_VIEW_VUOVL)
 		r = daemon_start(plan, root, &daemon);
 	self = getpid();
+	if (!r && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		r = -errno;
 	cmd = r ? -1 : fork();
 	if (r) {
 		status = VC_EXIT_FAIL;
@@ -176,9 +186,13 @@ static int session_main(struct vc_plan *plan, int sync_fd)
 		vu_err("cannot fork: %s", strerror(errno));
 		status = VC_EXIT_FAIL;
 	} else if (cmd == 0) {
-		command_main(plan, root, self);
+		close(sv[0]);
+		command_main(plan, root, self, sv[1]);
 	} else {
+		close(sv[1]);
 		relay_to(cmd);
+		if ((r = supervise_start(plan, sv[0])) < 0 && r != -ECHILD)
+			vu_warn("mknod of device nodes will fail inside: %s", strerror(-r));
 		status = session_wait(cmd, &daemon);
 	}
 	if (daemon > 0 && daemon_stop(plan, daemon) < 0)

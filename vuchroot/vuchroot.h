@@ -130,6 +130,12 @@ int mounts_populate(const struct vc_plan *plan, const char *root);
 int fs_remove_tree(const char *path);
 int mounts_temp_upper(struct vc_plan *plan);
 
+/* supervise.c: mknod of device nodes inside, made by the view. */
+/* The command: installs the filter, sends its listener over sock. */
+int supervise_install(int sock);
+/* The session: takes the listener from sock and answers on a thread. */
+int supervise_start(const struct vc_plan *plan, int sock);
+
 /* gc.c: temporary uppers (TMPDIR/vuchroot-cow.XXXXXX) left by sessions
  * that were killed. */
 #define VC_TEMP_UPPER "vuchroot-cow."

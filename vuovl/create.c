@@ -34,6 +34,15 @@ int create_prepare(struct vnode *dir, const char *name)
 	return copyup_dir(dir);
 }
 
+/* True when dir's view mode has the set-group-id bit (new entries take
+ * its group). */
+static bool pst_setgid(struct vnode *dir)
+{
+	struct stat pst;
+
+	return vnode_stat(dir, &pst) == 0 && (pst.st_mode & S_ISGID);
+}
+
 /* The view owner of a new object: the caller, with the BSD/SysV
  * setgid-directory rule applied from the parent's view mode. */
 static void owner_of_new(fuse_req_t req, struct vnode *dir, mode_t *mode,
@@ -51,9 +60,15 @@ static void owner_of_new(fuse_req_t req, struct vnode *dir, mode_t *mode,
 	}
 }
 
-/* On failure the host object the caller made is removed again. */
 int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 		  mode_t mode, dev_t rdev, struct vnode **out)
+{
+	return create_finish_as(req, dir, name, mode, rdev, (uid_t)-1, (gid_t)-1, out);
+}
+
+/* On failure the host object the caller made is removed again. */
+int create_finish_as(fuse_req_t req, struct vnode *dir, const char *name, mode_t mode,
+		     dev_t rdev, uid_t as_uid, gid_t as_gid, struct vnode **out)
 {
 	struct vnode *v;
 	struct stat st;
@@ -63,6 +78,10 @@ int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 	int err;
 
 	owner_of_new(req, dir, &mode, &uid, &gid);
+	if (as_uid != (uid_t)-1)
+		uid = as_uid;
+	if (as_gid != (gid_t)-1 && !(pst_setgid(dir)))
+		gid = as_gid;
 	/* (a long name's whiteout went before the name was made: then what
 	 * it hid is still there below) */
 	if (S_ISDIR(mode) && (whiteout_hides(dir->dirfds[0], name, NULL) ||

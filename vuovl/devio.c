@@ -251,6 +251,11 @@ static ssize_t dev_splice(int fdin, off_t *offin, int fdout, off_t *offout,
 	return splice(fdin, offin, fdout, offout, len, flags);
 }
 
+struct fuse_session *devio_session(void)
+{
+	return session;
+}
+
 int devio_init(struct fuse_session *se)
 {
 	/* replies may splice (READ data); requests are read whole */

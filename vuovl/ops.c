@@ -42,4 +42,5 @@ const struct fuse_lowlevel_ops vo_ops = {
 	.fallocate = vo_fallocate,
 	.lseek = vo_lseek,
 	.copy_file_range = vo_copy_file_range,
+	.ioctl = vo_ioctl,	/* control requests (ops_ctl.c) */
 };

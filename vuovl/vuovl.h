@@ -217,6 +217,8 @@ int devio_init(struct fuse_session *se);
  * handler that runs next on this thread; returns its opcode (0: short). */
 uint32_t devio_note_request(const void *buf, size_t n);
 int devio_fd(void);
+/* The session, for notifications to the kernel (ops_ctl.c). */
+struct fuse_session *devio_session(void);
 bool devio_passthrough(void);		/* negotiated with the kernel */
 bool devio_killpriv(void);		/* FUSE_HANDLE_KILLPRIV_V2 */
 /* The request this thread handles asks to kill set-id bits (once). */
@@ -407,6 +409,10 @@ int create_prepare(struct vnode *dir, const char *name);
  * (nlookup taken) with the caller's virtual ownership recorded. */
 int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
 		  mode_t mode, dev_t rdev, struct vnode **out);
+/* The same with the owner given (-1: the caller's), for an object made
+ * on another's behalf (ops_ctl.c). */
+int create_finish_as(fuse_req_t req, struct vnode *dir, const char *name, mode_t mode,
+		     dev_t rdev, uid_t uid, gid_t gid, struct vnode **out);
 int create_clean_upper_dir(int dirfd);
 /* Just before the host object dir/name is made: a long name's whiteout
  * sits at the name itself (whiteout.h) and goes first. 1 if it was
@@ -545,6 +551,9 @@ void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 			size_t len, int flags);
 void vo_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	      struct fuse_file_info *fi);
+void vo_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
+	      struct fuse_file_info *fi, unsigned flags, const void *in_buf,
+	      size_t in_bufsz, size_t out_bufsz);
 void vo_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		 const char *value, size_t size, int flags);
 void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);

@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# vuchroot: mknod of device nodes inside, as root of the session. The
+# kernel refuses it before FUSE sees it; vuchroot's supervisor (seccomp
+# user notification) has the view make a virtual device node instead.
+
+load helpers
+load vuchroot-helpers
+
+setup() {
+	vu_setup
+	vc_need
+	[ "$VC_VIEW" = vuovl ] || skip "device nodes are the view's to make"
+	R=$T/root
+	vc_rootfs "$R"
+	mkdir "$T/tmp"
+	export TMPDIR=$T/tmp
+}
+
+teardown() { vu_teardown; }
+
+@test "mknod of character and block devices works inside: absolute, relative, by directory fd" {
+	command -v cc >/dev/null || skip "no C compiler to build the probe"
+	cc -static -O -o "$R/bin/probe" "$VU_SRCDIR/tests/vuchroot-probe.c" 2>/dev/null ||
+		skip "cannot link a static probe (no libc.a)"
+	run vc --cow="$T/up" "$R" /bin/sh -c '
+		mknod /root/zero c 1 5 && stat -c "%F %t,%T %a %u:%g" /root/zero
+		cd /root && umask 077 && mknod sda b 8 0 && stat -c "%F %t,%T %a" sda
+		/bin/probe mknodat /root null && stat -c "%F %t,%T %a" /root/null'
+	echo "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "character special file 1,5 644 0:0" ]
+	[ "${lines[1]}" = "block special file 8,0 600" ]
+	[ "${lines[2]}" = made ]
+	[ "${lines[3]}" = "character special file 1,3 600" ]
+	# kept for the next session, empty files on the host, never devices
+	run vc --cow="$T/up" "$R" /bin/stat -c "%F %t,%T" /root/zero
+	[ "$output" = "character special file 1,5" ]
+	[ -f "$T/up/root/zero" ] && [ ! -s "$T/up/root/zero" ]
+	# vutar -c of the view packs a device
+	mkdir "$T/m"
+	"$VU_BUILDDIR/vuovl/vuovl" -o "lowerdir=$R,upperdir=$T/up,nopermcheck" "$T/m"
+	VU_MOUNTS+=("$T/m")
+	run sh -c "'$VUTAR' -cf - -C '$T/m' root | tar -tvf - --numeric-owner"
+	fusermount3 -u "$T/m"
+	[[ "$output" == *"crw-r--r-- 0/0"*"1,5"*"root/zero"* ]]
+}
+
+@test "mknod fails as the kernel says: existing name, outside the view, a caller without CAP_MKNOD; devices never open" {
+	run vc "$R" /bin/sh -c '
+		mknod /root/d c 1 3; mknod /root/d c 1 3 2>&1; echo "exists=$?"
+		mknod /dev/x c 1 3 2>&1; echo "dev=$?"
+		mknod /nodir/x c 1 3 2>&1; echo "nodir=$?"
+		head -c 1 /root/d 2>&1; echo "open=$?"
+		mkfifo /root/fifo && stat -c %F /root/fifo'
+	echo "$output"
+	[[ "$output" == *"File exists"*"exists=1"* ]]
+	[[ "$output" == *"/dev/x: Operation not permitted"*"dev=1"* ]]
+	[[ "$output" == *"No such file or directory"*"nodir=1"* ]]
+	[[ "$output" == *"Permission denied"*"open=1"* ]]	# the view is nodev
+	[[ "$output" == *fifo ]]
+	is_root || grep -qE "^$(id -un):" /etc/subuid || skip "a second user inside needs a subordinate range"
+	run vc --userspec=1000:1000 "$R" /bin/mknod /tmp/x c 1 3
+	[ "$status" != 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+}
+
+@test "tar xp of a root file system with device nodes, as root inside, keeps them" {
+	python3 - "$R/dev.tar" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    ti = tarfile.TarInfo("target"); ti.type = tarfile.DIRTYPE; ti.mode = 0o755; t.addfile(ti)
+    for name, typ, mj, mn, mode in (("target/null", tarfile.CHRTYPE, 1, 3, 0o666),
+                                    ("target/sda", tarfile.BLKTYPE, 8, 0, 0o660)):
+        ti = tarfile.TarInfo(name); ti.type = typ
+        ti.devmajor, ti.devminor, ti.mode = mj, mn, mode
+        t.addfile(ti)
+PY
+	run vc "$R" /bin/sh -c 'cd / && tar xpf /dev.tar && stat -c "%n %F %t,%T %a" /target/null /target/sda'
+	echo "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "/target/null character special file 1,3 666" ]
+	[ "${lines[1]}" = "/target/sda block special file 8,0 660" ]
+}
