@@ -87,10 +87,12 @@ void vo_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 		fuse_reply_err(req, -err);
 		return;
 	}
-	fuse_reply_ioctl(req, 0, NULL, 0);
 	/* the kernel may hold a negative entry for the name (a lookup
-	 * before the mknod it never saw): drop it (tolerated failure: the
-	 * node shows once the entry expires) */
+	 * before the mknod it never saw): drop it, before the reply, so it
+	 * never lands on what the caller mounts there next (an invalidated
+	 * dentry loses its mounts). No lock of dir is held by this request.
+	 * Tolerated failure: the node shows once the entry expires. */
 	(void)fuse_lowlevel_notify_inval_entry(devio_session(), vnode_id(dir), c.name,
 					       strlen(c.name));
+	fuse_reply_ioctl(req, 0, NULL, 0);
 }
