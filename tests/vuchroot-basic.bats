@@ -129,3 +129,13 @@ teardown() { vu_teardown; }
 	run env FROM_HOST=yes "$VUCHROOT" "${VC_ARGS[@]}" --clearenv --setenv A 1 "$R" /bin/env
 	[ "$output" = "A=1" ]
 }
+
+@test "root's PATH inside has the sbin directories, as su - gives them" {
+	run vc "$R" /bin/sh -c 'echo "$PATH"'
+	[[ ":$output:" == *:/usr/sbin:* ]] && [[ ":$output:" == *:/sbin:* ]]
+	run env PATH=/sbin:/usr/local/sbin:/usr/sbin:/usr/bin:/bin "$VUCHROOT" "${VC_ARGS[@]}" "$R" /bin/sh -c 'echo "$PATH"'
+	[ "$output" = /sbin:/usr/local/sbin:/usr/sbin:/usr/bin:/bin ]	# left alone
+	is_root || grep -qE "^$(id -un):" /etc/subuid || skip "another user inside needs a subordinate range"
+	run env PATH=/usr/bin:/bin "$VUCHROOT" "${VC_ARGS[@]}" --userspec=1000:1000 "$R" /bin/sh -c 'echo "$PATH"'
+	[ "$output" = /usr/bin:/bin ]
+}

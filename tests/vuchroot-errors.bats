@@ -50,3 +50,15 @@ teardown() { vu_teardown; }
 	[[ "$output" == *"must not contain each other"* ]]
 	[ ! -e "$R/up" ]
 }
+
+@test "--cow with --ro is refused, whichever comes first; -h is --help" {
+	run "$VUCHROOT" --ro --cow "$R" /bin/true
+	[ "$status" = 125 ]
+	[ "$output" = "vuchroot: --cow and --ro exclude each other" ]
+	run "$VUCHROOT" --cow="$T/up" --ro "$R" /bin/true
+	[ "$status" = 125 ]
+	[ "$output" = "vuchroot: --cow and --ro exclude each other" ]
+	run "$VUCHROOT" -h
+	[ "$status" = 0 ]
+	[[ "${lines[0]}" == "Usage: vuchroot "* ]]
+}

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,7 +196,40 @@ int exec_chdir(const struct vc_plan *plan)
 	return 0;
 }
 
-/* Applies --clearenv/--setenv in the order given. */
+/*
+ * root's PATH has the sbin directories, as su - gives them: dpkg refuses
+ * to run without them ("PATH should include /usr/sbin"), and a caller's
+ * PATH seldom has them. Missing ones go in front, in FHS order; a PATH
+ * that names them already, an empty environment, or a command run as
+ * another user, is left alone.
+ */
+static void root_path(void)
+{
+	static const char *const sbins[] = { "/usr/local/sbin", "/usr/sbin", "/sbin" };
+	const char *path = getenv("PATH");
+	char buf[8192] = "";
+	size_t n = 0;
+
+	if (getuid() != 0 || !path || !*path)
+		return;	/* (--clearenv: empty is what was asked) */
+	for (size_t i = 0; i < sizeof(sbins) / sizeof(sbins[0]); i++) {
+		size_t l = strlen(sbins[i]);
+		const char *p = path;
+		bool have = false;
+
+		for (; p && *p && !have; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL)
+			have = !strncmp(p, sbins[i], l) && (p[l] == ':' || p[l] == '\0');
+		if (!have)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s:", sbins[i]);
+	}
+	if (!n)
+		return;
+	snprintf(buf + n, sizeof(buf) - n, "%s", path);
+	if (n < sizeof(buf))
+		setenv("PATH", buf, 1);
+}
+
+/* Applies --clearenv/--setenv in the order given, then root's PATH. */
 static void apply_env(const struct vc_plan *plan)
 {
 	for (size_t i = 0; i < plan->nenv; i++) {
@@ -204,6 +238,7 @@ static void apply_env(const struct vc_plan *plan)
 		else if (setenv(plan->env[i].name, plan->env[i].value, 1) < 0)
 			vu_warn("cannot set %s: %s", plan->env[i].name, strerror(errno));
 	}
+	root_path();
 }
 
 /*

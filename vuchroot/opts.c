@@ -81,7 +81,7 @@ static void usage(FILE *f)
 "  --gc                   remove the temporary uppers that killed sessions\n"
 "                         left in $TMPDIR, and exit\n"
 "  -d, --debug            say what is being done\n"
-"      --help             show this help and exit\n"
+"  -h, --help             show this help and exit\n"
 "      --version          show the version and exit\n"
 "\n"
 "Exit status: 125 if vuchroot fails, 126 if COMMAND cannot run, 127 if it\n"
@@ -190,9 +190,19 @@ static int parse_one(struct vc_plan *plan, int c, int argc, char **argv)
 	case OPT_GROUPS: return set_str(&plan->groups, optarg);
 	case OPT_SKIP_CHDIR: plan->skip_chdir = true; break;
 	case OPT_COW:
+		if (plan->write == VC_WRITE_RO) {
+			vu_err("--cow and --ro exclude each other");
+			return -EINVAL;
+		}
 		plan->write = VC_WRITE_COW;
 		return set_str(&plan->upper, optarg);
-	case OPT_RO: plan->write = VC_WRITE_RO; break;
+	case OPT_RO:
+		if (plan->write == VC_WRITE_COW) {
+			vu_err("--cow and --ro exclude each other");
+			return -EINVAL;
+		}
+		plan->write = VC_WRITE_RO;
+		break;
 	case OPT_BIND: return add_mount(plan, VC_MNT_BIND, optarg);
 	case OPT_RO_BIND: return add_mount(plan, VC_MNT_RO_BIND, optarg);
 	case OPT_TMPFS: return add_mount(plan, VC_MNT_TMPFS, optarg);
@@ -225,6 +235,7 @@ static int parse_one(struct vc_plan *plan, int c, int argc, char **argv)
 		return r;
 	case 'd': plan->debug = true; break;
 	case OPT_GC: plan->gc = true; break;
+	case 'h':
 	case OPT_HELP: usage(stdout); exit(0);
 	case OPT_VERSION: printf("vuchroot (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); exit(0);
 	default:
@@ -241,7 +252,7 @@ int opts_parse(struct vc_plan *plan, int argc, char **argv)
 	memset(plan, 0, sizeof(*plan));
 	plan->upper_mark = -1;
 	/* '+': stop at NEWROOT, COMMAND's own options are not ours. */
-	while ((c = getopt_long(argc, argv, "+d", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+dh", long_opts, NULL)) != -1) {
 		r = parse_one(plan, c, argc, argv);
 		if (r == -ENOMEM)
 			vu_err("out of memory");
