@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # vuchroot: nothing outlives the session — no mount in the caller's
 # namespace, no daemon, no temporary upper — even when vuchroot is
 # killed with SIGKILL; signals sent to vuchroot reach the command.
@@ -124,4 +125,31 @@ sleeping() { ps -u "$(id -u)" -o stat=,args= | awk -v n="$1" '$1 !~ /^Z/ && NF =
 	run "$VUCHROOT" --gc "$R"
 	[ "$status" = 125 ]
 	[ "$output" = "vuchroot: --gc takes no NEWROOT nor COMMAND" ]
+}
+
+@test "a run that fails before its command leaves an empty NEWROOT empty" {
+	[ "$VC_VIEW" = vuovl ] || skip "the bind view makes nothing in NEWROOT"
+	mkdir "$T/empty"
+	run -127 "$VUCHROOT" "$T/empty" /bin/true
+	[ -z "$(ls -A "$T/empty")" ]
+	run -127 "$VUCHROOT" "$T/empty"
+	[ -z "$(ls -A "$T/empty")" ]
+}
+
+@test "mount points made for --bind and --tmpfs are gone after the session; those that were there stay" {
+	[ "$VC_VIEW" = vuovl ] || skip "the bind view makes nothing in NEWROOT"
+	mkdir -p "$T/hd" "$R/srv"
+	echo host >"$T/hf"
+	run vc --cow="$T/up" --bind "$T/hd:/mnt/data/deep" --bind "$T/hf:/etc/hostfile" \
+		--tmpfs /srv --tmpfs /scratch/t "$R" /bin/sh -c 'cat /etc/hostfile; ls -d /mnt/data/deep /scratch/t'
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = host ]
+	[ ! -e "$T/up/mnt" ] && [ ! -e "$T/up/etc/hostfile" ] && [ ! -e "$T/up/scratch" ]
+	[ -d "$R/srv" ]
+	# in place too, and /proc /dev /sys a root file system has stay
+	rmdir "$R/proc"
+	run vc --bind "$T/hf:/etc/hostfile" "$R" /bin/true
+	[ "$status" = 0 ]
+	[ ! -e "$R/etc/hostfile" ]
+	[ -d "$R/proc" ]
 }

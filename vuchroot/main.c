@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,8 @@ static int session_main(struct vc_plan *plan, int sync_fd)
 	pid_t daemon = 0, cmd, self;
 	char *root = NULL;
 	int status, r, sv[2] = { -1, -1 };
+	struct vc_made made;
+	bool noted = false;
 
 	signal(SIG_PARENT_GONE, parent_gone);
 	relay_signals(0);
@@ -177,6 +180,10 @@ static int session_main(struct vc_plan *plan, int sync_fd)
 	if (!r && plan->view == VC_VIEW_VUOVL)
 		r = daemon_start(plan, root, &daemon);
 	self = getpid();
+	/* the mount points the command will make, to take away again
+	 * (tolerated failure: they stay, as they did before) */
+	if (!r && plan->view == VC_VIEW_VUOVL && plan->write != VC_WRITE_RO)
+		noted = leftovers_note(plan, root, &made) == 0;
 	if (!r && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		r = -errno;
 	cmd = r ? -1 : fork();
@@ -194,6 +201,8 @@ static int session_main(struct vc_plan *plan, int sync_fd)
 		if ((r = supervise_start(plan, sv[0])) < 0 && r != -ECHILD)
 			vu_warn("mknod of device nodes will fail inside: %s", strerror(-r));
 		status = session_wait(cmd, &daemon);
+		if (noted)
+			leftovers_undo(root, &made, status >= VC_EXIT_FAIL && status <= VC_EXIT_NOTFOUND);
 	}
 	if (daemon > 0 && daemon_stop(plan, daemon) < 0)
 		vu_warn("vuovl did not exit cleanly");
@@ -246,6 +255,7 @@ int main(int argc, char **argv)
 	}
 	if (opts_check(&plan) || ids_choose(&plan, &ids))
 		goto out;
+	plan.newroot_empty = leftovers_is_empty(plan.newroot);
 	/* what killed sessions left (tolerated: each failure was said) */
 	if (plan.upper_is_temp)
 		(void)gc_sweep(plan.tmpdir, false);
@@ -262,6 +272,11 @@ int main(int argc, char **argv)
 	}
 	ns_release_session(sync_fd);
 	status = wait_session(session);
+	/* a run that failed before its command on an empty NEWROOT leaves
+	 * it empty (leftovers.c) */
+	if (plan.newroot_empty && plan.write == VC_WRITE_INPLACE &&
+	    status >= VC_EXIT_FAIL && status <= VC_EXIT_NOTFOUND)
+		leftovers_empty_root(&plan);
 out:
 	ids_release(&ids);
 	opts_release(&plan);

@@ -71,6 +71,7 @@ struct vc_plan {
 	int upper_mark;		/* the session's hold on it (gc.c) */
 	char *tmpdir;		/* $TMPDIR or /tmp, resolved, for a temporary upper */
 	bool gc;		/* --gc: sweep left-over temporary uppers, run nothing */
+	bool newroot_empty;	/* NEWROOT had nothing in it when we started */
 	enum vc_view view;
 	enum vc_map map;
 	char *user;		/* --userspec USER part, NULL: root */
@@ -135,6 +136,22 @@ int mounts_temp_upper(struct vc_plan *plan);
 int supervise_install(int sock);
 /* The session: takes the listener from sock and answers on a thread. */
 int supervise_start(const struct vc_plan *plan, int sock);
+
+/* leftovers.c: the mount points the session made in the view. */
+struct vc_made {
+	char **paths;		/* view paths, outermost first */
+	bool *always;		/* a bind or tmpfs target: removed every time */
+	size_t n;
+	bool root_was_empty;
+};
+/* In the session, with the view mounted on root, before the command. */
+int leftovers_note(const struct vc_plan *plan, const char *root, struct vc_made *m);
+/* After the command: removes what it made (see leftovers.c); failed: it
+ * never ran (125-127). */
+void leftovers_undo(const char *root, struct vc_made *m, bool failed);
+bool leftovers_is_empty(const char *dir);
+/* After a failed run on an empty NEWROOT, once the daemon is gone. */
+void leftovers_empty_root(const struct vc_plan *plan);
 
 /* gc.c: temporary uppers (TMPDIR/vuchroot-cow.XXXXXX) left by sessions
  * that were killed. */
