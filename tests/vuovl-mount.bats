@@ -220,3 +220,11 @@ teardown() { vu_teardown; }
 		[ "$(cat "$T/u/open-$opt")" = "written, not closed" ]
 	done
 }
+
+@test "a mount point the user neither owns nor may write is named as the reason" {
+	is_root && skip "root may mount anywhere (the user's run checks this)"
+	run "$VUOVL_BIN" -o "lowerdir=$T/l1" /usr
+	[ "$status" = 4 ]
+	[[ "$output" == *"vuovl: cannot mount /usr: it is not yours and you cannot write to it (fusermount3 wants one of the two)"* ]]
+	not_mounted /usr
+}

@@ -84,6 +84,31 @@ static void raise_nofile(void)
 	}
 }
 
+/* The likely reason a mount failed, in words (libfuse and fusermount3
+ * may have said theirs above). */
+static const char *why_no_mount(const char *mnt)
+{
+	static char why[160];
+	struct stat st;
+	int fd;
+
+	if (stat(mnt, &st) < 0)
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(why, sizeof(why), "not a directory");
+	else if (geteuid() != 0 && st.st_uid != geteuid() && access(mnt, W_OK) < 0)
+		snprintf(why, sizeof(why), "it is not yours and you cannot write to it "
+			 "(fusermount3 wants one of the two)");
+	else if ((fd = open("/dev/fuse", O_RDWR | O_CLOEXEC)) < 0)
+		snprintf(why, sizeof(why), "/dev/fuse: %s", strerror(errno));
+	else {
+		close(fd);
+		snprintf(why, sizeof(why), "refused by the kernel or fusermount3 "
+			 "(is fusermount3 installed and setuid root?)");
+	}
+	return why;
+}
+
 static int serve(struct fuse_session *se, const struct vo_opts *o)
 {
 	struct fuse_loop_config *cfg;
@@ -192,8 +217,8 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	if (fuse_set_signal_handlers(se) < 0 || fuse_session_mount(se, o.mountpoint) < 0) {
-		fprintf(stderr, "%s: cannot mount %s (is /dev/fuse usable?)\n",
-			vu_progname, o.mountpoint);
+		fprintf(stderr, "%s: cannot mount %s: %s\n", vu_progname, o.mountpoint,
+			why_no_mount(o.mountpoint));
 		fuse_session_destroy(se);
 		status = 4;
 		goto fail;
