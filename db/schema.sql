@@ -1,8 +1,8 @@
--- vuovl sidecar schema, version 2. This file is the one source of the
+-- vuovl sidecar schema, version 3. This file is the one source of the
 -- schema; man/vuovl-sidecar.5 documents it for people.
 -- A node is the virtual metadata of one host file; paths (hard links) point
 -- at it. NULL means "take this field from the host file".
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE node (
 	id INTEGER PRIMARY KEY,
@@ -14,7 +14,8 @@ CREATE TABLE node (
 	ino INTEGER,		-- view inode number kept across copy-up
 	flags INTEGER NOT NULL DEFAULT 0,	-- 1: metacopy (data below)
 	uname TEXT,
-	gname TEXT
+	gname TEXT,
+	host_btime INTEGER	-- host birth time in ns, when the file system keeps one
 );
 
 CREATE TABLE path (

@@ -24,7 +24,10 @@
  *     owner (nodes about a lower layer's file, VMETA_F_BELOW, are not
  *     filed: their inode is another file system's).
  *  5. A row applies to a file only while the host inode and type agree
- *     (sc_fresh); a layer found copied elsewhere is re-keyed by path.
+ *     (sc_fresh) and, where the file system keeps one, the birth time
+ *     it recorded is the file's (born_then: an inode number reused at
+ *     the same path outside vuovl); a layer found copied elsewhere is
+ *     re-keyed by path.
  *  6. A tree moves in the file with one statement (scdb_path_move); an
  *     exchange parks one tree at EXCHANGE_TMP, a key no layer path can
  *     take (no leading '/'), and moves it back within the same call.
@@ -70,6 +73,7 @@ struct sidecar {
 	uint32_t here_uid, here_gid;
 	struct sc_place place;	/* the file; its directory pinned while open */
 	char warning[256];	/* rows skipped at load, in words, or "" */
+	int layer_fd;		/* the layer's root, for birth times; -1 */
 };
 
 static __thread char open_err[1024];
@@ -129,6 +133,42 @@ static int type_fits(mode_t vt, mode_t ht)
 	if (vt == S_IFDIR || vt == S_IFLNK || ht == S_IFDIR || ht == S_IFLNK)
 		return 0;
 	return 1;
+}
+
+/* The birth time in ns of path beneath the layer; 0 when the file
+ * system keeps none (or there is no layer to ask). */
+static int64_t birth_time(const struct sidecar *sc, const char *path)
+{
+	struct statx stx;
+
+	if (sc->layer_fd < 0 || !path ||
+	    statx(sc->layer_fd, path[0] ? path : ".", AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
+		  STATX_BTIME, &stx) < 0 || !(stx.stx_mask & STATX_BTIME))
+		return 0;
+	return (int64_t)stx.stx_btime.tv_sec * 1000000000 + stx.stx_btime.tv_nsec;
+}
+
+/*
+ * Invariant 5's second test: a node that recorded its file's birth time
+ * applies only to a file born then. The inode number alone is reused by
+ * a file made at the same path while no vuovl watched (a 19-byte file
+ * would show as the device node that was there). Checked once per node
+ * and open (then the inode number is enough); a node about a lower
+ * layer's file (VMETA_F_BELOW) is not this layer's to check. Caller holds
+ * the lock (a read lock will do: the mark is set atomically, the same
+ * by every reader).
+ */
+static bool born_then(const struct sidecar *sc, struct sc_node *n, const char *path)
+{
+	uint8_t seen = __atomic_load_n(&n->btime_seen, __ATOMIC_RELAXED);
+	int64_t now;
+
+	if (seen || !n->host_btime || (n->flags & VMETA_F_BELOW) || !path)
+		return seen != 2;
+	now = birth_time(sc, path);
+	seen = !now || now == n->host_btime ? 1 : 2;
+	__atomic_store_n(&n->btime_seen, seen, __ATOMIC_RELAXED);
+	return seen == 1;
 }
 
 static int sc_fresh(const struct sc_node *n, const struct stat *host)
@@ -326,6 +366,8 @@ static int rekey(struct sidecar *sc, int layer_fd)
 			continue;
 		}
 		node->host_ino = (uint64_t)st.st_ino;
+		node->host_btime = birth_time(sc, v[i]->path);	/* a copy is born anew */
+		node->btime_seen = 1;
 		if ((r = scx_inode_update(&sc->idx, node)) < 0)
 			break;
 		if (!sc->rdonly)
@@ -464,6 +506,7 @@ int sidecar_open(int layer_fd, const char *layer_path, const char *dbpath,
 	scx_init(&sc->idx);
 	sc->rdonly = !!(flags & SIDECAR_RDONLY);
 	sc->manual = !!(flags & SIDECAR_MANUAL);
+	sc->layer_fd = layer_fd >= 0 ? fcntl(layer_fd, F_DUPFD_CLOEXEC, 0) : -1;
 	/* where it is, and whether to believe it (sidecar_file.c) */
 	r = scf_place(layer_fd, layer_path, dbpath, create, &sc->place);
 	if (r) {
@@ -498,6 +541,8 @@ fail_db:
 fail:
 	scf_release(&sc->place);
 	scx_release(&sc->idx);
+	if (sc->layer_fd >= 0)
+		close(sc->layer_fd);
 	pthread_rwlock_destroy(&sc->lock);
 	free(sc);
 	return r;
@@ -515,6 +560,8 @@ int sidecar_close(struct sidecar *sc)
 		scf_release(&sc->place);
 	}
 	scx_release(&sc->idx);
+	if (sc->layer_fd >= 0)
+		close(sc->layer_fd);
 	pthread_rwlock_destroy(&sc->lock);
 	free(sc);
 	return r;
@@ -533,16 +580,23 @@ int sidecar_flush(struct sidecar *sc)
 }
 
 /* Is n the node of host, found by inode (a name without a row of its
- * own)? Only a regular file with other names can share a node. Caller
+ * own)? Only a non-directory with other names can share a node. Caller
  * holds the lock. */
 static struct sc_node *node_by_inode(struct sidecar *sc, const struct stat *host)
 {
 	struct sc_node *n;
 
-	if (!host || !S_ISREG(host->st_mode) || host->st_nlink < 1)
+	if (!host || S_ISDIR(host->st_mode) || host->st_nlink < 1)
 		return NULL;
 	n = scx_inode_find(&sc->idx, (uint64_t)host->st_ino);
 	return n && sc_fresh(n, host) ? n : NULL;
+}
+
+/* Fresh by inode and type, and born when its file was. */
+static bool believable(struct sidecar *sc, struct sc_node *n, const char *path,
+		       const struct stat *host)
+{
+	return sc_fresh(n, host) && (!host || born_then(sc, n, path));
 }
 
 /* The node describing path (and host): its own row, else, for a hard
@@ -552,11 +606,14 @@ static struct sc_node *node_by_inode(struct sidecar *sc, const struct stat *host
 static struct sc_node *node_of(struct sidecar *sc, const char *path, const struct stat *host)
 {
 	struct sc_entry *e = path ? scx_find(&sc->idx, path) : NULL;
+	struct sc_node *n;
 
-	if (e && sc_fresh(e->node, host))
+	if (e && believable(sc, e->node, path, host))
 		return e->node;
-	if (!path || (host && host->st_nlink > 1))
-		return node_by_inode(sc, host);
+	if (!path || (host && host->st_nlink > 1)) {
+		n = node_by_inode(sc, host);
+		return n && (!path || born_then(sc, n, path)) ? n : NULL;
+	}
 	return NULL;
 }
 
@@ -591,7 +648,7 @@ static int node_for_write(struct sidecar *sc, const char *path,
 	int r;
 
 	*created = 0;
-	if (e && sc_fresh(e->node, host)) {
+	if (e && believable(sc, e->node, path, host)) {
 		*out = e->node;
 		return 0;
 	}
@@ -615,8 +672,11 @@ static int node_for_write(struct sidecar *sc, const char *path,
 		scx_node_free(n);
 		return -ENOMEM;
 	}
-	if (host)
+	if (host) {
 		n->host_ino = (uint64_t)host->st_ino;
+		n->host_btime = birth_time(sc, path);
+		n->btime_seen = 1;
+	}
 	/* One INSERT with every field: a new row costs two statements. */
 	if ((r = scdb_node_write(&sc->db, n)) < 0 || (r = scx_insert(&sc->idx, path, n)) < 0) {
 		scx_node_free(n);
@@ -640,8 +700,11 @@ int sidecar_set(struct sidecar *sc, const char *path, const struct stat *host,
 	pthread_rwlock_wrlock(&sc->lock);
 	r = node_for_write(sc, path, host, m, &n, &created);
 	if (r == 0 && !created && (r = scx_node_merge(&sc->idx, n, m)) == 0) {
-		if (host)
+		if (host && n->host_ino != (uint64_t)host->st_ino) {
 			n->host_ino = (uint64_t)host->st_ino;
+			n->host_btime = birth_time(sc, path);
+			n->btime_seen = 1;
+		}
 		r = scx_inode_update(&sc->idx, n);
 		if (r == 0)
 			r = scdb_node_write(&sc->db, n);
@@ -929,7 +992,7 @@ int sidecar_xattr_set(struct sidecar *sc, const char *path,
 	if (flags & XATTR_REPLACE) {	/* refuse before making a node for nothing */
 		struct sc_entry *e = scx_find(&sc->idx, path);
 
-		if (!e || !sc_fresh(e->node, host) || !*scx_xattr_find(e->node, name)) {
+		if (!e || !believable(sc, e->node, path, host) || !*scx_xattr_find(e->node, name)) {
 			r = -ENODATA;
 			goto out;
 		}
@@ -1075,7 +1138,8 @@ int sidecar_repair(struct sidecar *sc, int layer_fd, unsigned *removed)
 		struct stat st;
 
 		if ((v[i]->node->flags & VMETA_F_BELOW) ||
-		    (stat_beneath(layer_fd, v[i]->path, &st) == 0 && sc_fresh(v[i]->node, &st)))
+		    (stat_beneath(layer_fd, v[i]->path, &st) == 0 &&
+		     believable(sc, v[i]->node, v[i]->path, &st)))
 			continue;
 		r = drop_entry(sc, v[i], 1);
 		(*removed)++;

@@ -106,7 +106,7 @@ const char *sidecar_open_error(void);
 const char *sidecar_warning(const struct sidecar *sc);
 
 /* Fills *out for path. host may be NULL (no staleness check). A hard
- * link (host: a regular file with st_nlink > 1) without a row of its own
+ * link (host: a non-directory with st_nlink > 1) without a row of its own
  * gets the row of another name of its host inode. path NULL: by host
  * inode only. Returns 0, -ENOENT when there is no (fresh) row. Never
  * touches SQLite. */

@@ -24,10 +24,10 @@
 #include "sidecar.h"
 
 static const char *const stmt_sql[SQL_NSTMT] = {
-	[SQL_NODE_INSERT] = "INSERT INTO node(host_ino, uid, gid, mode, rdev, ino, flags, uname, gname)"
-			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[SQL_NODE_INSERT] = "INSERT INTO node(host_ino, uid, gid, mode, rdev, ino, flags, uname, gname,"
+			    " host_btime) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11)",
 	[SQL_NODE_UPDATE] = "UPDATE node SET host_ino = ?1, uid = ?2, gid = ?3, mode = ?4, rdev = ?5,"
-			    " ino = ?6, flags = ?7, uname = ?8, gname = ?9 WHERE id = ?10",
+			    " ino = ?6, flags = ?7, uname = ?8, gname = ?9, host_btime = ?11 WHERE id = ?10",
 	[SQL_NODE_DELETE] = "DELETE FROM node WHERE id = ?1",
 	[SQL_PATH_PUT] = "INSERT OR REPLACE INTO path(path, node) VALUES (?1, ?2)",
 	[SQL_PATH_DELETE] = "DELETE FROM path WHERE path = ?1",
@@ -240,10 +240,16 @@ static int bring_schema(struct scdb *db, int rdonly)
 			       version, SCDB_VERSION);
 	if (version == 0 && tables > 0)
 		return set_err(db, -EBADMSG, "not a vuovl sidecar (an SQLite file with other tables)");
+	db->version = version ? version : SCDB_VERSION;
 	if (version == SCDB_VERSION)
+		return 0;
+	/* version 2 lacks only host_btime: read as it is (no identity by
+	 * birth time), so a lower layer an older vutar made needs nothing */
+	if (rdonly && version == 2)
 		return 0;
 	if (rdonly)
 		return set_err(db, -EROFS, "schema version %" PRId64 " needs migrating, and the file is read-only", version);
+	db->version = SCDB_VERSION;
 	if ((r = exec(db, "BEGIN IMMEDIATE")) < 0)
 		return r;
 	if (version == 0) {
@@ -412,6 +418,7 @@ static void bind_node(sqlite3_stmt *st, const struct sc_node *n)
 		sqlite3_bind_text(st, 8, n->uname, -1, SQLITE_STATIC);
 	if ((n->mask & VMETA_GNAME) && n->gname)
 		sqlite3_bind_text(st, 9, n->gname, -1, SQLITE_STATIC);
+	bind_opt_int(st, 11, n->host_btime != 0, n->host_btime);
 }
 
 int scdb_node_write(struct scdb *db, struct sc_node *n)
@@ -663,6 +670,7 @@ static int node_from_row(struct sc_index *idx, struct sc_node *n, sqlite3_stmt *
 
 	n->id = sqlite3_column_int64(st, 0);
 	n->host_ino = (uint64_t)sqlite3_column_int64(st, 1);
+	n->host_btime = sqlite3_column_int64(st, 10);
 #define COL(i, bit, field, type)                                          \
 	if (sqlite3_column_type(st, i) != SQLITE_NULL) {                   \
 		m.mask |= bit;                                             \
@@ -784,9 +792,11 @@ int scdb_load(struct scdb *db, struct sc_index *idx)
 	size_t n = 0, cap = 0;
 	int rc, r = 0;
 
-	rc = sqlite3_prepare_v2(db->db,
-				"SELECT id, host_ino, uid, gid, mode, rdev, ino, flags, uname, gname"
-				" FROM node ORDER BY id", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(db->db, db->version >= 3
+				? "SELECT id, host_ino, uid, gid, mode, rdev, ino, flags, uname, gname,"
+				  " host_btime FROM node ORDER BY id"
+				: "SELECT id, host_ino, uid, gid, mode, rdev, ino, flags, uname, gname,"
+				  " NULL FROM node ORDER BY id", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sql_err(db, rc);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -33,10 +33,11 @@ struct scdb {
 	unsigned pending;	/* changes in the open transaction (sidecar.c counts) */
 	char err[256];	/* the last failure in words */
 	unsigned bad;		/* rows skipped at load: not believable */
+	int64_t version;	/* of the file (read-only: may be older) */
 	char first_bad[128];	/* the first of them, in words */
 };
 
-#define SCDB_VERSION 2
+#define SCDB_VERSION 3
 
 /* Opens (creating when create) and brings the schema to SCDB_VERSION.
  * Returns 0, -ENOENT, -EPROTO (newer file), -EBADMSG (not a sidecar),

@@ -33,10 +33,13 @@ struct sc_node {
 	uint32_t uid, gid, mode;
 	struct sc_node *inext;	/* inode hash chain */
 	uint64_t inode_key;	/* the host_ino it is filed under there */
+	int64_t host_btime;	/* host birth time, ns; 0: not recorded */
 	uint32_t nlinks;	/* paths in the index pointing here */
 	uint16_t mask;		/* enum vmeta_mask */
 	uint16_t flags;		/* enum vmeta_flags */
 	uint8_t in_inodes;	/* in sc_index.inodes */
+	uint8_t btime_seen;	/* 1: host_btime checked this open and fits,
+				   2: it did not (the row is stale); atomic */
 };
 
 struct sc_entry {

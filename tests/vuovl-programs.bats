@@ -244,3 +244,21 @@ listing() {
 	[[ "${lines[*]}" == *"dir/f f 644 123:456 2 "* ]]
 	[[ "${lines[*]}" == *"sticky d 1777 123:456 2 "* ]]
 }
+
+@test "hard links of symlinks, fifos and device nodes show one owner through every name at once" {
+	need_fakeroot
+	run vo_fakeroot '
+		mnt; cd "$T/m"
+		ln -s target sl; ln -P sl sl2; mkfifo ff; ln ff ff2
+		chown -h 5:6 sl; chown 7:8 ff
+		stat -c "%n %u:%g %h" sl2 ff2
+		cd /; umnt; mnt; cd "$T/m"
+		chown -h 9:9 sl2
+		stat -c "%n %u:%g %h" sl sl2'
+	echo "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "sl2 5:6 2" ]
+	[ "${lines[1]}" = "ff2 7:8 2" ]
+	[ "${lines[2]}" = "sl 9:9 2" ]
+	[ "${lines[3]}" = "sl2 9:9 2" ]
+}

@@ -115,7 +115,9 @@ static int take(struct vnode *dir, struct vnode *v, int i, const char *name,
 	v->type = st->st_mode & S_IFMT;
 	v->ino = VO_INO(i == 0 ? dir->scope->wlayer : i, st->st_ino);
 	v->hino = st->st_ino;
-	v->ilayer = S_ISREG(st->st_mode) && st->st_nlink > 1 ? (i == 0 ? dir->scope->wlayer : i) : -1;
+	/* hard links of any non-directory (symlinks, fifos, device
+	 * stand-ins too): one vnode, one kernel inode, one row */
+	v->ilayer = !S_ISDIR(st->st_mode) && st->st_nlink > 1 ? (i == 0 ? dir->scope->wlayer : i) : -1;
 	return 0;
 }
 
@@ -314,16 +316,7 @@ int lookup_child(struct vnode *dir, const char *name, struct vnode **out)
 			return err;
 		if (v->ilayer >= 0) {
 			/* another name of a hard-linked file: the same vnode */
-			struct vnode *same = vnode_find_inode(v->ilayer, v->hino, dir, name);
-
-			if (same) {
-				vnode_free(v);
-				*out = same;
-				return 0;
-			}
-			v = vnode_insert(dir, name, v);
-			if (v && !v->iindexed && v->ilayer >= 0)
-				vnode_index_inode(v, v->ilayer, v->hino);
+			v = vnode_insert_linked(dir, name, v);
 			if (!v)
 				return -ENOMEM;
 			*out = v;

@@ -253,39 +253,54 @@ static bool has_other_name(struct vnode *v)
 	       st.st_ino == v->hino;
 }
 
-struct vnode *vnode_find_inode(int layer, ino_t hino, struct vnode *dir,
-			       const char *name)
+struct vnode *vnode_insert_linked(struct vnode *dir, const char *name, struct vnode *fresh)
 {
-	struct vnode *v;
-	char *dup = NULL;
+	struct vnode *v, *named;
+	char *dup = strdup(name);
 
 	pthread_mutex_lock(&vo.tab.lock);
-	for (v = *islot(layer, hino); v; v = v->inext)
-		if (v->ilayer == layer && v->hino == hino &&
+	named = *slot_of(dir, name);
+	for (v = *islot(fresh->ilayer, fresh->hino); v; v = v->inext)
+		if (v->ilayer == fresh->ilayer && v->hino == fresh->hino &&
 		    (!v->unlinked || has_other_name(v)))
 			break;
-	if (v && v->unlinked) {
-		/* it takes the name it was found by: the kernel keeps one
-		 * inode for the file, and a later unlink or chown of that
-		 * name reaches it */
-		if (!*slot_of(dir, name) && (dup = strdup(name))) {
-			struct vnode *oldp = v->parent;
+	if (named || !dup) {
+		/* (dir, name) came in meanwhile: that one */
+		v = named;
+	} else if (v && v->unlinked) {
+		/* its name went, another stays: it takes this one */
+		struct vnode *oldp = v->parent;
 
-			free(v->name);
-			v->name = dup;
-			dir->refs++;
-			v->parent = dir;
-			v->unlinked = false;
-			hash_in(v);
-			oldp->refs--;
-			maybe_free_locked(oldp);
-		} else {
-			v = NULL;	/* raced with another lookup of name */
-		}
+		free(v->name);
+		v->name = dup;
+		dup = NULL;
+		dir->refs++;
+		v->parent = dir;
+		v->unlinked = false;
+		hash_in(v);
+		oldp->refs--;
+		maybe_free_locked(oldp);
+	} else if (!v) {
+		/* the first name seen of this file: hashed and indexed at once,
+		 * so a lookup of another name cannot make a second vnode */
+		fresh->parent = dir;
+		dir->refs++;
+		fresh->name = dup;
+		dup = NULL;
+		fresh->nlookup = 0;
+		hash_in(fresh);
+		fresh->inext = *islot(fresh->ilayer, fresh->hino);
+		*islot(fresh->ilayer, fresh->hino) = fresh;
+		fresh->iindexed = true;
+		v = fresh;
+		fresh = NULL;
 	}
 	if (v)
 		v->nlookup++;
 	pthread_mutex_unlock(&vo.tab.lock);
+	free(dup);
+	if (fresh)
+		vnode_free(fresh);
 	return v;
 }
 

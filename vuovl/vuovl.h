@@ -306,11 +306,12 @@ void vnode_forget(struct vnode *v, uint64_t n);
 void vnode_hold(struct vnode *v);
 void vnode_ref(struct vnode *v);
 void vnode_unref(struct vnode *v);
-/* The vnode already standing for host inode (layer, hino), nlookup
- * taken, or NULL. One whose name was unlinked while the file kept other
- * names is hashed again under (dir, name), the name it was found by. */
-struct vnode *vnode_find_inode(int layer, ino_t hino, struct vnode *dir,
-			       const char *name);
+/* lookup_child's insert of a fresh vnode of a file with several links
+ * (fresh->ilayer >= 0): the vnode already standing for its inode (it
+ * takes this name when its own went), else fresh, hashed and indexed
+ * under one lock: two names looked up at once never make two vnodes.
+ * nlookup taken; fresh is freed when not used; NULL on ENOMEM. */
+struct vnode *vnode_insert_linked(struct vnode *dir, const char *name, struct vnode *fresh);
 /* v's name was unlinked (or replaced by a rename): it is reached only
  * through open files and the kernel's inode. */
 bool vnode_is_unlinked(struct vnode *v);

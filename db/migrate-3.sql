@@ -1,0 +1,3 @@
+-- Version 2 -> 3: the host file's birth time, which tells a file from
+-- another that reused its inode number at the same path.
+ALTER TABLE node ADD COLUMN host_btime INTEGER;
