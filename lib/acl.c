@@ -11,16 +11,17 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ACL_XATTR_VERSION 2
 enum {
-	TAG_USER_OBJ = 0x01,
-	TAG_USER = 0x02,
-	TAG_GROUP_OBJ = 0x04,
-	TAG_GROUP = 0x08,
-	TAG_MASK = 0x10,
-	TAG_OTHER = 0x20,
+	TAG_USER_OBJ = ACL_TAG_USER_OBJ,
+	TAG_USER = ACL_TAG_USER,
+	TAG_GROUP_OBJ = ACL_TAG_GROUP_OBJ,
+	TAG_GROUP = ACL_TAG_GROUP,
+	TAG_MASK = ACL_TAG_MASK,
+	TAG_OTHER = ACL_TAG_OTHER,
 };
 
 struct acl_entry {	/* as stored: little-endian */
@@ -115,4 +116,61 @@ int acl_chmod(void *value, size_t size, mode_t mode)
 		memcpy(p + i * sizeof(e) + offsetof(struct acl_entry, perm), &perm, sizeof(perm));
 	}
 	return 0;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	const struct acl_ent *x = a, *y = b;
+
+	if (x->tag != y->tag)
+		return x->tag < y->tag ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+ssize_t acl_pack(struct acl_ent *ents, size_t n, void *buf, size_t size)
+{
+	unsigned char *p = buf;
+	uint32_t v = htole32(ACL_XATTR_VERSION);
+
+	if (size < 4 + n * sizeof(struct acl_entry))
+		return -ENOSPC;
+	for (size_t i = 0; i < n; i++)
+		switch (ents[i].tag) {
+		case TAG_USER_OBJ: case TAG_GROUP_OBJ: case TAG_MASK: case TAG_OTHER:
+			ents[i].id = ACL_ID_NONE;
+			break;
+		case TAG_USER: case TAG_GROUP:
+			break;
+		default:
+			return -EINVAL;
+		}
+	qsort(ents, n, sizeof(*ents), cmp_ent);
+	memcpy(p, &v, 4);
+	for (size_t i = 0; i < n; i++) {
+		struct acl_entry e = {
+			.tag = htole16(ents[i].tag), .perm = htole16(ents[i].perm & 7),
+			.id = htole32(ents[i].id),
+		};
+
+		memcpy(p + 4 + i * sizeof(e), &e, sizeof(e));
+	}
+	return (ssize_t)(4 + n * sizeof(struct acl_entry));
+}
+
+ssize_t acl_unpack(const void *value, size_t size, struct acl_ent *out, size_t max)
+{
+	const unsigned char *p;
+	size_t n, i;
+
+	if (!(p = entries(value, size, &n)))
+		return -EINVAL;
+	for (i = 0; i < n && i < max; i++) {
+		struct acl_entry e = get(p, i);
+
+		out[i].tag = e.tag;
+		out[i].perm = e.perm;
+		memcpy(&out[i].id, p + i * sizeof(e) + offsetof(struct acl_entry, id), 4);
+		out[i].id = le32toh(out[i].id);
+	}
+	return (ssize_t)i;
 }

@@ -128,8 +128,13 @@ static void add_xattrs(struct cctx *c, struct archive_entry *e, int fd,
 	if (c->sc && (len = sidecar_xattr_list(c->sc, key, names, sizeof(names))) > 0) {
 		for (i = 0; i < len; i += (ssize_t)strlen(names + i) + 1) {
 			v = sidecar_xattr_get(c->sc, key, names + i, val, sizeof(val));
-			if (v >= 0)
-				archive_entry_xattr_add_entry(e, names + i, val, (size_t)v);
+			if (v < 0)
+				continue;
+			/* ACLs go as ACLs (SCHILY.acl.*), as tar --acls reads them */
+			if (!strncmp(names + i, "system.posix_acl_", 17) &&
+			    vuar_acl_add(e, names + i, val, (size_t)v) == 0)
+				continue;
+			archive_entry_xattr_add_entry(e, names + i, val, (size_t)v);
 		}
 	}
 }

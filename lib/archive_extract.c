@@ -11,11 +11,13 @@
 #include "sidecar.h"
 #include "lock.h"
 #include "idmap.h"
+#include "acl.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,9 +259,36 @@ static void apply_xattrs(struct xctx *x, struct archive_entry *e, int fd,
 	}
 }
 
+struct acl_dest {
+	struct xctx *x;
+	const char *rel;
+	const struct stat *st;
+};
+
+static int record_acl(void *arg, const char *name, const void *value, size_t size)
+{
+	struct acl_dest *d = arg;
+	struct vmeta m;
+	mode_t perm;
+	bool minimal;
+	int r = sidecar_xattr_set(d->x->sc, d->rel, d->st, name, value, size, 0);
+
+	/* the mode's group bits are the mask's (libarchive gives the owning
+	 * group's): as the kernel keeps an access ACL and its mode in step */
+	if (r == 0 && !strcmp(name, ACL_XATTR_ACCESS) &&
+	    acl_to_mode(value, size, &perm, &minimal) == 0 &&
+	    sidecar_get(d->x->sc, d->rel, d->st, &m) == 0 && (m.mask & VMETA_MODE)) {
+		m.mode = (m.mode & ~0777u) | perm;
+		m.mask = VMETA_MODE;
+		r = sidecar_set(d->x->sc, d->rel, d->st, &m);
+	}
+	return r;
+}
+
 static void record(struct xctx *x, const char *rel, const struct stat *st,
 		   struct archive_entry *e, const char *entry)
 {
+	struct acl_dest d = { x, rel, st };
 	struct vmeta m;
 	int r;
 
@@ -267,6 +296,11 @@ static void record(struct xctx *x, const char *rel, const struct stat *st,
 	r = sidecar_set(x->sc, rel, st, &m);
 	if (r < 0)
 		report(x, entry, "cannot record metadata: %s", strerror(-r));
+	/* POSIX ACLs: the host refuses them to a user, the sidecar keeps
+	 * them (as system.posix_acl_* xattrs, the form a view shows) */
+	r = r < 0 ? 0 : vuar_acl_to_xattrs(e, record_acl, &d);
+	if (r < 0)
+		report(x, entry, "cannot record its ACL: %s", strerror(-r));
 }
 
 static int defer_dir_time(struct xctx *x, const char *rel,

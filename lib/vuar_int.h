@@ -15,4 +15,12 @@ int vuar_add_filter(struct archive *a, enum vuar_filter f);
 int vuar_is_stdio(const char *archive);
 void vuar_mode_string(struct archive_entry *e, char out[11]);
 
+/* archive_acl.c: POSIX ACLs between entries and their xattr form. */
+typedef int (*vuar_xattr_fn)(void *arg, const char *name, const void *value, size_t size);
+/* Calls fn with each of e's ACLs (access, default) in xattr form; an
+ * access ACL the mode says all of is skipped. 0, or fn's or -EINVAL. */
+int vuar_acl_to_xattrs(struct archive_entry *e, vuar_xattr_fn fn, void *arg);
+/* Adds the ACL in xattr form (name: system.posix_acl_*) to e. */
+int vuar_acl_add(struct archive_entry *e, const char *name, const void *value, size_t size);
+
 #endif

@@ -148,3 +148,37 @@ PY
 	run "$VUMETA" dump "$T/root"
 	[[ "$output" == *"root owner: $(id -u):$(id -g)"* ]] || is_root
 }
+
+@test "POSIX ACLs are kept in the sidecar, shown by a view, and packed back as ACLs" {
+	mkdir -p "$T/src"
+	touch "$T/src/f"
+	mkdir "$T/src/d"
+	python3 - "$T/acl.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    ti = tarfile.TarInfo("f"); ti.mode = 0o664
+    ti.pax_headers = {"SCHILY.acl.access": "user::rw-,user:1234:rw-,group::r--,mask::rw-,other::r--"}
+    t.addfile(ti, io.BytesIO(b""))
+    ti = tarfile.TarInfo("d"); ti.type = tarfile.DIRTYPE; ti.mode = 0o755
+    ti.pax_headers = {"SCHILY.acl.default": "user::rwx,user:1234:r-x,group::r-x,mask::r-x,other::r-x"}
+    t.addfile(ti)
+PY
+	run "$VUTAR" -xf "$T/acl.tar" -C "$T/root"
+	[ "$status" = 0 ]
+	run "$VUMETA" dump "$T/root"
+	[[ "$output" == *"xattr system.posix_acl_access"* ]]
+	[[ "$output" == *"xattr system.posix_acl_default"* ]]
+	run sh -c "'$VUTAR' -cf - -C '$T/root' f d | tar --acls -tvvf -"
+	echo "$output"
+	[[ "$output" == *"user:1234:rw-"* ]]
+	[[ "$output" == *"default:user:1234:r-x"* ]]
+	if [ -r /dev/fuse ] && [ -w /dev/fuse ]; then
+		mkdir "$T/u" "$T/m"
+		"$VU_BUILDDIR/vuovl/vuovl" -o "lowerdir=$T/root,upperdir=$T/u" "$T/m"
+		VU_MOUNTS+=("$T/m")
+		run getfacl -cn "$T/m/f"
+		fusermount3 -u "$T/m"
+		[[ "$output" == *"user:1234:rw-"* ]]
+		[[ "$output" == *"mask::rw-"* ]]
+	fi
+}
