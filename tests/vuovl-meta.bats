@@ -4,6 +4,8 @@
 # the format is the plain, documented one.
 
 load helpers
+# the version db/schema.sql writes: what repair migrates an old file to
+SCHEMA_VERSION=$(sed -n 's/^PRAGMA user_version = \([0-9]*\);/\1/p' "$VU_SRCDIR/db/schema.sql")
 
 setup() {
 	vu_setup
@@ -73,7 +75,7 @@ teardown() {
 	[[ "$output" == *"schema version 1 needs migrating"* ]]
 	run "$VUMETA" repair "$L"
 	[ "$status" -eq 0 ]
-	[ "$(sqlite3 "$L/.vuovl/meta.db" 'PRAGMA user_version')" = 2 ]
+	[ "$(sqlite3 "$L/.vuovl/meta.db" 'PRAGMA user_version')" = "$SCHEMA_VERSION" ]
 	run "$VUMETA" dump "$L"
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "-rw------- 3/4 a" ]]
@@ -131,7 +133,7 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"CREATE TABLE node ("* ]]
 	[[ "$output" == *"INSERT INTO path VALUES('dir/b',2);"* ]]
-	[ "$(sqlite3 "$L/.vuovl/meta.db" 'PRAGMA user_version')" = 2 ]
+	[ "$(sqlite3 "$L/.vuovl/meta.db" 'PRAGMA user_version')" = "$SCHEMA_VERSION" ]
 	run sqlite3 "$L/.vuovl/meta.db" 'PRAGMA integrity_check'
 	[ "$output" = ok ]
 }
