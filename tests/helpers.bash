@@ -2,11 +2,11 @@
 # exports VU_BUILDDIR/VU_SRCDIR) or by hand from the source tree.
 : "${VU_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${VU_BUILDDIR:=$VU_SRCDIR}"
-export PATH="$VU_BUILDDIR:$VU_BUILDDIR/vuovl:$VU_BUILDDIR/vuchroot:$PATH"
-VUTAR="$VU_BUILDDIR/vutar"
-VUOVL="$VU_BUILDDIR/vuovl/vuovl"
-VUCHROOT="$VU_BUILDDIR/vuchroot/vuchroot"
-VUMETA="$VU_BUILDDIR/vuovl-meta"
+export PATH="$VU_BUILDDIR/bin:$PATH"
+VUTAR="$VU_BUILDDIR/bin/vutar"
+VUOVL="$VU_BUILDDIR/bin/vuovl"
+VUCHROOT="$VU_BUILDDIR/bin/vuchroot"
+VUMETA="$VU_BUILDDIR/bin/vuovl-meta"
 
 # A private scratch dir per test, removed by vu_teardown.
 vu_setup() {

@@ -4,7 +4,7 @@
 # product) or "bind" (vuchroot --view=bind: a plain bind of NEWROOT, for
 # testing the namespace machinery without the daemon).
 
-VUCHROOT="$VU_BUILDDIR/vuchroot/vuchroot"
+VUCHROOT="$VU_BUILDDIR/bin/vuchroot"
 : "${VC_VIEW:=vuovl}"
 export VUCHROOT
 
@@ -19,7 +19,7 @@ vc_need() {
 	need_userns
 	if [ "$VC_VIEW" = vuovl ]; then
 		need_fuse
-		[ -x "${VUCHROOT_VUOVL:-/nonexistent}" ] || [ -x "$VU_BUILDDIR/vuovl/vuovl" ] ||
+		[ -x "${VUCHROOT_VUOVL:-/nonexistent}" ] || [ -x "$VU_BUILDDIR/bin/vuovl" ] ||
 			command -v vuovl >/dev/null || skip "vuovl is not built"
 	fi
 	command -v busybox >/dev/null || skip "busybox is not installed"

@@ -38,7 +38,7 @@ teardown() { vu_teardown; }
 	[ -f "$T/up/root/zero" ] && [ ! -s "$T/up/root/zero" ]
 	# vutar -c of the view packs a device
 	mkdir "$T/m"
-	"$VU_BUILDDIR/vuovl/vuovl" -o "lowerdir=$R,upperdir=$T/up,nopermcheck" "$T/m"
+	"$VU_BUILDDIR/bin/vuovl" -o "lowerdir=$R,upperdir=$T/up,nopermcheck" "$T/m"
 	VU_MOUNTS+=("$T/m")
 	run sh -c "'$VUTAR' -cf - -C '$T/m' root | tar -tvf - --numeric-owner"
 	fusermount3 -u "$T/m"

@@ -168,7 +168,7 @@ packed() {
 	[ "$status" = 0 ]
 	# the upper as a view over NEWROOT, packed by the user outside
 	mkdir "$T/m"
-	"$VU_BUILDDIR/vuovl/vuovl" -o "lowerdir=$R,upperdir=$T/up" "$T/m"
+	"$VU_BUILDDIR/bin/vuovl" -o "lowerdir=$R,upperdir=$T/up" "$T/m"
 	VU_MOUNTS+=("$T/m")
 	run packed "$T/m"
 	fusermount3 -u "$T/m"

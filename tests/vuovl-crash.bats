@@ -68,7 +68,7 @@ PY
 	# the sidecar opens fine; rows of files whose removal was not yet
 	# committed are stale (ignored) and repair drops them
 	vo_umount "$T/m"
-	run "$VU_BUILDDIR/vuovl-meta" repair "$T/u"
+	run "$VU_BUILDDIR/bin/vuovl-meta" repair "$T/u"
 	[ "$status" -eq 0 ]
 	vo_mount "$T/m" -o "lowerdir=$T/l,upperdir=$T/u"
 	[ "$(stat -c %a "$T/m/synced0")" = 4711 ]

@@ -1,5 +1,5 @@
 # vuovl suites' own helpers (sourced after tests/helpers.bash).
-VUOVL_BIN="$VU_BUILDDIR/vuovl/vuovl"
+VUOVL_BIN="$VU_BUILDDIR/bin/vuovl"
 
 # vo_mount MNT ARGS...: mounts a view (vuovl returns once it is there)
 # and registers it for vu_teardown.

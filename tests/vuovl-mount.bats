@@ -189,7 +189,7 @@ teardown() { vu_teardown; }
 	chmod 4711 "$T/m/d/b"
 	vo_umount "$T/m"
 	no_daemon_for "$T/m"
-	run "$VU_BUILDDIR/vuovl-meta" dump "$T/u"
+	run "$VU_BUILDDIR/bin/vuovl-meta" dump "$T/u"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"d/b"* ]]
 }
@@ -201,7 +201,7 @@ teardown() { vu_teardown; }
 	kill -TERM "$pid"
 	wait "$pid"
 	not_mounted "$T/m"
-	run "$VU_BUILDDIR/vuovl-meta" dump "$T/u"
+	run "$VU_BUILDDIR/bin/vuovl-meta" dump "$T/u"
 	[[ "$output" == *"d"* ]]
 	vo_mount_stack
 	[ "$(stat -c %a "$T/m/d")" = 2700 ]

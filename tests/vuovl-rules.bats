@@ -397,7 +397,7 @@ EOF
 
 @test "mount.fuse3 mounts a view given as SOURCE MOUNTPOINT -o OPTIONS" {
 	command -v mount.fuse3 >/dev/null || skip "mount.fuse3 (package fuse3) is not installed"
-	PATH="$VU_BUILDDIR/vuovl:$PATH" mount.fuse3 "vuovl#none" "$T/m" \
+	PATH="$VU_BUILDDIR/bin:$PATH" mount.fuse3 "vuovl#none" "$T/m" \
 		-o "lowerdir=$T/l1:$T/l2,upperdir=$T/u,bind=/etc/resolv.conf:$T/hf/resolv.conf"
 	VU_MOUNTS+=("$T/m")
 	[ "$(cat "$T/m/etc/resolv.conf")" = host-resolv ]

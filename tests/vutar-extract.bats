@@ -174,7 +174,7 @@ PY
 	[[ "$output" == *"default:user:1234:r-x"* ]]
 	if [ -r /dev/fuse ] && [ -w /dev/fuse ]; then
 		mkdir "$T/u" "$T/m"
-		"$VU_BUILDDIR/vuovl/vuovl" -o "lowerdir=$T/root,upperdir=$T/u" "$T/m"
+		"$VU_BUILDDIR/bin/vuovl" -o "lowerdir=$T/root,upperdir=$T/u" "$T/m"
 		VU_MOUNTS+=("$T/m")
 		run getfacl -cn "$T/m/f"
 		fusermount3 -u "$T/m"

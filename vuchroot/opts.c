@@ -328,12 +328,12 @@ static bool is_program(const char *path)
 
 /*
  * The vuovl daemon: $VUCHROOT_VUOVL when set, then next to our own binary
- * (installed side by side, or a build tree's vuovl/ beside vuchroot/),
+ * (installed side by side, or in a build tree's bin/),
  * then PATH.
  */
 static int find_vuovl(struct vc_plan *plan)
 {
-	static const char *const near[] = { "/vuovl", "/../vuovl/vuovl", "/../vuovl", NULL };
+	static const char *const near[] = { "/vuovl", NULL };
 	char self[PATH_MAX], cand[2 * PATH_MAX];
 	const char *env = getenv("VUCHROOT_VUOVL"), *path = getenv("PATH");
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
