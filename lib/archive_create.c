@@ -201,8 +201,9 @@ static int walk_dir(struct cctx *c, int fd, char *aname, const char *rel)
 	int r = 0;
 
 	if (!d) {
+		r = -errno;	/* before close, which may change errno */
 		close(fd);
-		return -errno;
+		return r;
 	}
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))

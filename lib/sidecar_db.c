@@ -172,7 +172,13 @@ static int check_readable(struct scdb *db, const char *file, int create, int rdo
 		return create && !rdonly ? 0 : set_err(db, -ENOENT, "no sidecar");
 	if (fd < 0)
 		return set_err(db, -errno, "cannot read it: %s", strerror(errno));
-	if (fstat(fd, &st) < 0 || (rdonly && st.st_size == 0)) {
+	if (fstat(fd, &st) < 0) {
+		int e = errno;	/* before close, which may change errno */
+
+		close(fd);
+		return set_err(db, -e, "cannot stat it: %s", strerror(e));
+	}
+	if (rdonly && st.st_size == 0) {
 		close(fd);
 		return set_err(db, -EBADMSG, "an empty file, not a sidecar");
 	}

@@ -198,13 +198,15 @@ static int parse_kind(const char *key, enum view_kind *k, enum view_mode *m)
 static int add_except(struct view_rule *r, const char *sub)
 {
 	char *abs, *norm, **ne;
+	int err;
 
 	if (asprintf(&abs, "/%s", sub) < 0)
 		return -ENOMEM;
 	norm = view_normalize(abs);
+	err = norm ? 0 : -errno;	/* before free */
 	free(abs);
-	if (!norm)
-		return -errno;
+	if (err)
+		return err;
 	if (!*norm) {
 		free(norm);
 		return -EINVAL;

@@ -36,13 +36,16 @@ int gc_mark_upper(const char *upper)
 	if (up < 0)
 		return -errno;
 	if (mkdirat(up, SIDECAR_DIR, 0700) < 0 && errno != EEXIST) {
+		fd = -errno;	/* before close, which may change errno */
 		close(up);
-		return -errno;
+		return fd;
 	}
 	fd = openat(up, SIDECAR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
 	close(up);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 
@@ -67,9 +70,11 @@ static bool is_left_over(int tmpfd, const char *name)
 	if (up < 0)
 		return false;
 	fd = openat(up, SIDECAR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
 	close(up);
 	if (fd < 0)
-		return errno == ENOENT && time(NULL) - st.st_mtime > GC_UNMARKED_AGE;
+		return fd == -ENOENT && time(NULL) - st.st_mtime > GC_UNMARKED_AGE;
 	left = flock(fd, LOCK_EX | LOCK_NB) == 0;
 	close(fd);	/* (releases it again: the removal follows) */
 	return left;

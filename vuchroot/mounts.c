@@ -245,9 +245,10 @@ static int populate_dev(const struct vc_plan *plan, int rootfd)
 	if ((r = open_in_root(rootfd, "/dev", &fd)))
 		return fail("/dev", r);
 	devfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = devfd < 0 ? -errno : 0;	/* before close, which may change errno */
 	close(fd);
-	if (devfd < 0)
-		return fail("/dev", -errno);
+	if (r)
+		return fail("/dev", r);
 	r = populate_dev_nodes(devfd);
 	close(devfd);
 	return r;
@@ -341,8 +342,9 @@ static int remove_contents(int dirfd)
 	int r = 0;
 
 	if (!d) {
+		r = -errno;	/* before close, which may change errno */
 		close(dirfd);
-		return -errno;
+		return r;
 	}
 	while ((e = readdir(d))) {
 		int sub;
