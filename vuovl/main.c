@@ -4,7 +4,9 @@
  * only once the view is there, serve, unmount, flush.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "ops/ops.h"
+#include "opts.h"
+#include "stack.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +26,7 @@ struct vo vo;
 static int detach(void)
 {
 	int p[2];
-	unsigned char st = 4;
+	unsigned char st = VO_EXIT_MOUNT;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -36,7 +38,7 @@ static int detach(void)
 		close(p[1]);
 		if (read(p[0], &st, 1) != 1) {
 			int ws;
-			/* the child died before telling: its status, or 4 */
+			/* the child died before telling: its status, or "no mount" */
 			if (waitpid(pid, &ws, 0) == pid && WIFEXITED(ws) && WEXITSTATUS(ws))
 				st = WEXITSTATUS(ws);
 		}
@@ -109,6 +111,22 @@ static const char *why_no_mount(const char *mnt)
 	return why;
 }
 
+/* What the transport is to offer the kernel. */
+static struct transport_conf transport_conf_of(const struct vo_opts *o)
+{
+	struct transport_conf c = {
+		.passthrough = o->passthrough,
+		/* io_uring queues are per CPU already; clone_fd and -s keep
+		 * the device's one queue as asked */
+		.uring = o->uring != 0 && !o->clone_fd && !o->singlethread &&
+			 uring_offered(o->uring > 0),
+		/* with clone_fd each thread reads its own fd: nothing to share */
+		.spin_us = o->clone_fd ? 0 : (unsigned)o->spin,
+	};
+
+	return c;
+}
+
 static int serve(struct fuse_session *se, const struct vo_opts *o)
 {
 	struct fuse_loop_config *cfg;
@@ -135,6 +153,7 @@ static int serve(struct fuse_session *se, const struct vo_opts *o)
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct transport_conf tc;
 	struct fuse_session *se;
 	struct vo_opts o;
 	int status, rfd = -1, err, i;
@@ -145,18 +164,21 @@ int main(int argc, char **argv)
 	 * one; a -o max_threads= given by the user comes later and wins */
 	if (fuse_opt_add_arg(&args, argv[0]) < 0 ||
 	    fuse_opt_add_arg(&args, "-omax_threads=64") < 0)
-		return 1;
+		return VO_EXIT_RESOURCE;
 	/* options for every mount, before the command line's (which win):
 	 * also reaches the daemons vuchroot starts (vuovl(1), ENVIRONMENT) */
 	env = getenv("VUOVL_OPTIONS");
 	if (env && *env && (fuse_opt_add_arg(&args, "-o") < 0 ||
 			    fuse_opt_add_arg(&args, env) < 0))
-		return 1;
+		return VO_EXIT_RESOURCE;
 	for (i = 1; i < argc; i++)
 		if (fuse_opt_add_arg(&args, argv[i]) < 0)
-			return 1;
-	if (opts_parse(&args, &o) < 0)
-		return 1;
+			return VO_EXIT_RESOURCE;
+	err = opts_parse(&args, &o);
+	if (err == -ENOMEM)
+		fprintf(stderr, "%s: %s\n", vu_progname, strerror(ENOMEM));
+	if (err < 0)
+		return err == -ENOMEM ? VO_EXIT_RESOURCE : VO_EXIT_USAGE;
 	if (o.show_version) {
 		printf("vuovl %s (libfuse %s)\n", PACKAGE_VERSION, fuse_pkgversion());
 		return 0;
@@ -169,18 +191,18 @@ int main(int argc, char **argv)
 	}
 	if (o.check) {
 		/* the same checks as a mount, then the view, then nothing */
-		status = opts_open_layers(&o);
+		status = stack_open(&o);
 		if (!status) {
 			printf("vuovl: the view%s%s is valid\n", o.mountpoint ? " for " : "",
 			       o.mountpoint ? o.mountpoint : "");
 			rules_print(stdout);
 		}
-		vo_destroy(NULL);
+		core_stop();
 		return status;
 	}
 	if (!o.mountpoint) {
 		fprintf(stderr, "%s: no mount point given (see --help)\n", vu_progname);
-		return 1;
+		return VO_EXIT_USAGE;
 	}
 	if (o.debug)
 		vu_log_cats = VU_CAT_ALL;
@@ -188,18 +210,18 @@ int main(int argc, char **argv)
 		rfd = detach();
 		if (rfd < 0) {
 			fprintf(stderr, "%s: cannot detach: %s\n", vu_progname, strerror(errno));
-			return 4;
+			return VO_EXIT_RESOURCE;
 		}
 	}
 	raise_nofile();
-	status = opts_open_layers(&o);
+	status = stack_open(&o);
 	if (status)
 		goto fail;
 	vnode_table_init();
 	err = vnode_root_init();
 	if (err) {
 		fprintf(stderr, "%s: root of the view: %s\n", vu_progname, strerror(-err));
-		status = 2;
+		status = err == -ENOMEM ? VO_EXIT_RESOURCE : VO_EXIT_LAYER;
 		goto fail;
 	}
 	/* nosuid,nodev last, over whatever mount.fuse3 or the user passed:
@@ -207,45 +229,47 @@ int main(int argc, char **argv)
 	 * the host kernel must never honour them (vuovl(1), Safety) */
 	if (fuse_opt_add_arg(&args, "-osubtype=vuovl,fsname=vuovl,nosuid,nodev") < 0 ||
 	    (!o.nopermcheck && fuse_opt_add_arg(&args, "-odefault_permissions") < 0)) {
-		status = 1;
+		status = VO_EXIT_RESOURCE;
 		goto fail;
 	}
 	se = fuse_session_new(&args, &vo_ops, sizeof(vo_ops), NULL);
 	if (!se) {
 		fprintf(stderr, "%s: bad FUSE options (see --help)\n", vu_progname);
-		status = 1;
+		status = VO_EXIT_USAGE;
 		goto fail;
 	}
 	if (fuse_set_signal_handlers(se) < 0 || fuse_session_mount(se, o.mountpoint) < 0) {
 		fprintf(stderr, "%s: cannot mount %s: %s\n", vu_progname, o.mountpoint,
 			why_no_mount(o.mountpoint));
 		fuse_session_destroy(se);
-		status = 4;
+		status = VO_EXIT_MOUNT;
 		goto fail;
 	}
-	err = devio_init(se);
+	tc = transport_conf_of(&o);
+	err = devio_init(se, &tc);
 	if (err) {
 		fprintf(stderr, "%s: /dev/fuse hooks: %s\n", vu_progname, strerror(-err));
 		fuse_session_unmount(se);
 		fuse_session_destroy(se);
-		status = 4;
+		status = VO_EXIT_MOUNT;
 		goto fail;
 	}
 	ready(rfd, 0);
 	err = serve(se, &o);
 	/* libfuse reports the signal that ended the loop: a clean end */
-	status = err && err != SIGTERM && err != SIGINT && err != SIGHUP ? 5 : 0;
+	status = err && err != SIGTERM && err != SIGINT && err != SIGHUP
+		 ? VO_EXIT_SESSION : VO_EXIT_OK;
 	fuse_session_unmount(se);
 	/* the ring threads serve what the unmount still sends */
 	uring_stop();
 	fuse_remove_signal_handlers(se);
-	fuse_session_destroy(se);
-	vo_destroy(NULL);
+	fuse_session_destroy(se);	/* its destroy stops the core */
+	core_stop();	/* (or here, when the kernel never said INIT) */
 	fuse_opt_free_args(&args);
 	free(o.mountpoint);
 	return status;
 fail:
-	vo_destroy(NULL);
+	core_stop();
 	ready(rfd, status);
 	return status;
 }

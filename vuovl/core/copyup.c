@@ -8,10 +8,11 @@
  * sidecar. Owns nothing but the work directory's temporary names.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "core.h"
 #include "whiteout.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
@@ -20,53 +21,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
-
-/* v's name is gone: its row, if it has other names, is reached by its
- * host inode; else the change lives in memory as long as v does. */
-static int meta_set_unlinked(struct vnode *v, struct sidecar *sc, const struct stat *st,
-			     const struct vmeta *m)
-{
-	struct vmeta cur;
-	int err = v->layer == 0 && st->st_nlink > 0 ? sidecar_set(sc, NULL, st, m) : -ENOENT;
-
-	if (err == -ENOENT) {
-		vmeta_merge(&v->meta, m);
-		return 0;
-	}
-	if (!err && sidecar_get(sc, NULL, st, &cur) == 0)
-		v->meta = cur;
-	return err;
-}
-
-int vo_meta_set(struct vnode *v, const struct vmeta *m)
-{
-	struct sidecar *sc = vnode_wsc(v);
-	struct stat st;
-	char *path;
-	int err;
-
-	if (!sc)
-		return 0;
-	err = vnode_hstat(v, v->layer, &st);
-	if (err)
-		return err;
-	if (vnode_is_unlinked(v))
-		return meta_set_unlinked(v, sc, &st, m);
-	path = vnode_wpath(v, NULL);
-	if (!path)
-		return -ENOMEM;
-	err = sidecar_set(sc, path, &st, m);
-	if (!err) {
-		/* keep the in-memory copy in step with the row */
-		struct vmeta cur;
-
-		if (sidecar_get(sc, path, &st, &cur) == 0)
-			v->meta = cur;
-	}
-	free(path);
-	return err;
-}
 
 /*
  * What the host could not give the copy becomes virtual: the owner and
@@ -123,7 +79,7 @@ static void copy_xattrs(int src, int dst)
 
 static void tmp_name(char *buf, size_t size)
 {
-	unsigned long seq = __atomic_add_fetch(&vo.cu_seq, 1, __ATOMIC_RELAXED);
+	unsigned long seq = atomic_fetch_add_explicit(&vo.cu_seq, 1, memory_order_relaxed) + 1;
 
 	snprintf(buf, size, "cu.%ld.%lu", (long)getpid(), seq);
 }
@@ -187,10 +143,55 @@ static int upper_parent(struct vnode *v, struct vnode **pp, char *name)
 	return 0;
 }
 
+/* The write directory of what lies below the rule at p (p's shadow),
+ * made when missing: where an except child of p is copied up. */
+static int shadow_wdir(struct vnode *p)
+{
+	char name[NAME_MAX + 1];
+	struct vnode *pp;
+	int fd, pfd, err;
+
+	if (!p->shadow) {
+		/* above the rule: what p is, is what lies below it */
+		err = copyup_dir(p);
+		return err ? err : p->dirfds[0];
+	}
+	pthread_mutex_lock(&p->lock);
+	fd = p->shadow[0];
+	pthread_mutex_unlock(&p->lock);
+	if (fd >= 0)
+		return fd;
+	pthread_mutex_lock(&vo.tab.lock);
+	pp = p->parent;
+	if (!pp || p->unlinked) {
+		pthread_mutex_unlock(&vo.tab.lock);
+		return -ESTALE;
+	}
+	pp->refs++;
+	snprintf(name, sizeof(name), "%s", p->name);
+	pthread_mutex_unlock(&vo.tab.lock);
+	pfd = shadow_wdir(pp);
+	fd = pfd < 0 ? pfd : mkdirat(pfd, name, 0755 | S_IRWXU) < 0 && errno != EEXIST ? -errno
+		: openat(pfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		fd = -errno;
+	vnode_unref(pp);
+	if (fd < 0)
+		return fd;
+	pthread_mutex_lock(&p->lock);
+	if (p->shadow[0] < 0)
+		p->shadow[0] = fd;
+	else
+		close(fd);
+	fd = p->shadow[0];
+	pthread_mutex_unlock(&p->lock);
+	return fd;
+}
+
 /* The directory v's copy goes into: its parent's write dir. */
 static int parent_wdir(struct vnode *v, struct vnode *p)
 {
-	return rules_is_except(v) ? rules_shadow_wdir(p) : p->dirfds[0];
+	return rules_is_except(v) ? shadow_wdir(p) : p->dirfds[0];
 }
 
 int copyup_dir(struct vnode *dir)
@@ -256,7 +257,7 @@ int copyup_dir(struct vnode *dir)
 	m.flags &= ~VMETA_F_BELOW;	/* the row is about this copy now */
 	m.mask |= VMETA_INO;
 	m.ino = dir->ino ^ vnode_ctx_bits(dir);
-	err = vo_meta_set(dir, &m);
+	err = meta_set(dir, &m);
 	vu_debug(VU_CAT_COPYUP, "copy-up dir %s: %d", name, err);
 out:
 	pthread_mutex_unlock(&dir->lock);
@@ -417,6 +418,28 @@ static int fill_placeholder(struct vnode *v, bool defer)
 	return err;
 }
 
+/* A close sends RELEASE in the background: the open that follows it
+ * can reach the daemon first, on another thread or another CPU's ring.
+ * Only a copy-up that finds passthrough opens waits, a few ms at most. */
+#define SETTLE_TRIES 50
+#define SETTLE_NS 1000000L
+
+static void pt_settle(struct vnode *v)
+{
+	int i;
+
+	for (i = 0; i < SETTLE_TRIES; i++) {
+		bool busy;
+
+		pthread_mutex_lock(&v->lock);
+		busy = pt_busy(v);
+		pthread_mutex_unlock(&v->lock);
+		if (!busy)
+			return;
+		nanosleep(&(struct timespec){ 0, SETTLE_NS }, NULL);
+	}
+}
+
 /* The one path for both kinds of copy-up. */
 static int do_copyup(struct vnode *v, bool meta_only, bool sync)
 {
@@ -548,7 +571,7 @@ int copyup_tree(struct vnode *dir)
 	int err = copyup_dir(dir);
 
 	if (!err)
-		err = dir_list(dir, &list);
+		err = listing_build(dir, &list);
 	if (err)
 		return err;
 	for (k = 2; !err && k < list.n; k++) {	/* after "." and ".." */
@@ -564,7 +587,7 @@ int copyup_tree(struct vnode *dir)
 			vnode_forget(c, 1);
 		c = NULL;
 	}
-	dir_release(&list);
+	listing_free(&list);
 	if (err)
 		return err;
 	pthread_mutex_lock(&dir->lock);

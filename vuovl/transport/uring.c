@@ -34,9 +34,11 @@
  * other serves the rest of its CPU's callers.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "transport_int.h"
+#include "wire.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <liburing.h>
 #include <sched.h>
@@ -47,39 +49,17 @@
 
 #define THREADS_PER_QUEUE 2
 #define WAIT_MS 250		/* how soon a thread sees uring_stop() */
-#define IN_HEADER_SIZE 40	/* struct fuse_in_header */
-#define OUT_HEADER_SIZE 16	/* struct fuse_out_header */
-#define OP_ROOM 128		/* FUSE_URING_OP_IN_OUT_SZ */
-#define PAYLOAD_MAX (1u << 20)	/* max_write and max_pages (ops_lookup.c) */
+#define IN_HEADER_SIZE sizeof(struct wire_in_header)
+#define OUT_HEADER_SIZE sizeof(struct wire_out_header)
+#define OP_ROOM WIRE_URING_OP_ROOM
+#define PAYLOAD_MAX (1u << 20)	/* max_write and max_pages (ops/ops.c) */
 #define SIDE_MAX 8192		/* requests this small are copied aside */
 #define ENABLE_PARAM "/sys/module/fuse/parameters/enable_uring"
 #define FORGET_GATHER_NS 1000000	/* uring_dev_pause() */
 
-/* The protocol (linux/fuse.h, 7.42), which the build machine's header
- * may predate. */
-enum { CMD_REGISTER = 1, CMD_COMMIT_AND_FETCH = 2 };
-
-struct ent_in_out {
-	uint64_t flags, commit_id;
-	uint32_t payload_sz, padding;
-	uint64_t reserved;
-};
-
-struct req_header {
-	char in_out[128];	/* fuse_in_header in, fuse_out_header out */
-	char op_in[OP_ROOM];	/* the op's own header (fuse_write_in...) */
-	struct ent_in_out ent;
-};
-
-struct cmd_req {		/* in the SQE's command area */
-	uint64_t flags, commit_id;
-	uint16_t qid;
-	uint8_t padding[6];
-};
-
 struct ent {
 	struct io_uring ring;
-	struct req_header hdr;
+	struct wire_uring_req_header hdr;
 	char *buf;		/* OP_ROOM + IN_HEADER_SIZE, then the payload */
 	char *payload;
 	char *side;		/* a small request, whole (serve_one) */
@@ -148,8 +128,8 @@ static void place(struct ent *e, const char *req)
 	bool far;
 
 	memcpy(&op, req + 4, sizeof(op));
-	memcpy(&size, req + IN_HEADER_SIZE + 16, sizeof(size));	/* fuse_read_in.size */
-	far = op == VO_OP_READ && size >= FAR_READ && u.ncpu > 1;
+	memcpy(&size, req + IN_HEADER_SIZE + WIRE_READ_IN_SIZE, sizeof(size));
+	far = op == WIRE_OP_READ && size >= FAR_READ && u.ncpu > 1;
 	if (far && !e->away) {
 		cpu_set_t set;
 		int cpu = sched_getcpu(), i;
@@ -169,7 +149,7 @@ static void set_cmd(struct io_uring_sqe *sqe, struct ent *e, uint32_t op,
 		    uint64_t commit_id)
 {
 	static __thread struct iovec iov[2];
-	struct cmd_req c = { .commit_id = commit_id, .qid = (uint16_t)e->qid };
+	struct wire_uring_cmd_req c = { .commit_id = commit_id, .qid = (uint16_t)e->qid };
 
 	memset(sqe, 0, 128);	/* an SQE128 ring: the command area too */
 	iov[0] = (struct iovec){ &e->hdr, sizeof(e->hdr) };
@@ -227,7 +207,7 @@ static void reply_error(struct ent *e, int err)
 }
 
 /* Sends the pending commit and polls for the next request, for
- * vo.spin_us at most; NULL if none came. */
+ * u.spin_ns at most; NULL if none came. */
 static struct io_uring_cqe *spin_for_cqe(struct ent *e)
 {
 	struct io_uring_cqe *cqe = NULL;
@@ -235,12 +215,12 @@ static struct io_uring_cqe *spin_for_cqe(struct ent *e)
 
 	if (io_uring_submit(&e->ring) < 0)
 		return NULL;	/* the wait that follows submits and says why */
-	until = vo_now_ns() + u.spin_ns;
+	until = transport_now_ns() + u.spin_ns;
 	do {
 		if (io_uring_peek_cqe(&e->ring, &cqe) == 0 && cqe)
 			return cqe;
 		sched_yield();
-	} while (vo_now_ns() < until);
+	} while (transport_now_ns() < until);
 	return NULL;
 }
 
@@ -280,7 +260,7 @@ static void *ent_thread(void *arg)
 		goto out;
 
 	sqe = io_uring_get_sqe(&e->ring);
-	set_cmd(sqe, e, CMD_REGISTER, 0);
+	set_cmd(sqe, e, WIRE_URING_REGISTER, 0);
 	for (;;) {
 		struct __kernel_timespec ts = { 0, WAIT_MS * 1000000L };
 
@@ -311,7 +291,7 @@ static void *ent_thread(void *arg)
 			reply_error(e, EIO);
 		}
 		sqe = io_uring_get_sqe(&e->ring);
-		set_cmd(sqe, e, CMD_COMMIT_AND_FETCH, e->unique);
+		set_cmd(sqe, e, WIRE_URING_COMMIT_AND_FETCH, e->unique);
 		e->unique = 0;
 	}
 out:
@@ -340,7 +320,7 @@ static int possible_cpus(void)
 	return *last ? atoi(last) + 1 : -1;
 }
 
-bool uring_prepare(struct fuse_session *se, int devfd)
+bool uring_prepare(struct fuse_session *se, int devfd, unsigned spin_us)
 {
 	int ncpu = possible_cpus();
 	unsigned i, n;
@@ -354,7 +334,7 @@ bool uring_prepare(struct fuse_session *se, int devfd)
 	u.se = se;
 	u.devfd = devfd;
 	u.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	u.spin_ns = u.ncpu > 1 ? (long)vo.spin_us * 1000 : 0;
+	u.spin_ns = u.ncpu > 1 ? (long)spin_us * 1000 : 0;
 	for (i = 0; i < n; i++) {
 		struct ent *e = &u.ents[i];
 
@@ -446,16 +426,16 @@ static bool dev_serves;			/* requests came through /dev/fuse */
 void uring_note_dev_op(uint32_t opcode)
 {
 	switch (opcode) {
-	case VO_OP_FORGET:
-	case VO_OP_BATCH_FORGET:
+	case WIRE_OP_FORGET:
+	case WIRE_OP_BATCH_FORGET:
 		if (__atomic_load_n(&u.go, __ATOMIC_RELAXED) == 1 &&
 		    !__atomic_load_n(&u.stop, __ATOMIC_RELAXED) &&
 		    !__atomic_load_n(&dev_serves, __ATOMIC_RELAXED))
 			__atomic_store_n(&forget_pause_until,
-					 vo_now_ns() + FORGET_GATHER_NS, __ATOMIC_RELAXED);
+					 transport_now_ns() + FORGET_GATHER_NS, __ATOMIC_RELAXED);
 		break;
-	case VO_OP_INIT:
-	case VO_OP_INTERRUPT:
+	case WIRE_OP_INIT:
+	case WIRE_OP_INTERRUPT:
 		break;
 	default:
 		__atomic_store_n(&dev_serves, true, __ATOMIC_RELAXED);
@@ -467,7 +447,7 @@ void uring_dev_pause(void)
 {
 	int64_t left = __atomic_load_n(&forget_pause_until, __ATOMIC_RELAXED);
 
-	if (!left || (left -= vo_now_ns()) <= 0)
+	if (!left || (left -= transport_now_ns()) <= 0)
 		return;
 	if (left > FORGET_GATHER_NS)
 		left = FORGET_GATHER_NS;

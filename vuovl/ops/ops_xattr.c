@@ -6,7 +6,7 @@
  * ACLs made by a fake root survive.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "ops.h"
 #include "acl.h"
 
 #include <errno.h>

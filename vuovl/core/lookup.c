@@ -8,7 +8,7 @@
  * Builds vnodes; does not hash them (vnode.c) nor reply (ops_lookup.c).
  */
 #include "config.h"
-#include "vuovl.h"
+#include "core.h"
 #include "whiteout.h"
 
 #include <errno.h>
@@ -42,61 +42,6 @@ static int last_layer(struct vnode *dir)
 	return i;
 }
 
-/* Slot i's sidecar and v's path there: slot 0 is the scope's write
- * layer; rule layers see paths from their own root. */
-static struct sidecar *slot_sc(const struct vnode *v, int i, const char *vpath,
-			       const char **rel)
-{
-	int l = i == 0 ? v->scope->wlayer : i;
-	size_t strip = i == 0 ? v->scope->strip : vo.layers[l].vstrip;
-
-	*rel = strlen(vpath) >= strip ? vpath + strip : "";
-	return vo.layers[l].sc;
-}
-
-const char *layer_rel(int l, const char *vpath)
-{
-	size_t strip = vo.layers[l].vstrip;
-
-	return strlen(vpath) >= strip ? vpath + strip : "";
-}
-
-void lookup_load_meta(struct vnode *v, const char *path, const struct stat *host)
-{
-	struct sidecar *sc;
-	const char *rel;
-	int i;
-
-	v->meta.mask = 0;
-	if (v->virt)
-		return;
-	/* an object from below whose owner or mode changed in the view: a
-	 * row of the write layer about it, no file there (VMETA_F_BELOW) */
-	if (v->layer != 0 && (sc = slot_sc(v, 0, path, &rel)) &&
-	    sidecar_get(sc, rel, host, &v->meta) == 0) {
-		if ((v->meta.mask & VMETA_FLAGS) && (v->meta.flags & VMETA_F_BELOW))
-			goto found;
-		v->meta.mask = 0;
-	}
-	sc = slot_sc(v, v->layer, path, &rel);
-	if (sc && sidecar_get(sc, rel, host, &v->meta) == 0)
-		goto found;
-	/* "upper row, else the lower layer's row": the data layer of a
-	 * placeholder, or a lower part of a merged directory */
-	for (i = v->layer + 1; i < vo.nlayers; i++) {
-		bool part = v->dirfds ? v->dirfds[i] >= 0 : i == v->dlayer;
-
-		if (part && (sc = slot_sc(v, i, path, &rel)) &&
-		    sidecar_get(sc, rel, NULL, &v->meta) == 0)
-			goto found;
-	}
-	return;
-found:
-	if (v->meta.mask & VMETA_INO)
-		v->ino = v->meta.ino;
-	if (v->meta.mask & VMETA_MODE)
-		v->type = v->meta.mode & S_IFMT;
-}
 
 /* Caller holds dir->lock. Fills v from what layer i holds at name. */
 static int take(struct vnode *dir, struct vnode *v, int i, const char *name,
@@ -271,7 +216,7 @@ static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
 	path = v->spath ? strdup(v->spath) : vnode_child_spath(dir, name);
 	if (!path)
 		return -ENOMEM;
-	lookup_load_meta(v, path, &st);
+	meta_load(v, path, &st);
 	if (v->meta.mask & VMETA_INO)
 		v->ino ^= vnode_ctx_bits(v);
 	if (is_placeholder(v, &st))
@@ -351,48 +296,6 @@ bool lookup_in_lower(struct vnode *dir, const char *name)
 	return hit;
 }
 
-struct sidecar *vnode_layer_sc(const struct vnode *v, int layer)
-{
-	return vo.layers[layer == 0 && v->scope ? v->scope->wlayer : layer].sc;
-}
-
-int vnode_stat(struct vnode *v, struct stat *st)
-{
-	struct sidecar *sc;
-	int err = 0;
-
-	pthread_mutex_lock(&v->lock);
-	err = vnode_hstat(v, v->layer, st);
-	if (!err) {
-		/* the owner of a file without a row (vuovl-sidecar(5)) */
-		if (!v->virt && (sc = vnode_layer_sc(v, v->layer)))
-			sidecar_owner_of(sc, st);
-		st->st_ino = v->ino;
-		if (v->meta.mask & VMETA_UID)
-			st->st_uid = v->meta.uid;
-		if (v->meta.mask & VMETA_GID)
-			st->st_gid = v->meta.gid;
-		if (v->layer != v->dlayer || v->unsynced)
-			st->st_mode &= ~S_ISVTX;
-		if (v->layer != v->dlayer) {
-			/* a placeholder shows the data it reads: a copy whose
-			 * mark a crash left may have grown past them */
-			struct stat dst;
-
-			if (vnode_hstat(v, v->dlayer, &dst) == 0) {
-				st->st_size = dst.st_size;
-				st->st_blocks = dst.st_blocks;
-			}
-		}	/* the placeholder mark */
-		if (v->meta.mask & VMETA_MODE)
-			st->st_mode = v->meta.mode;
-		if (v->meta.mask & VMETA_RDEV)
-			st->st_rdev = v->meta.rdev;
-	}
-	pthread_mutex_unlock(&v->lock);
-	return err;
-}
-
 /* True when everything v shows comes from the stack's layers (slot 0
  * is the scope's write layer: a bind rule's host path in its scope).
  * Reads layer fields without v->lock: copy-up moves them within the
@@ -416,167 +319,4 @@ double vnode_timeout(const struct vnode *v)
 	if (vo.timeout_given)
 		return vo.timeout;
 	return from_stack(v) ? VO_STACK_TIMEOUT : VO_HOST_TIMEOUT;
-}
-
-int lookup_entry(struct vnode *v, struct fuse_entry_param *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->ino = vnode_id(v);
-	e->generation = v->gen;
-	e->attr_timeout = vnode_timeout(v);
-	e->entry_timeout = e->attr_timeout;
-	return vnode_stat(v, &e->attr);
-}
-
-/* Where a non-directory lives: its parent (a ref taken: the parent
- * cannot go away under a concurrent rename) and its name. */
-struct vloc {
-	struct vnode *p;
-	char name[NAME_MAX + 1];
-	int dfd;
-};
-
-static int locate(struct vnode *v, int layer, struct vloc *l)
-{
-	/* a bound file: its host parent and name, whatever the view's */
-	const char *fname = vo.layers[layer].fname;
-
-	pthread_mutex_lock(&vo.tab.lock);
-	l->p = v->parent;
-	if (!l->p || v->unlinked) {
-		pthread_mutex_unlock(&vo.tab.lock);
-		return -ESTALE;
-	}
-	l->p->refs++;
-	snprintf(l->name, sizeof(l->name), "%s", fname ? fname : v->name);
-	pthread_mutex_unlock(&vo.tab.lock);
-	l->dfd = fname ? vo.layers[layer].fd : l->p->dirfds ? l->p->dirfds[layer] : -1;
-	if (l->dfd < 0) {
-		vnode_unref(l->p);
-		return -ENOENT;
-	}
-	return 0;
-}
-
-int vnode_hstat(struct vnode *v, int layer, struct stat *st)
-{
-	struct vloc l;
-	int err;
-
-	if (v->virt && v->dirfds[layer] < 0) {
-		rules_virt_stat(v, st);
-		return 0;
-	}
-	if (v->dirfds)
-		return v->dirfds[layer] < 0 ? -ENOENT
-		       : fstat(v->dirfds[layer], st) < 0 ? -errno : 0;
-	if (v->fd >= 0)	/* pinned: unlinked or replaced while in use */
-		return fstatat(v->fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
-	err = locate(v, layer, &l);
-	if (err)
-		return err;
-	err = fstatat(l.dfd, l.name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
-	vnode_unref(l.p);
-	return err;
-}
-
-ssize_t vnode_readlink(struct vnode *v, char *buf, size_t size)
-{
-	struct vloc l;
-	ssize_t n;
-	int err;
-
-	if (v->fd >= 0 && !v->dirfds) {
-		n = readlinkat(v->fd, "", buf, size);
-		return n < 0 ? -errno : n;
-	}
-	err = locate(v, v->layer, &l);
-	if (err)
-		return err;
-	n = readlinkat(l.dfd, l.name, buf, size);
-	if (n < 0)
-		n = -errno;
-	vnode_unref(l.p);
-	return n;
-}
-
-int vnode_utimens(struct vnode *v, int layer, const struct timespec ts[2])
-{
-	struct vloc l;
-	int err, fd;
-
-	/* pinned (unlinked or replaced while in use): the object itself */
-	if (!v->dirfds && v->fd >= 0 && layer == v->layer)
-		return utimensat(v->fd, "", ts, AT_EMPTY_PATH) < 0 ? -errno : 0;
-	if (v->dirfds) {
-		fd = vnode_open_host(v, layer, O_RDONLY | O_DIRECTORY, 0);
-		if (fd < 0)
-			return fd;
-		err = futimens(fd, ts) < 0 ? -errno : 0;
-		close(fd);
-		return err;
-	}
-	err = locate(v, layer, &l);
-	if (err)
-		return err;
-	/* by name, never following: symlinks, fifos and sockets too */
-	err = utimensat(l.dfd, l.name, ts, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
-	vnode_unref(l.p);
-	return err;
-}
-
-int vnode_touch_ctime(struct vnode *v)
-{
-	struct vloc l;
-	int err;
-
-	if (v->dirfds)
-		return v->dirfds[0] < 0 ? 0 : fchownat(v->dirfds[0], "", -1, -1, AT_EMPTY_PATH) < 0
-		       ? -errno : 0;
-	if (v->fd >= 0)	/* pinned */
-		return fchownat(v->fd, "", -1, -1, AT_EMPTY_PATH) < 0 ? -errno : 0;
-	err = locate(v, 0, &l);
-	if (err)
-		return err;
-	err = fchownat(l.dfd, l.name, -1, -1, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
-	vnode_unref(l.p);
-	return err;
-}
-
-int vnode_pin(struct vnode *v)
-{
-	struct vloc l;
-	int err, fd;
-
-	if (v->dirfds || v->fd >= 0)
-		return 0;
-	err = locate(v, v->layer, &l);
-	if (err)
-		return err;
-	fd = openat(l.dfd, l.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	err = fd < 0 ? -errno : 0;
-	vnode_unref(l.p);
-	if (!err)
-		v->fd = fd;
-	return err;
-}
-
-int vnode_open_host(struct vnode *v, int layer, int flags, mode_t mode)
-{
-	struct vloc l;
-	int fd, err;
-
-	if (v->dirfds) {
-		fd = v->dirfds[layer] < 0 ? -ENOENT
-			: openat(v->dirfds[layer], ".", flags | O_CLOEXEC);
-		return fd < 0 && v->dirfds[layer] >= 0 ? -errno : fd;
-	}
-	err = locate(v, layer, &l);
-	if (err)
-		return err;
-	fd = openat(l.dfd, l.name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0)
-		fd = -errno;
-	vnode_unref(l.p);
-	return fd;
 }

@@ -19,9 +19,10 @@
  * Owns the queue and the thread.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "core.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +33,8 @@ static struct {
 	pthread_cond_t cond;
 	struct vnode *q[DIRAHEAD_QUEUE];	/* a deque: head is next */
 	size_t head, n;
-	bool stop, running;
+	_Atomic bool stop;
+	bool running;
 	pthread_t thread;
 } da = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
@@ -64,7 +66,7 @@ void dirahead_push(struct vnode **dirs, size_t n)
 		vnode_unref(drop[i]);
 }
 
-/* Caller holds readdir_lock(v). True when the kernel keeps v's
+/* Caller holds listing_lock(v). True when the kernel keeps v's
  * listing as it is now. */
 static bool kernel_has_listing(struct vnode *v)
 {
@@ -79,17 +81,17 @@ static bool kernel_has_listing(struct vnode *v)
 /* Caller holds a ref on v. */
 static void resolve_ahead(struct vnode *v)
 {
-	pthread_mutex_t *lock = readdir_lock(v);
+	pthread_mutex_t *lock = listing_lock(v);
 	struct vo_dir *d;
 	size_t i;
 
 	pthread_mutex_lock(lock);
-	if (kernel_has_listing(v) || readdir_fresh(v)) {
+	if (kernel_has_listing(v) || listing_fresh(v)) {
 		pthread_mutex_unlock(lock);
 		return;	/* a reader lists it and reports what fails */
 	}
 	d = v->rd;
-	for (i = 0; i < d->n && !__atomic_load_n(&da.stop, __ATOMIC_RELAXED); i++) {
+	for (i = 0; i < d->n && !atomic_load_explicit(&da.stop, memory_order_relaxed); i++) {
 		struct vo_dirent *e = &d->ents[i];
 		struct vnode *c;
 
@@ -152,7 +154,7 @@ void dirahead_stop(void)
 	if (!da.running)
 		return;
 	pthread_mutex_lock(&da.lock);
-	__atomic_store_n(&da.stop, true, __ATOMIC_RELAXED);
+	atomic_store_explicit(&da.stop, true, memory_order_relaxed);
 	pthread_cond_signal(&da.cond);
 	pthread_mutex_unlock(&da.lock);
 	pthread_join(da.thread, NULL);

@@ -1,13 +1,15 @@
 /*
- * readdir — the merged listing of a view directory: each layer's
+ * listing — the merged listing of a view directory: each layer's
  * directory read once, topmost first; a name is listed once (the top
  * one wins); ".wh.NAME" hides NAME in the layers below and is never
- * listed; ".vuovl" at the root is never listed. Built whole, then kept
- * in a dir handle or in the vnode (ops_readdir.c says which, and how
- * offsets stay stable).
+ * listed; ".vuovl" at the root is never listed; the names rules make
+ * are added. Built whole, then kept in a dir handle (ops_readdir.c) or
+ * in the vnode, by cookie (here: listing_fresh, listing_seek), so that
+ * a reader without a handle resumes after the last name it got even
+ * when the directory changed meanwhile.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "core.h"
 #include "whiteout.h"
 
 #include <dirent.h>
@@ -170,7 +172,7 @@ static int list_layer(struct list_ctx *c, int layer, bool last)
 	return err;
 }
 
-int dir_list(struct vnode *dir, struct vo_dir *out)
+int listing_build(struct vnode *dir, struct vo_dir *out)
 {
 	struct list_ctx c = { .dir = dir, .out = out };
 	int i, last = -1, err = 0;
@@ -199,11 +201,11 @@ int dir_list(struct vnode *dir, struct vo_dir *out)
 	free(c.hidden);
 	free(c.seen.slot);
 	if (err)
-		dir_release(out);
+		listing_free(out);
 	return err;
 }
 
-void dir_release(struct vo_dir *d)
+void listing_free(struct vo_dir *d)
 {
 	size_t i;
 
@@ -211,4 +213,111 @@ void dir_release(struct vo_dir *d)
 		free(d->ents[i].name);
 	free(d->ents);
 	memset(d, 0, sizeof(*d));
+}
+
+void listing_drop(struct vnode *v)
+{
+	struct vo_dir *d = v->rd;
+	struct vnode *held;
+	size_t i;
+
+	if (!d)
+		return;
+	v->rd = NULL;
+	for (i = 0; i < d->n; i++)
+		if (d->ents[i].pre)
+			vnode_forget(d->ents[i].pre, 1);
+	held = d->held;
+	listing_free(d);
+	free(d);
+	if (held)	/* v: the caller keeps it alive */
+		vnode_unref(held);
+}
+
+/* Handle-less listings, one lock per stripe of vnodes (a vnode has
+ * none of its own for this: listing_build takes v->lock). Lock order: a
+ * stripe before v->lock and tab.lock (listing and looking up the
+ * entries happen under it); never two stripes. */
+#define RD_LOCKS 32
+static pthread_mutex_t rd_locks[RD_LOCKS] = {
+	[0 ... RD_LOCKS - 1] = PTHREAD_MUTEX_INITIALIZER
+};
+
+pthread_mutex_t *listing_lock(const struct vnode *v)
+{
+	return &rd_locks[((uintptr_t)v / sizeof(*v)) % RD_LOCKS];
+}
+
+/* A name's cookie: FNV-1a, above the 1 and 2 of "." and "..", below
+ * the largest off_t. */
+static uint64_t cookie_of(const char *name)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	if (!strcmp(name, "."))
+		return 1;
+	if (!strcmp(name, ".."))
+		return 2;
+	while (*name)
+		h = (h ^ (unsigned char)*name++) * 1099511628211ull;
+	return 3 + h % (INT64_MAX - 4);
+}
+
+static int by_cookie(const void *a, const void *b)
+{
+	const struct vo_dirent *x = a, *y = b;
+
+	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
+}
+
+int listing_fresh(struct vnode *v)
+{
+	struct vo_dir *d;
+	unsigned version;
+	size_t i;
+	int err;
+
+	pthread_mutex_lock(&v->lock);
+	version = v->version;
+	pthread_mutex_unlock(&v->lock);
+	if (v->rd && v->rd_version == version)
+		return 0;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	err = listing_build(v, d);
+	if (err) {
+		free(d);
+		return err;
+	}
+	for (i = 0; i < d->n; i++) {	/* listing_build zeroed d->held */
+		d->ents[i].cookie = cookie_of(d->ents[i].name);
+		d->ents[i].pre = NULL;
+	}
+	qsort(d->ents, d->n, sizeof(*d->ents), by_cookie);
+	/* two names with one hash: the later one gets the next cookie
+	 * (stable unless one of them goes; odds of 1 in 2^62 a pair) */
+	for (i = 1; i < d->n; i++)
+		if (d->ents[i].cookie <= d->ents[i - 1].cookie)
+			d->ents[i].cookie = d->ents[i - 1].cookie + 1;
+	listing_drop(v);
+	v->rd = d;
+	v->rd_version = version;
+	return 0;
+}
+
+/* Index of the first entry after cookie off. */
+size_t listing_seek(const struct vo_dir *d, off_t off)
+{
+	size_t lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->ents[mid].cookie <= (uint64_t)off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }

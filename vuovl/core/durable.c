@@ -11,7 +11,7 @@
  * thread that syncs them.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "core.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,15 +74,16 @@ static int clear_mark(struct vnode *v)
 	return err;
 }
 
-/* syncfs wants a real descriptor: the layer's is O_PATH. */
+/* syncfs wants a real descriptor: the layer's is O_PATH. 0 or -errno
+ * (saved before the close, which may change errno). */
 static int sync_layer(int l)
 {
 	int fd = openat(vo.layers[l].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
 
 	if (fd < 0)
-		return -1;
+		return -errno;
 	if (syncfs(fd) < 0)
-		err = -1;
+		err = -errno;
 	close(fd);
 	return err;
 }
@@ -104,13 +105,14 @@ static void flush_batch(void)
 	/* one syncfs per write layer in the batch */
 	synced = calloc(vo.nlayers, sizeof(*synced));
 	for (i = 0; i < n; i++) {
-		int l = v[i]->scope->wlayer;
+		int l = v[i]->scope->wlayer, err;
 
 		if (synced && synced[l])
 			continue;
-		if (sync_layer(l) < 0) {
+		err = sync_layer(l);
+		if (err < 0) {
 			vu_err("cannot sync the layer %s: %s (its copies keep their "
-			       "placeholder mark)", vo.layers[l].path, strerror(errno));
+			       "placeholder mark)", vo.layers[l].path, strerror(-err));
 			failed = true;
 		}
 		if (synced)

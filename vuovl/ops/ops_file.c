@@ -5,7 +5,7 @@
  * up first; reads of a placeholder go to the layer holding the data.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "ops.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,9 +97,9 @@ void vo_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		create_keep_hidden(dir, name, freed);
 		goto fail;
 	}
-	err = create_finish(req, dir, name, S_IFREG | (mode & 07777), 0, &v);
+	err = create_finish(dir, name, S_IFREG | (mode & 07777), 0, caller_uid(req), caller_gid(req), &v);
 	if (!err) {
-		err = lookup_entry(v, &e);
+		err = ops_entry(v, &e);
 		if (err)
 			vnode_forget(v, 1);
 	}

@@ -14,7 +14,7 @@
  *   changed, so `rm -rf`'s rewinddir sees what is left.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "ops.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -48,7 +48,7 @@ void vo_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	h->version = v->version;
-	err = dir_list(v, &h->list);
+	err = listing_build(v, &h->list);
 	if (err) {
 		free(h);
 		fuse_reply_err(req, -err);
@@ -75,10 +75,10 @@ static int refresh(struct vnode *v, struct dir_handle *h)
 	if (h->version == v->version)
 		return 0;
 	h->version = v->version;
-	err = dir_list(v, &fresh);
+	err = listing_build(v, &fresh);
 	if (err)
 		return err;
-	dir_release(&h->list);
+	listing_free(&h->list);
 	h->list = fresh;
 	return 0;
 }
@@ -113,7 +113,7 @@ static size_t add_plus(fuse_req_t req, struct vnode *dir, char *buf, size_t rem,
 		return fuse_add_direntry_plus(req, buf, rem, e->name, &ep, next);
 	}
 	v = NULL;
-	if (lookup_child(dir, e->name, &v) || lookup_entry(v, &ep)) {
+	if (lookup_child(dir, e->name, &v) || ops_entry(v, &ep)) {
 		/* vanished meanwhile: list it without attributes */
 		if (v)
 			vnode_forget(v, 1);
@@ -130,106 +130,18 @@ static size_t add_plus(fuse_req_t req, struct vnode *dir, char *buf, size_t rem,
 	return n;
 }
 
-/* Handle-less listings, one lock per stripe of vnodes (a vnode has
- * none of its own for this: dir_list takes v->lock). Lock order: a
- * stripe before v->lock and tab.lock (listing and looking up the
- * entries happen under it); never two stripes. */
-#define RD_LOCKS 32
-static pthread_mutex_t rd_locks[RD_LOCKS] = {
-	[0 ... RD_LOCKS - 1] = PTHREAD_MUTEX_INITIALIZER
-};
-
-pthread_mutex_t *readdir_lock(const struct vnode *v)
-{
-	return &rd_locks[((uintptr_t)v / sizeof(*v)) % RD_LOCKS];
-}
-
-/* A name's cookie: FNV-1a, above the 1 and 2 of "." and "..", below
- * the largest off_t. */
-static uint64_t cookie_of(const char *name)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	if (!strcmp(name, "."))
-		return 1;
-	if (!strcmp(name, ".."))
-		return 2;
-	while (*name)
-		h = (h ^ (unsigned char)*name++) * 1099511628211ull;
-	return 3 + h % (INT64_MAX - 4);
-}
-
-static int by_cookie(const void *a, const void *b)
-{
-	const struct vo_dirent *x = a, *y = b;
-
-	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
-}
-
-int readdir_fresh(struct vnode *v)
-{
-	struct vo_dir *d;
-	unsigned version;
-	size_t i;
-	int err;
-
-	pthread_mutex_lock(&v->lock);
-	version = v->version;
-	pthread_mutex_unlock(&v->lock);
-	if (v->rd && v->rd_version == version)
-		return 0;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	err = dir_list(v, d);
-	if (err) {
-		free(d);
-		return err;
-	}
-	for (i = 0; i < d->n; i++) {	/* dir_list zeroed d->held */
-		d->ents[i].cookie = cookie_of(d->ents[i].name);
-		d->ents[i].pre = NULL;
-	}
-	qsort(d->ents, d->n, sizeof(*d->ents), by_cookie);
-	/* two names with one hash: the later one gets the next cookie
-	 * (stable unless one of them goes; odds of 1 in 2^62 a pair) */
-	for (i = 1; i < d->n; i++)
-		if (d->ents[i].cookie <= d->ents[i - 1].cookie)
-			d->ents[i].cookie = d->ents[i - 1].cookie + 1;
-	vnode_drop_listing(v);
-	v->rd = d;
-	v->rd_version = version;
-	return 0;
-}
-
-/* Index of the first entry after cookie off. */
-static size_t rd_seek(const struct vo_dir *d, off_t off)
-{
-	size_t lo = 0, hi = d->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (d->ents[mid].cookie <= (uint64_t)off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 static void readdir_by_cookie(fuse_req_t req, struct vnode *v, char *buf,
 			      size_t size, off_t off, bool plus)
 {
-	pthread_mutex_t *lock = readdir_lock(v);
+	pthread_mutex_t *lock = listing_lock(v);
 	size_t rem = size, n, i, nsub = 0;
 	struct vnode *sub[DIRAHEAD_BATCH], *s = NULL;
 	char *p = buf;
 	int err;
 
 	pthread_mutex_lock(lock);
-	err = readdir_fresh(v);
-	for (i = err ? 0 : rd_seek(v->rd, off); !err && i < v->rd->n; i++) {
+	err = listing_fresh(v);
+	for (i = err ? 0 : listing_seek(v->rd, off); !err && i < v->rd->n; i++) {
 		struct vo_dirent *e = &v->rd->ents[i];
 
 		n = plus ? add_plus(req, v, p, rem, e, (off_t)e->cookie, &s)
@@ -248,7 +160,7 @@ static void readdir_by_cookie(fuse_req_t req, struct vnode *v, char *buf,
 	 * reader builds a fresh one */
 	if (!err && rem == size) {
 		v->rd_served = v->rd_version + 1;
-		vnode_drop_listing(v);
+		listing_drop(v);
 	}
 	pthread_mutex_unlock(lock);
 	if (nsub)
@@ -319,7 +231,7 @@ void vo_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 
-	dir_release(&h->list);
+	listing_free(&h->list);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 	fuse_reply_err(req, 0);

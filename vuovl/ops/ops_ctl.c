@@ -6,7 +6,7 @@
  * other ioctl gets ENOTTY, as on a file system without any.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "ops.h"
 #include "ctl.h"
 
 #include <errno.h>
@@ -60,7 +60,10 @@ static int ctl_mknod(fuse_req_t req, struct vnode *dir, const struct vuovl_ctl_m
 		return err;
 	}
 	close(fd);
-	err = create_finish_as(req, dir, c->name, c->mode, (dev_t)c->rdev, c->uid, c->gid, &v);
+	/* -1: the caller's own (the supervisor's: root) */
+	err = create_finish(dir, c->name, c->mode, (dev_t)c->rdev,
+			    c->uid == (uint32_t)-1 ? caller_uid(req) : c->uid,
+			    c->gid == (uint32_t)-1 ? caller_gid(req) : c->gid, &v);
 	if (!err)
 		vnode_forget(v, 1);	/* the kernel looks it up when it wants it */
 	return err;

@@ -5,7 +5,7 @@
  * upper sidecar. Sizes and times are real, on the upper copy.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "ops.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,7 +160,7 @@ static void times_of(const struct stat *attr, int to_set, struct timespec ts[2])
  * the writeback cache sends at close): nothing is copied up and no row
  * is written at its old name, which may be another file's now. The
  * upper copy's times change on the host; owner and mode by host inode
- * when other names remain, else in memory (vo_meta_set).
+ * when other names remain, else in memory (meta_set).
  */
 static int set_unlinked(struct vnode *v, struct stat *attr, int to_set)
 {
@@ -174,7 +174,7 @@ static int set_unlinked(struct vnode *v, struct stat *attr, int to_set)
 		err = vnode_utimens(v, 0, ts);
 	owner_mode(v, attr, to_set, &m);
 	if (!err && m.mask)
-		err = vnode_wsc(v) ? vo_meta_set(v, &m) : -EPERM;
+		err = vnode_wsc(v) ? meta_set(v, &m) : -EPERM;
 	pthread_mutex_unlock(&v->lock);
 	return err;
 }
@@ -224,7 +224,7 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 		}
 	}
 	if (vnode_wsc(v))
-		err = vo_meta_set(v, &m);
+		err = meta_set(v, &m);
 	else
 		err = -EPERM;	/* no sidecar: ownership cannot be kept */
 	/* a virtual change is a change: ctime moves on the host copy, as

@@ -6,7 +6,7 @@
  * lower one it was hiding).
  */
 #include "config.h"
-#include "vuovl.h"
+#include "ops.h"
 #include "whiteout.h"
 
 #include <errno.h>
@@ -23,7 +23,7 @@ static void reply_new(fuse_req_t req, int err, struct vnode *v)
 	struct fuse_entry_param e;
 
 	if (!err) {
-		err = lookup_entry(v, &e);
+		err = ops_entry(v, &e);
 		if (err)
 			vnode_forget(v, 1);
 	}
@@ -65,7 +65,7 @@ void vo_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	if (err)
 		create_keep_hidden(dir, name, freed);
 	else
-		err = create_finish(req, dir, name, mode, rdev, &v);
+		err = create_finish(dir, name, mode, rdev, caller_uid(req), caller_gid(req), &v);
 out:
 	reply_new(req, err, v);
 }
@@ -82,7 +82,7 @@ void vo_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 		create_keep_hidden(dir, name, freed);
 	}
 	if (!err)
-		err = create_finish(req, dir, name, S_IFDIR | (mode & 07777), 0, &v);
+		err = create_finish(dir, name, S_IFDIR | (mode & 07777), 0, caller_uid(req), caller_gid(req), &v);
 	reply_new(req, err, v);
 }
 
@@ -99,7 +99,7 @@ void vo_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		create_keep_hidden(dir, name, freed);
 	}
 	if (!err)
-		err = create_finish(req, dir, name, S_IFLNK | 0777, 0, &v);
+		err = create_finish(dir, name, S_IFLNK | 0777, 0, caller_uid(req), caller_gid(req), &v);
 	reply_new(req, err, v);
 }
 
@@ -209,11 +209,11 @@ static int do_remove(struct vnode *dir, const char *name, bool isdir)
 	else if (!isdir && v->dirfds)
 		err = -EISDIR;
 	else if (isdir) {
-		err = dir_list(v, &list);
+		err = listing_build(v, &list);
 		if (!err && list.n > 2)	/* "." and ".." */
 			err = -ENOTEMPTY;
 		if (!err || err == -ENOTEMPTY)
-			dir_release(&list);
+			listing_free(&list);
 	}
 	if (err)
 		goto out;
@@ -310,11 +310,11 @@ static int rename_check(struct rename_ctx *c)
 	if (!c->s->dirfds && c->d->dirfds)
 		return -EISDIR;
 	if (c->d->dirfds) {
-		err = dir_list(c->d, &list);
+		err = listing_build(c->d, &list);
 		if (err)
 			return err;
 		err = list.n > 2 ? -ENOTEMPTY : 0;
-		dir_release(&list);
+		listing_free(&list);
 	}
 	return err;
 }
@@ -446,7 +446,7 @@ static int leave_whiteout(fuse_req_t req, struct vnode *dir, const char *name)
 	if (fd < 0)
 		return -errno;
 	close(fd);
-	err = create_finish(req, dir, name, S_IFCHR, makedev(0, 0), &v);
+	err = create_finish(dir, name, S_IFCHR, makedev(0, 0), caller_uid(req), caller_gid(req), &v);
 	if (!err)
 		vnode_forget(v, 1);	/* nobody looked it up yet */
 	return err;

@@ -18,105 +18,66 @@
  * Requests are read, not spliced (the kill flags are in the header).
  */
 #include "config.h"
-#include "vuovl.h"
+#include "transport_int.h"
+#include "wire.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* The protocol as of FUSE 7.40, which the build machine's linux/fuse.h
- * may predate (opcodes: vuovl.h). */
-#define INIT_HANDLE_KILLPRIV_V2 (1u << 28)
-#define INIT_EXT (1u << 30)
-#define INIT_WRITEBACK_CACHE (1u << 16)
-#define INIT2_PASSTHROUGH (1u << (37 - 32))
-#define INIT2_OVER_IO_URING (1u << (41 - 32))
-#define WRITE_KILL_SUIDGID (1u << 2)
-#define OPEN_KILL_SUIDGID (1u << 0)
-#define FOPEN_KEEP_CACHE_ (1u << 1)
-#define FOPEN_PASSTHROUGH_ (1u << 7)
 /* Backing files may sit on a plain file system only (stack depth 0):
  * the view then counts as one level, and an overlay still fits on it. */
 #define STACK_DEPTH 1
-#define ENTRY_OUT_SIZE 128	/* fuse_entry_out, before fuse_open_out in CREATE */
-
-struct in_header {
-	uint32_t len, opcode;
-	uint64_t unique, nodeid;
-	uint32_t uid, gid, pid;
-	uint16_t total_extlen, padding;
-};
-
-struct init_in {
-	uint32_t major, minor, max_readahead, flags, flags2;
-};
-
-struct out_header {
-	uint32_t len;
-	int32_t error;
-	uint64_t unique;
-};
-
-struct init_out {
-	uint32_t major, minor, max_readahead, flags;
-	uint16_t max_background, congestion_threshold;
-	uint32_t max_write, time_gran;
-	uint16_t max_pages, map_alignment;
-	uint32_t flags2, max_stack_depth;
-	uint16_t request_timeout, unused[11];
-};
-
-struct open_out {
-	uint64_t fh;
-	uint32_t open_flags;
-	int32_t backing_id;
-};
 
 static struct fuse_session *session;
+static struct transport_conf conf;
 static int dev_fd = -1;
 static uint32_t kernel_flags, kernel_flags2;	/* what the kernel offers */
 static uint64_t init_unique;
 static bool killpriv, passthrough;		/* negotiated */
 static __thread bool kill_pending;
 static __thread int32_t backing_pending;
+static __thread uint64_t serving;	/* the request this thread read last */
 
 /* The little-endian u32 at off in the request body, or 0. */
 static uint32_t body_u32(const void *buf, ssize_t n, size_t off)
 {
 	uint32_t v;
 
-	if (n < (ssize_t)(sizeof(struct in_header) + off + sizeof(v)))
+	if (n < (ssize_t)(sizeof(struct wire_in_header) + off + sizeof(v)))
 		return 0;
-	memcpy(&v, (const char *)buf + sizeof(struct in_header) + off, sizeof(v));
+	memcpy(&v, (const char *)buf + sizeof(struct wire_in_header) + off, sizeof(v));
 	return v;
 }
 
 uint32_t devio_note_request(const void *buf, size_t len)
 {
 	ssize_t n = (ssize_t)len;
-	struct in_header h;
+	struct wire_in_header h;
 
 	kill_pending = false;
 	if (n < (ssize_t)sizeof(h))
 		return 0;
 	memcpy(&h, buf, sizeof(h));
+	serving = h.unique;
 	switch (h.opcode) {
-	case VO_OP_WRITE:		/* fuse_write_in.write_flags */
-		kill_pending = body_u32(buf, n, 20) & WRITE_KILL_SUIDGID;
+	case WIRE_OP_WRITE:
+		kill_pending = body_u32(buf, n, WIRE_WRITE_IN_FLAGS) & WIRE_WRITE_KILL_SUIDGID;
 		break;
-	case VO_OP_SETATTR:	/* fuse_setattr_in.valid */
-		kill_pending = body_u32(buf, n, 0) & DEVIO_FATTR_KILL_SUIDGID;
+	case WIRE_OP_SETATTR:
+		kill_pending = body_u32(buf, n, WIRE_SETATTR_IN_VALID) & WIRE_FATTR_KILL_SUIDGID;
 		break;
-	case VO_OP_OPEN:		/* fuse_open_in.open_flags */
-		kill_pending = body_u32(buf, n, 4) & OPEN_KILL_SUIDGID;
+	case WIRE_OP_OPEN:
+		kill_pending = body_u32(buf, n, WIRE_OPEN_IN_FLAGS) & WIRE_OPEN_KILL_SUIDGID;
 		break;
-	case VO_OP_INIT:
+	case WIRE_OP_INIT:
 		init_unique = h.unique;
-		kernel_flags = body_u32(buf, n, offsetof(struct init_in, flags));
-		kernel_flags2 = kernel_flags & INIT_EXT
-			? body_u32(buf, n, offsetof(struct init_in, flags2)) : 0;
+		kernel_flags = body_u32(buf, n, offsetof(struct wire_init_in, flags));
+		kernel_flags2 = kernel_flags & WIRE_INIT_EXT
+			? body_u32(buf, n, offsetof(struct wire_init_in, flags2)) : 0;
 		break;
 	}
 	return h.opcode;
@@ -169,32 +130,32 @@ static ssize_t send_body(int fd, struct iovec *iov, void *body, size_t len)
 
 static ssize_t init_reply(int fd, struct iovec *iov, int count)
 {
-	struct init_out o;
+	struct wire_init_out o;
 	bool offered;
 
 	if (gather(iov, count, &o, sizeof(o)) < 0)
 		return out_writev(fd, iov, count);
-	if (kernel_flags & INIT_HANDLE_KILLPRIV_V2) {
-		o.flags |= INIT_HANDLE_KILLPRIV_V2;
+	if (kernel_flags & WIRE_INIT_HANDLE_KILLPRIV_V2) {
+		o.flags |= WIRE_INIT_HANDLE_KILLPRIV_V2;
 		killpriv = true;
 	}
-	if (vo.passthrough && (kernel_flags2 & INIT2_PASSTHROUGH) &&
-	    !(o.flags & INIT_WRITEBACK_CACHE)) {
-		o.flags |= INIT_EXT;
-		o.flags2 |= INIT2_PASSTHROUGH;
+	if (conf.passthrough && (kernel_flags2 & WIRE_INIT2_PASSTHROUGH) &&
+	    !(o.flags & WIRE_INIT_WRITEBACK_CACHE)) {
+		o.flags |= WIRE_INIT_EXT;
+		o.flags2 |= WIRE_INIT2_PASSTHROUGH;
 		o.max_stack_depth = STACK_DEPTH;
 		passthrough = true;
 	}
-	offered = (kernel_flags & INIT_EXT) && (kernel_flags2 & INIT2_OVER_IO_URING);
-	if (vo.uring && !offered)
+	offered = (kernel_flags & WIRE_INIT_EXT) && (kernel_flags2 & WIRE_INIT2_OVER_IO_URING);
+	if (conf.uring && !offered)
 		vu_warn("uring: the kernel does not offer FUSE over io_uring; "
 			"serving /dev/fuse");
 	/* uring_prepare says why itself when it fails */
-	if (vo.uring && offered && uring_prepare(session, fd)) {
+	if (conf.uring && offered && uring_prepare(session, fd, conf.spin_us)) {
 		ssize_t n;
 
-		o.flags |= INIT_EXT;
-		o.flags2 |= INIT2_OVER_IO_URING;
+		o.flags |= WIRE_INIT_EXT;
+		o.flags2 |= WIRE_INIT2_OVER_IO_URING;
 		n = send_body(fd, iov, &o, sizeof(o));
 		/* the kernel holds every request until each CPU's queue has
 		 * an entry: the threads register now, or are told to end */
@@ -206,8 +167,8 @@ static ssize_t init_reply(int fd, struct iovec *iov, int count)
 
 static ssize_t open_reply(int fd, struct iovec *iov, int count, int32_t id)
 {
-	char body[ENTRY_OUT_SIZE + sizeof(struct open_out)];
-	struct open_out oo;
+	char body[WIRE_ENTRY_OUT_SIZE + sizeof(struct wire_open_out)];
+	struct wire_open_out oo;
 	ssize_t n = gather(iov, count, body, sizeof(oo));
 	size_t at;
 
@@ -217,7 +178,7 @@ static ssize_t open_reply(int fd, struct iovec *iov, int count, int32_t id)
 		return out_writev(fd, iov, count);
 	at = n - sizeof(oo);	/* fuse_open_out ends either reply */
 	memcpy(&oo, body + at, sizeof(oo));
-	oo.open_flags = (oo.open_flags & ~FOPEN_KEEP_CACHE_) | FOPEN_PASSTHROUGH_;
+	oo.open_flags = (oo.open_flags & ~WIRE_FOPEN_KEEP_CACHE) | WIRE_FOPEN_PASSTHROUGH;
 	oo.backing_id = id;
 	memcpy(body + at, &oo, sizeof(oo));
 	return send_body(fd, iov, body, n);
@@ -225,7 +186,7 @@ static ssize_t open_reply(int fd, struct iovec *iov, int count, int32_t id)
 
 static ssize_t dev_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
-	struct out_header h;
+	struct wire_out_header h;
 	int32_t id = backing_pending;
 
 	(void)userdata;
@@ -233,6 +194,10 @@ static ssize_t dev_writev(int fd, struct iovec *iov, int count, void *userdata)
 	if (count < 2 || iov[0].iov_len != sizeof(h))
 		return out_writev(fd, iov, count);
 	memcpy(&h, iov[0].iov_base, sizeof(h));
+	/* the transport's rule (transport.h): a reply leaves on the thread
+	 * that read its request, whose state (backing_pending) it carries;
+	 * unique 0 is a notification, sent from any thread */
+	assert(h.unique == 0 || h.unique == serving);
 	if (h.error)
 		return out_writev(fd, iov, count);
 	if (init_unique && h.unique == init_unique) {
@@ -256,7 +221,7 @@ struct fuse_session *devio_session(void)
 	return session;
 }
 
-int devio_init(struct fuse_session *se)
+int devio_init(struct fuse_session *se, const struct transport_conf *c)
 {
 	/* replies may splice (READ data); requests are read whole */
 	static const struct fuse_custom_io io = {
@@ -266,15 +231,11 @@ int devio_init(struct fuse_session *se)
 	};
 	int err;
 
-	if (vo.passthrough && vo.writeback) {
-		vu_warn("passthrough: not with writeback (the kernel does "
-			"not combine them); using writeback");
-		vo.passthrough = false;
-	}
+	conf = *c;
 	session = se;
 	dev_fd = fuse_session_fd(se);
 	/* with rings the device carries forgets only: no spin there */
-	err = spinread_init(se, dev_fd, vo.uring ? 0 : vo.spin_us);
+	err = spinread_init(se, dev_fd, conf.uring ? 0 : conf.spin_us);
 	if (err)	/* only slower without it */
 		vu_warn("spin: %s; not spinning", strerror(-err));
 	return fuse_session_custom_io(se, &io, dev_fd);

@@ -35,7 +35,7 @@
  * With -o clone_fd every thread reads its own fd, and nothing spins.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "transport_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,7 +112,7 @@ int spinread_init(struct fuse_session *se, int fd, unsigned usec)
  * EINTR makes libfuse look whether the session has ended. */
 static ssize_t spin_then_sleep(int fd, void *buf, size_t len, bool *queued)
 {
-	int64_t until = vo_now_ns() + spin_ns;
+	int64_t until = transport_now_ns() + spin_ns;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ssize_t n;
 
@@ -120,7 +120,7 @@ static ssize_t spin_then_sleep(int fd, void *buf, size_t len, bool *queued)
 		n = read(fd, buf, len);
 		if (n >= 0 || errno != EAGAIN)
 			return n;
-		if (vo_now_ns() < until) {
+		if (transport_now_ns() < until) {
 			sched_yield();
 			continue;
 		}
@@ -150,7 +150,7 @@ static bool wait_turn(const void *me)
 
 	pthread_cleanup_push(stop_waiting, (void *)me);
 	while (reader) {
-		int64_t t = vo_now_ns();
+		int64_t t = transport_now_ns();
 		struct timespec ts;
 
 		if (help_wanted || blocking) {
@@ -268,7 +268,7 @@ ssize_t spinread(int fd, void *buf, size_t len)
 
 	pthread_mutex_lock(&lock);
 	if (n > 0 && reader == me) {
-		int64_t t = vo_now_ns();
+		int64_t t = transport_now_ns();
 
 		/* a new burst: a waiter is to watch again */
 		if (t - last_request >= IDLE_NS && !watcher)

@@ -6,7 +6,7 @@
  * sidecar when the host cannot hold them.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "core.h"
 #include "whiteout.h"
 
 #include <dirent.h>
@@ -34,54 +34,23 @@ int create_prepare(struct vnode *dir, const char *name)
 	return copyup_dir(dir);
 }
 
-/* True when dir's view mode has the set-group-id bit (new entries take
- * its group). */
-static bool pst_setgid(struct vnode *dir)
-{
-	struct stat pst;
-
-	return vnode_stat(dir, &pst) == 0 && (pst.st_mode & S_ISGID);
-}
-
-/* The view owner of a new object: the caller, with the BSD/SysV
- * setgid-directory rule applied from the parent's view mode. */
-static void owner_of_new(fuse_req_t req, struct vnode *dir, mode_t *mode,
-			 uid_t *uid, gid_t *gid)
-{
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct stat pst;
-
-	*uid = ctx->uid;
-	*gid = ctx->gid;
-	if (vnode_stat(dir, &pst) == 0 && (pst.st_mode & S_ISGID)) {
-		*gid = pst.st_gid;
-		if (S_ISDIR(*mode))
-			*mode |= S_ISGID;
-	}
-}
-
-int create_finish(fuse_req_t req, struct vnode *dir, const char *name,
-		  mode_t mode, dev_t rdev, struct vnode **out)
-{
-	return create_finish_as(req, dir, name, mode, rdev, (uid_t)-1, (gid_t)-1, out);
-}
-
 /* On failure the host object the caller made is removed again. */
-int create_finish_as(fuse_req_t req, struct vnode *dir, const char *name, mode_t mode,
-		     dev_t rdev, uid_t as_uid, gid_t as_gid, struct vnode **out)
+int create_finish(struct vnode *dir, const char *name, mode_t mode, dev_t rdev,
+		  uid_t uid, gid_t gid, struct vnode **out)
 {
 	struct vnode *v;
 	struct stat st;
+	struct stat pst;
 	struct vmeta m;
-	uid_t uid;
-	gid_t gid;
 	int err;
 
-	owner_of_new(req, dir, &mode, &uid, &gid);
-	if (as_uid != (uid_t)-1)
-		uid = as_uid;
-	if (as_gid != (gid_t)-1 && !(pst_setgid(dir)))
-		gid = as_gid;
+	/* BSD/SysV: in a set-group-id directory the new entry takes its
+	 * group, and a new directory the bit too */
+	if (vnode_stat(dir, &pst) == 0 && (pst.st_mode & S_ISGID)) {
+		gid = pst.st_gid;
+		if (S_ISDIR(mode))
+			mode |= S_ISGID;
+	}
 	/* (a long name's whiteout went before the name was made: then what
 	 * it hid is still there below) */
 	if (S_ISDIR(mode) && (whiteout_hides(dir->dirfds[0], name, NULL) ||
@@ -131,7 +100,7 @@ int create_finish_as(fuse_req_t req, struct vnode *dir, const char *name, mode_t
 	if (m.mask) {
 		pthread_mutex_lock(&v->lock);
 		/* Creation needs an upper, and an upper always has a sidecar. */
-		err = vnode_wsc(v) ? vo_meta_set(v, &m) : 0;
+		err = vnode_wsc(v) ? meta_set(v, &m) : 0;
 		if (m.mask & VMETA_MODE)
 			v->type = mode & S_IFMT;
 		pthread_mutex_unlock(&v->lock);

@@ -7,9 +7,10 @@
  * Does not resolve names in layers (lookup.c) nor touch sidecars.
  */
 #include "config.h"
-#include "vuovl.h"
+#include "core.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -18,7 +19,8 @@
 
 #define TAB_MIN 1024
 
-static void maybe_free_locked(struct vnode *v);
+static void collect_locked(struct vnode *v, struct vnode **dead);
+static void free_dead(struct vnode *dead);
 
 static size_t hash_key(const struct vnode *parent, const char *name)
 {
@@ -40,14 +42,14 @@ void vnode_table_init(void)
 		BUG();
 }
 
-struct vnode *vnode_get(fuse_ino_t ino)
+struct vnode *vnode_get(uint64_t id)
 {
-	return ino == FUSE_ROOT_ID ? &vo.root : (struct vnode *)(uintptr_t)ino;
+	return id == VO_ROOT_ID ? &vo.root : (struct vnode *)(uintptr_t)id;
 }
 
-fuse_ino_t vnode_id(struct vnode *v)
+uint64_t vnode_id(struct vnode *v)
 {
-	return v == &vo.root ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)v;
+	return v == &vo.root ? VO_ROOT_ID : (uint64_t)(uintptr_t)v;
 }
 
 struct vnode *vnode_alloc(void)
@@ -58,27 +60,8 @@ struct vnode *vnode_alloc(void)
 		return NULL;
 	pthread_mutex_init(&v->lock, NULL);
 	v->fd = -1;
-	v->gen = __atomic_add_fetch(&vo.generation, 1, __ATOMIC_RELAXED);
+	v->gen = atomic_fetch_add_explicit(&vo.generation, 1, memory_order_relaxed) + 1;
 	return v;
-}
-
-void vnode_drop_listing(struct vnode *v)
-{
-	struct vo_dir *d = v->rd;
-	struct vnode *held;
-	size_t i;
-
-	if (!d)
-		return;
-	v->rd = NULL;
-	for (i = 0; i < d->n; i++)
-		if (d->ents[i].pre)
-			vnode_forget(d->ents[i].pre, 1);
-	held = d->held;
-	dir_release(d);
-	free(d);
-	if (held)	/* v: the caller keeps it alive */
-		vnode_unref(held);
 }
 
 void vnode_free(struct vnode *v)
@@ -88,7 +71,7 @@ void vnode_free(struct vnode *v)
 	/* v->rd holds no counts here: entries resolved ahead keep a ref
 	 * on v (d->held), and v is freed only without refs */
 	if (v->rd) {
-		dir_release(v->rd);
+		listing_free(v->rd);
 		free(v->rd);
 	}
 	if (v->fd >= 0)
@@ -255,7 +238,7 @@ static bool has_other_name(struct vnode *v)
 
 struct vnode *vnode_insert_linked(struct vnode *dir, const char *name, struct vnode *fresh)
 {
-	struct vnode *v, *named;
+	struct vnode *v, *named, *dead = NULL;
 	char *dup = strdup(name);
 
 	pthread_mutex_lock(&vo.tab.lock);
@@ -279,7 +262,7 @@ struct vnode *vnode_insert_linked(struct vnode *dir, const char *name, struct vn
 		v->unlinked = false;
 		hash_in(v);
 		oldp->refs--;
-		maybe_free_locked(oldp);
+		collect_locked(oldp, &dead);
 	} else if (!v) {
 		/* the first name seen of this file: hashed and indexed at once,
 		 * so a lookup of another name cannot make a second vnode */
@@ -299,6 +282,7 @@ struct vnode *vnode_insert_linked(struct vnode *dir, const char *name, struct vn
 		v->nlookup++;
 	pthread_mutex_unlock(&vo.tab.lock);
 	free(dup);
+	free_dead(dead);
 	if (fresh)
 		vnode_free(fresh);
 	return v;
@@ -336,27 +320,45 @@ void vnode_unindex_inode(struct vnode *v)
 	pthread_mutex_unlock(&vo.tab.lock);
 }
 
-/* Caller holds tab.lock; frees v and the parents it kept alive. */
-static void maybe_free_locked(struct vnode *v)
+/* Caller holds tab.lock. Unhashes v, and the parents it kept alive,
+ * when nothing holds them any more, and adds them to the list *dead
+ * (chained by hnext): free_dead frees them once the lock is dropped, so
+ * no close(2) or free(3) runs under it. */
+static void collect_locked(struct vnode *v, struct vnode **dead)
 {
 	while (v && v != &vo.root && v->nlookup == 0 && v->refs == 0) {
 		struct vnode *p = v->parent;
 
 		unhash(v);
 		iunlink(v);
-		vnode_free(v);
+		v->hnext = *dead;
+		*dead = v;
 		v = p;
 		if (v)
 			v->refs--;
 	}
 }
 
+/* Caller does not hold tab.lock. */
+static void free_dead(struct vnode *dead)
+{
+	while (dead) {
+		struct vnode *next = dead->hnext;
+
+		vnode_free(dead);
+		dead = next;
+	}
+}
+
 void vnode_forget(struct vnode *v, uint64_t n)
 {
+	struct vnode *dead = NULL;
+
 	pthread_mutex_lock(&vo.tab.lock);
 	v->nlookup = n > v->nlookup ? 0 : v->nlookup - n;
-	maybe_free_locked(v);
+	collect_locked(v, &dead);
 	pthread_mutex_unlock(&vo.tab.lock);
+	free_dead(dead);
 }
 
 void vnode_ref(struct vnode *v)
@@ -368,10 +370,13 @@ void vnode_ref(struct vnode *v)
 
 void vnode_unref(struct vnode *v)
 {
+	struct vnode *dead = NULL;
+
 	pthread_mutex_lock(&vo.tab.lock);
 	v->refs--;
-	maybe_free_locked(v);
+	collect_locked(v, &dead);
 	pthread_mutex_unlock(&vo.tab.lock);
+	free_dead(dead);
 }
 
 void vnode_drop_name(struct vnode *parent, const char *name)
@@ -420,9 +425,9 @@ void vnode_move(struct vnode *oldp, const char *oldname, struct vnode *newp,
 	free(dup);
 }
 
-/* The view path (stack false) or the layers' path (stack true: it stops
- * at an inview bind point and starts from its spath). */
-static char *child_path(struct vnode *v, const char *name, bool stack)
+/* The layers' path of name in v: it stops at an inview bind point and
+ * starts from its spath. */
+char *vnode_child_spath(struct vnode *v, const char *name)
 {
 	size_t len = name ? strlen(name) : 0, n = name ? 1 : 0, pos, l, plen = 0;
 	struct vnode *p, *top = NULL;
@@ -431,7 +436,7 @@ static char *child_path(struct vnode *v, const char *name, bool stack)
 
 	pthread_mutex_lock(&vo.tab.lock);
 	for (p = v; p && p != &vo.root; p = p->parent, n++) {
-		if (stack && p->spath) {
+		if (p->spath) {
 			top = p;
 			break;
 		}
@@ -466,21 +471,6 @@ static char *child_path(struct vnode *v, const char *name, bool stack)
 	}
 	pthread_mutex_unlock(&vo.tab.lock);
 	return buf;
-}
-
-char *vnode_child_path(struct vnode *v, const char *name)
-{
-	return child_path(v, name, false);
-}
-
-char *vnode_child_spath(struct vnode *v, const char *name)
-{
-	return child_path(v, name, true);
-}
-
-char *vnode_path(struct vnode *v)
-{
-	return vnode_child_path(v, NULL);
 }
 
 void vnode_exchange(struct vnode *p1, const char *n1, struct vnode *p2,
@@ -559,7 +549,7 @@ int vnode_root_init(void)
 		return -errno;
 	r->ino = VO_INO(i, st.st_ino);
 	if (vo.any_sidecar)
-		lookup_load_meta(r, "", &st);
+		meta_load(r, "", &st);
 	return 0;
 }
 
