@@ -29,6 +29,9 @@ vu_teardown() {
 	return 0
 }
 
+# Every suite's teardown unless it needs more (then it calls vu_teardown).
+teardown() { vu_teardown; }
+
 is_root() { [ "$(id -u)" = 0 ]; }
 
 # Skips (saying which limit) when user namespaces are not available.

@@ -6,14 +6,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 load vuchroot-helpers
 
-setup() {
-	vu_setup
-	vc_need
-	R=$T/root
-	vc_rootfs "$R"
-}
-
-teardown() { vu_teardown; }
+setup() { vc_setup; }
 
 @test "the command runs as root inside" {
 	run vc "$R" /bin/sh -c 'id -u; id -g'

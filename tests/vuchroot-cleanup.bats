@@ -8,15 +8,10 @@ load helpers
 load vuchroot-helpers
 
 setup() {
-	vu_setup
-	vc_need
-	R=$T/root
-	vc_rootfs "$R"
+	vc_setup
 	mkdir "$T/tmp"
 	export TMPDIR=$T/tmp
 }
-
-teardown() { vu_teardown; }
 
 # Waits up to 10 s for a condition (a shell command) to hold.
 wait_for() {

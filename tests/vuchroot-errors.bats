@@ -6,14 +6,7 @@
 load helpers
 load vuchroot-helpers
 
-setup() {
-	vu_setup
-	vc_need
-	R=$T/root
-	vc_rootfs "$R"
-}
-
-teardown() { vu_teardown; }
+setup() { vc_setup; }
 
 @test "disabled user namespaces are named with their sysctl" {
 	run unshare -Urm sh -c 'echo 0 > /proc/sys/user/max_user_namespaces || exit 99

@@ -25,6 +25,15 @@ vc_need() {
 	command -v busybox >/dev/null || skip "busybox is not installed"
 }
 
+# The setup of a vuchroot suite: scratch dir, the checks of vc_need, a
+# busybox NEWROOT in $R.
+vc_setup() {
+	vu_setup
+	vc_need
+	R=$T/root
+	vc_rootfs "$R"
+}
+
 # Makes a busybox rootfs in $1: a static busybox, applet links, /etc with
 # root and nobody, a 0600 root-only file, /proc /dev /sys /tmp.
 vc_rootfs() {

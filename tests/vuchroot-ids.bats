@@ -5,14 +5,7 @@
 load helpers
 load vuchroot-helpers
 
-setup() {
-	vu_setup
-	vc_need
-	R=$T/root
-	vc_rootfs "$R"
-}
-
-teardown() { vu_teardown; }
+setup() { vc_setup; }
 
 has_subids() {
 	local me

@@ -6,17 +6,12 @@ load helpers
 load vuchroot-helpers
 
 setup() {
-	vu_setup
-	vc_need
-	R=$T/root
-	vc_rootfs "$R"
+	vc_setup
 	# A file only the host tree has, readable by everyone.
 	M=$T/host-marker
 	echo HOST-ONLY >"$M"
 	chmod 0644 "$M"
 }
-
-teardown() { vu_teardown; }
 
 # The shell snippet that tries every way out to $M; prints LEAK on success.
 escape_tries() {

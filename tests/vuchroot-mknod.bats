@@ -7,16 +7,11 @@ load helpers
 load vuchroot-helpers
 
 setup() {
-	vu_setup
-	vc_need
+	vc_setup
 	[ "$VC_VIEW" = vuovl ] || skip "device nodes are the view's to make"
-	R=$T/root
-	vc_rootfs "$R"
 	mkdir "$T/tmp"
 	export TMPDIR=$T/tmp
 }
-
-teardown() { vu_teardown; }
 
 @test "mknod of character and block devices works inside: absolute, relative, by directory fd" {
 	command -v cc >/dev/null || skip "no C compiler to build the probe"

@@ -5,14 +5,7 @@
 load helpers
 load vuchroot-helpers
 
-setup() {
-	vu_setup
-	vc_need
-	R=$T/root
-	vc_rootfs "$R"
-}
-
-teardown() { vu_teardown; }
+setup() { vc_setup; }
 
 @test "inside there is /proc, a small /dev and a read-only /sys" {
 	run vc "$R" /bin/sh -c 'ls /dev; test -r /proc/self/status && echo proc-ok;

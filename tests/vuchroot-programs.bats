@@ -12,16 +12,11 @@ load vuchroot-helpers
 IDIOMS="$VU_BUILDDIR/tests/vuovl-idioms"
 
 setup() {
-	vu_setup
-	vc_need
+	vc_setup
 	[ "$VC_VIEW" = vuovl ] || skip "the idioms are the view's to keep"
-	R=$T/root
-	vc_rootfs "$R"
 	mkdir "$T/tmp" "$T/plain"
 	export TMPDIR=$T/tmp
 }
-
-teardown() { vu_teardown; }
 
 @test "the file idioms behave inside vuchroot, --cow and in place, as on a plain directory" {
 	run "$IDIOMS" "$T/plain"

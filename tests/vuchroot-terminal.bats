@@ -7,14 +7,9 @@ load helpers
 load vuchroot-helpers
 
 setup() {
-	vu_setup
-	vc_need
+	vc_setup
 	command -v script >/dev/null || skip "script(1) (util-linux) is not installed"
-	R=$T/root
-	vc_rootfs "$R"
 }
-
-teardown() { vu_teardown; }
 
 # Feeds lines (with pauses, so each reaches a waiting reader) to a pty
 # running vuchroot ARGS...; prints what the terminal showed. A ^C line is

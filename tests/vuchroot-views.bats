@@ -7,16 +7,11 @@ load helpers
 load vuchroot-helpers
 
 setup() {
-	vu_setup
-	vc_need
+	vc_setup
 	[ "$VC_VIEW" = vuovl ] || skip "write modes are features of the vuovl view"
-	R=$T/root
-	vc_rootfs "$R"
 	mkdir "$T/tmp"
 	export TMPDIR=$T/tmp
 }
-
-teardown() { vu_teardown; }
 
 # Changes of every kind a package manager makes.
 CHANGES='echo new > /etc/new; rm /etc/group; echo more >> /etc/passwd;

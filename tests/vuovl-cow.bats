@@ -4,13 +4,9 @@ load helpers
 load vuovl-helpers
 
 setup() {
-	vu_setup
-	need_fuse
-	vo_stack
+	vo_setup
 	vo_mount_stack
 }
-
-teardown() { vu_teardown; }
 
 @test "writing a lower file copies it up and leaves the lower one untouched" {
 	echo more >>"$T/m/d/b"

@@ -13,8 +13,6 @@ setup() {
 	done
 }
 
-teardown() { vu_teardown; }
-
 # Starts the daemon in the foreground (so its pid is known).
 start_fg() {
 	vo_mount_fg "$T/m" -o "lowerdir=$T/l,upperdir=$T/u" && DPID=$VO_PID

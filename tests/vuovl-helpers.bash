@@ -1,6 +1,14 @@
 # vuovl suites' own helpers (sourced after tests/helpers.bash).
 VUOVL_BIN="$VU_BUILDDIR/bin/vuovl"
 
+# The setup of a vuovl suite: scratch dir, /dev/fuse, the two-layer
+# stack of vo_stack (not mounted: vo_mount_stack does that).
+vo_setup() {
+	vu_setup
+	need_fuse
+	vo_stack
+}
+
 # vo_mount MNT ARGS...: mounts a view (vuovl returns once it is there)
 # and registers it for vu_teardown.
 vo_mount() {

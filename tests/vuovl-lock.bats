@@ -5,13 +5,7 @@
 load helpers
 load vuovl-helpers
 
-setup() {
-	vu_setup
-	need_fuse
-	vo_stack
-}
-
-teardown() { vu_teardown; }
+setup() { vo_setup; }
 
 @test "unmount and mount again at once shows the new data, 100 times out of 100" {
 	for i in $(seq 100); do echo "lower $i" >"$T/l2/d/f$i"; done

@@ -3,13 +3,7 @@
 load helpers
 load vuovl-helpers
 
-setup() {
-	vu_setup
-	need_fuse
-	vo_stack
-}
-
-teardown() { vu_teardown; }
+setup() { vo_setup; }
 
 @test "a read-only view shows the lower layers merged, topmost first" {
 	vo_mount "$T/m" -o "lowerdir=$T/l1:$T/l2"

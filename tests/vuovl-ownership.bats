@@ -5,14 +5,10 @@ load helpers
 load vuovl-helpers
 
 setup() {
-	vu_setup
-	need_fuse
-	vo_stack
+	vo_setup
 	me=$(id -u)
 	mygid=$(id -g)
 }
-
-teardown() { vu_teardown; }
 
 host_owner() { stat -c %u:%g "$1"; }
 host_perm() { printf '%o' $((0$(stat -c %a "$1") & 06777)); }

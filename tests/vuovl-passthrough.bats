@@ -5,13 +5,9 @@ load helpers
 load vuovl-helpers
 
 setup() {
-	vu_setup
-	need_fuse
-	vo_stack
+	vo_setup
 	head -c 3000000 /dev/urandom >"$T/l2/blob"
 }
-
-teardown() { vu_teardown; }
 
 # vo_debug_mount OPTS...: a foreground daemon with libfuse's request
 # log in $T/log; vo_debug_stop unmounts it and waits for it.

@@ -9,13 +9,9 @@ load vuovl-helpers
 IDIOMS="$VU_BUILDDIR/tests/vuovl-idioms"
 
 setup() {
-	vu_setup
-	need_fuse
-	vo_stack
+	vo_setup
 	mkdir "$T/plain"
 }
-
-teardown() { vu_teardown; }
 
 # Every idiom passes on a plain directory (so the test itself is sound)
 # and prints the same through the view: in a new directory and in one

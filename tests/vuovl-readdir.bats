@@ -4,13 +4,9 @@ load helpers
 load vuovl-helpers
 
 setup() {
-	vu_setup
-	need_fuse
-	vo_stack
+	vo_setup
 	vo_mount_stack
 }
-
-teardown() { vu_teardown; }
 
 listing() { ls -A "$1" | tr '\n' ' '; }
 

@@ -4,13 +4,9 @@ load helpers
 load vuovl-helpers
 
 setup() {
-	vu_setup
-	need_fuse
-	vo_stack
+	vo_setup
 	vo_mount_stack
 }
-
-teardown() { vu_teardown; }
 
 @test "renaming a lower file moves it in the view and hides the old name" {
 	mv "$T/m/d/b" "$T/m/d/b2"

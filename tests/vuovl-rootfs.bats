@@ -37,8 +37,6 @@ setup() {
 	ROWS
 }
 
-teardown() { vu_teardown; }
-
 # The widest user namespace this user can make (as vuchroot picks it):
 # none for real root (host ids are the ids), the subuid range otherwise,
 # else root alone — where group ids 5, 6 and 42 have no mapping and

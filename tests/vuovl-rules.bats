@@ -7,9 +7,7 @@ load helpers
 load vuovl-helpers
 
 setup() {
-	vu_setup
-	need_fuse
-	vo_stack
+	vo_setup
 	mkdir -p "$T/l1/etc" "$T/l1/opt/keep" "$T/h/sub" "$T/hf" "$T/m2"
 	echo stack-resolv >"$T/l1/etc/resolv.conf"
 	echo stack-passwd >"$T/l1/etc/passwd"
@@ -19,8 +17,6 @@ setup() {
 	echo hostfile >"$T/h/f"
 	echo hostsub >"$T/h/sub/s"
 }
-
-teardown() { vu_teardown; }
 
 # Unmounts $T/m for the next mount there, once its daemon has ended
 # (it writes the sidecar as it ends).

@@ -18,8 +18,6 @@ setup() {
 	before=$(snapshot)
 }
 
-teardown() { vu_teardown; }
-
 snapshot() {
 	stat -c '%n %a %u %s %Y %Z' "$T/outside" "$T/outside"/* /
 	cat "$T/outside/file"

@@ -5,13 +5,7 @@
 load helpers
 load vuovl-helpers
 
-setup() {
-	vu_setup
-	need_fuse
-	vo_stack
-}
-
-teardown() { vu_teardown; }
+setup() { vo_setup; }
 
 # cpu_ticks PID: user + system clock ticks the process has used
 cpu_ticks() {

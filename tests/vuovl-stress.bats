@@ -12,8 +12,6 @@ setup() {
 	vo_mount "$T/m" -o "lowerdir=$T/l,upperdir=$T/u"
 }
 
-teardown() { vu_teardown; }
-
 @test "four concurrent workers leave every file once with all its appends" {
 	# each worker appends to and renames its own quarter of the files
 	# (else the races are the workers', not the file system's), and

@@ -6,13 +6,7 @@
 load helpers
 load vuovl-helpers
 
-setup() {
-	vu_setup
-	need_fuse
-	vo_stack
-}
-
-teardown() { vu_teardown; }
+setup() { vo_setup; }
 
 # plant_row DIR PATH: a sidecar in DIR whose row says PATH is root's,
 # setuid, with every capability (what a second user would plant).

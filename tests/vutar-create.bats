@@ -13,8 +13,6 @@ setup() {
 	"$VUTAR" -xf "$T/rootfs.tar" -C "$T/a"
 }
 
-teardown() { vu_teardown; }
-
 # tar -tv --numeric-owner, names without a leading ./
 listing() {
 	tar -tv --numeric-owner -f "$1" | sed 's| \./| |; s|link to \./|link to |' |

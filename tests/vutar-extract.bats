@@ -13,8 +13,6 @@ setup() {
 	mkdir "$T/root"
 }
 
-teardown() { vu_teardown; }
-
 # "mode uid/gid size-or-dev path" lines of DIR as vutar -c packs it.
 repacked() {
 	"$VUTAR" -c -f - -C "$T/root" . | tar -tv --numeric-owner -f - |

@@ -14,8 +14,6 @@ setup() {
 	before=$(vutar_snapshot "$T/sentinel" | grep -v '^./dir')
 }
 
-teardown() { vu_teardown; }
-
 # Extracts $T/a.tar into $T/sentinel/dir and checks the common promises.
 extract_hostile() {
 	run "$VUTAR" -xf "$T/a.tar" -C "$T/sentinel/dir"

@@ -17,8 +17,6 @@ setup() {
 	touch -d '2024-02-03 04:05' "$T/src/dir/file"
 }
 
-teardown() { vu_teardown; }
-
 @test "-t lists the same names as tar -t" {
 	tar -cf "$T/a.tar" -C "$T/src" dir
 	diff <(tar -tf "$T/a.tar") <("$VUTAR" -tf "$T/a.tar")
