@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * bench-sidecar — the sidecar's own costs on a 100k-row layer: the sets
  * and their flush, a reopen (the whole file loaded), a rename of the

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
 -- Version 1 -> 2: owner and group names (tar's uname/gname), and the
 -- layer table that lets open notice a layer copied elsewhere.
 ALTER TABLE node ADD COLUMN uname TEXT;

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
 -- vuovl sidecar schema, version 3. This file is the one source of the
 -- schema; man/vuovl-sidecar.5 documents it for people.
 -- A node is the virtual metadata of one host file; paths (hard links) point

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * acl — reading and rewriting the xattr form of a POSIX ACL (acl.h):
  * the rules of the kernel's posix_acl_equiv_mode and posix_acl_chmod,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * acl — POSIX ACLs in their extended attribute form
  * (system.posix_acl_access / _default: a version word, then entries of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * archive_acl — POSIX ACLs between libarchive's entries (SCHILY.acl.* of
  * pax, GNU tar --acls, bsdtar) and the xattr form a sidecar keeps them

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * archive_create — vutar -c. Walks DIR (or the given paths beneath it) in
  * sorted order with openat/fstatat beneath the directory fd, and writes each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * archive_extract — vutar -x. Creates every entry with *at() calls beneath
  * an O_DIRECTORY fd of DIR, opening each parent component with O_NOFOLLOW

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * archive_filter — opening archives: a reader that takes every format and
  * filter libarchive knows, and the compression a name's suffix asks for.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * archive_list — vutar -t and -tv, in GNU tar's listing format so scripts
  * and eyes used to `tar -tv` read it unchanged.

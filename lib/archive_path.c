@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * archive_path — turns a member name into a safe relative path. The rule
  * set is the whole of vutar's "nothing outside DIR" contract on names; the

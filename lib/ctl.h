@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ctl — control requests a program sends a mounted view as ioctls on one
  * of its directories (restricted FUSE ioctls: fixed-size arguments the

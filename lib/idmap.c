@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * idmap — parsing of subordinate id files and formatting of namespace id
  * maps. Pure functions over streams and buffers: no namespaces touched.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * idmap — subordinate id ranges (/etc/subuid, /etc/subgid) and the text of
  * a user namespace's uid_map/gid_map. Owns parsing only: it never writes a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * layer — opening a layer directory and relating two layers. The data
  * path never joins l->path with names: it is kept for SQLite and errors.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * layer — one host directory of an overlay stack, held by an O_PATH fd
  * opened before anything else (so a later pivot_root or a rename of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * lock — flock on a layer directory (lock.h). The holder named in a
  * refusal comes from /proc/locks, which lists the pid that took each

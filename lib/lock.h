@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lock — one owner per layer. Whoever writes a layer or its sidecar (a
  * vuovl upper, vutar -x, vuovl-meta repair) holds an exclusive flock on

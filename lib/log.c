@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * log — formats "prog: message" to stderr (or syslog for a detached
  * daemon). Owns the process-wide log settings; touches nothing else.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * log — leveled, categorized diagnostics for the programs (not for lib/
  * return paths: lib/ returns -errno and never prints on its own behalf).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sidecar — the public face of a layer's virtual metadata (see sidecar.h).
  * Holds the lock, keeps the in-memory index (sidecar_index.c) and the file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sidecar — the virtual metadata of one layer, kept in an SQLite file
  * (default LAYER/.vuovl/meta.db). Only lib/sidecar*.c include sqlite3.h.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sidecar_db — SQLite persistence of a sidecar. The only file besides
  * sidecar.c that includes sqlite3.h. Owns the connection, the prepared

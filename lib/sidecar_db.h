@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sidecar_db — the SQLite side of a sidecar: open/create/migrate the file,
  * load it into a sidecar_index, and write single changes into the open

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sidecar_file — where a layer's sidecar lives and whether it may be
  * believed. A sidecar tells every program who owns what: one that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sidecar_file — finding a layer's sidecar file and deciding whether to
  * believe it (the rules are atop sidecar_file.c). Private to

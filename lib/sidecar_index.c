@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sidecar_index — hash tables behind sidecar_get: path -> node, and
  * directory prefix -> number of rows beneath. Owns the entry and node

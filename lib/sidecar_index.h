@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sidecar_index — the in-memory copy of a sidecar: a hash of paths to
  * nodes, plus a count of rows beneath every directory prefix so that a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * view — parsing view rules (see view.h for the grammar). Every rule is
  * checked here as far as text allows (kinds, flags, paths, duplicates of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * view — the rules of a vuovl view as text: parsing `-o bind=...` style
  * option values and view files (`-o view=FILE`) into an ordered list of

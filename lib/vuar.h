@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * archive — vutar's engine: extract, list and create archives through
  * libarchive, keeping ownership, full modes, devices and privileged xattrs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* archive_int — what the archive_*.c files share; not for programs. */
 #ifndef VU_VUAR_INT_H
 #define VU_VUAR_INT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * whiteout — making and reading the upper layer's markers (see the
  * header for the format). Only *at() calls beneath the given dir fd.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * whiteout — the upper layer's on-disk markers (OCI image-layer style, so
  * an unprivileged user can make them):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared setup for every bats suite. Suites run from `make check` (which
 # exports VU_BUILDDIR/VU_SRCDIR) or by hand from the source tree.
 : "${VU_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"

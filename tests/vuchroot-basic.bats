@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 bats_require_minimum_version 1.5.0
 # vuchroot: chroot(8)'s contract — root inside, exit statuses, default
 # shell, --userspec/--groups, working directory, environment.

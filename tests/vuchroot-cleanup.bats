@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 bats_require_minimum_version 1.5.0
 # vuchroot: nothing outlives the session — no mount in the caller's
 # namespace, no daemon, no temporary upper — even when vuchroot is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuchroot: when the system cannot give what it needs, one clear line
 # names the cause, and the status is 125. The limits are made inside a
 # throwaway user namespace (unshare -Urm), so the host is not touched.

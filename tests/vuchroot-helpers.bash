@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared setup of the vuchroot suites (sourced after helpers.bash).
 #
 # VC_VIEW picks the view every suite runs on: "vuovl" (default, the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuchroot: how ids map — subordinate ranges, a single id, real root —
 # and that host files never get a foreign owner.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuchroot: a process inside cannot reach the host's files or terminal,
 # and holds a bounded set of capabilities.
 

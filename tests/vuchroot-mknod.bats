@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuchroot: mknod of device nodes inside, as root of the session. The
 # kernel refuses it before FUSE sees it; vuchroot's supervisor (seccomp
 # user notification) has the view make a virtual device node instead.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuchroot: what the command finds inside — /proc /dev /sys, binds, tmpfs,
 # and the uts/pid/net/ipc namespaces asked for.
 

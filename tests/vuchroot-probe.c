@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * A probe run inside vuchroot by tests/vuchroot-isolation.bats (built
  * static at test time, since NEWROOT is a bare busybox tree):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuchroot: what real programs do inside a session, as root of it: the
 # file idioms (apt's unlinked temporary files and the like) on both write
 # modes, and on a Debian root file system dpkg -i of a local package,

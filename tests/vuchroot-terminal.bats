@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuchroot: the command shares the caller's terminal — job control works
 # in an interactive shell, Ctrl-C reaches the command and not vuchroot.
 # Driven through script(1), which gives the session a pty.

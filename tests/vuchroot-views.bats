@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuchroot: where writes go — into NEWROOT with virtual ownership
 # (default), to an upper layer (--cow), nowhere (--ro). These are vuovl
 # view features: with VC_VIEW=bind they skip.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl: copy-on-write into the upper layer, whiteouts, file operations.
 load helpers
 load vuovl-helpers

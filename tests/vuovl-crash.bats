@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl: a SIGKILL of the daemon in the middle of a write storm loses
 # nothing that was fsync'ed and leaves no partial copy-up visible.
 load helpers

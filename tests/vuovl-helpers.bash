@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl suites' own helpers (sourced after tests/helpers.bash).
 VUOVL_BIN="$VU_BUILDDIR/bin/vuovl"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vuovl-idioms — the file idioms real programs rely on (apt, dpkg,
  * sqlite, editors, compilers), each run in DIR and checked against what

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One owner per layer: a daemon holds its upper layer until its last
 # sync is done and it has exited; another vuovl, vutar or vuovl-meta
 # waits for it, or refuses naming it.

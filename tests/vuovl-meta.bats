@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl-meta: dump, check and repair a layer's sidecar. The sidecar is
 # written here with the sqlite3 shell from db/schema.sql, which also shows
 # the format is the plain, documented one.

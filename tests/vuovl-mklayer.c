@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vuovl-mklayer — test helper: makes LAYER's sidecar rows the way an
  * archive extractor would (vutar -x), so suites can build a root-owned

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl: mounting, unmounting, and refusing bad input.
 load helpers
 load vuovl-helpers

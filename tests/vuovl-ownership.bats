@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl: virtual ownership — chown, chmod, mknod and privileged xattrs
 # land in the upper sidecar; the host files stay the user's.
 load helpers

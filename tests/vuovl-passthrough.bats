@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl -o passthrough: the kernel does open files' reads and writes on
 # the host copy (root only; otherwise vuovl says so and serves them).
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl: what real programs do (apt's temporary files, sqlite, git, cp,
 # rsync, python's tempfile), through a view, each compared with the same
 # steps on a plain directory. Runs under every option set of the matrix

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl: a busybox root file system whose ownership and device nodes are
 # virtual (a sidecar, as vutar -x makes it), seen through a view.
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl view rules: bind, merge, hide, ro, their modes and except paths,
 # how they compose, and the view file. Real mounts, as root and as an
 # unprivileged user.

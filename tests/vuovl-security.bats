@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl: nothing in a layer makes the daemon touch a host path outside
 # its layers (hostile symlinks, `..` chains, a planted .vuovl).
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl -o spin=: one thread polls /dev/fuse between requests
 # (vuovl/spinread.c). It must stop when the view is idle, and a request
 # stuck in a layer must not hold up requests that do not touch it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl: concurrent writers, renamers and listers on one directory end
 # in a consistent view (no deadlock, every name once, data whole).
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Trust boundaries of the sidecar: only a sidecar at a layer's root, not
 # a symlink, owned by the user, root or the layer's owner and writable by
 # no one else, is believed, by vuovl, vutar and vuovl-meta alike; crafted

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl over FUSE io_uring (vuovl/uring.c): one queue per CPU, served by
 # two threads pinned to it. The kernel offers it only while the
 # fuse module's enable_uring is Y, which only root can set: as root each

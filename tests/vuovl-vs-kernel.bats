@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vuovl against kernel overlayfs: the same operations on copies of the
 # same layers give the same view (names, types, sizes, contents, modes).
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vutar -c: packs a tree with its virtual ownership; extract → create →
 # extract gives the same listing; compression and format options.
 

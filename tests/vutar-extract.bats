@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vutar -x of a busybox rootfs as any user: the host files are the user's,
 # the owners, modes, devices and capabilities live in the sidecar and come
 # back out with vutar -c.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vutar suites: shared bits (sourced after tests/helpers.bash).
 
 # A tar made by python3 tarfile from a small description, one entry a line:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vutar -x against archives built to escape the target directory: each bad
 # entry is named on stderr, the good ones are extracted, the exit status is
 # 2, and nothing appears outside DIR.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vutar -t and -tv read like tar -t and tar -tv, for every format libarchive
 # reads (tar, tar.xz, tar.zst, cpio, zip), and those formats extract too.
 

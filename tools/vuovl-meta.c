@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vuovl-meta — inspect and repair a layer's sidecar: dump its rows, check
  * for stale ones (files changed or removed outside vuovl), remove them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vutar — a tar for unprivileged users that keeps ownership, modes, device
  * nodes and capabilities in the target directory's sidecar. This file is

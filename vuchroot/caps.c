@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * caps — what the command may do as root of its namespace: a bounded
  * capability set (libcap-ng), no_new_privs, and a seccomp filter that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * daemon — runs the vuovl FUSE daemon that serves the view, as a child
  * of the session process, in the session's user namespace (so requests

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * exec — the command's last steps, already inside the pivoted view: the
  * user and groups of --userspec/--groups (names read from NEWROOT's own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * gc — temporary uppers that a session killed before its own cleanup
  * (SIGKILL of the whole process group: `timeout -s KILL`) left in

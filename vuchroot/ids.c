@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ids — chooses how the caller's ids map into the session's user
  * namespace and writes that map for the session's pid:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * leftovers — what the session makes in the view for its own mounts, and
  * takes away again. The command's mount step (mounts.c) creates the

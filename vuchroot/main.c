@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vuchroot — chroot(8) for unprivileged users. The story, one step per
  * file: parse (opts.c) into a plan, check it, choose the id map (ids.c),

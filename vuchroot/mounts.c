@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * mounts — everything the session mounts, all of it in private mount
  * namespaces (M1 for the staging tmpfs and the view, M2 for what lies on

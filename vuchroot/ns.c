@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ns — creating the session's namespaces and the small per-namespace
  * chores: the clone with its sync pipe, host name, loopback, death with

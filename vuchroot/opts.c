@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * opts — turns the command line into a struct vc_plan and checks, on the
  * host side, everything that can be checked before any namespace exists

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * pivot — makes the view the root of the command's mount namespace (M2)
  * and detaches the old root, so neither `..`, nor /proc/PID/root of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * supervise — mknod(2) of device nodes inside the session. The kernel
  * refuses them to anyone without CAP_MKNOD in the initial namespace

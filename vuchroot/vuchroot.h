@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vuchroot — the plan that options build, and the steps that carry it
  * out. Options only fill a struct vc_plan; every mount, namespace and id

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * main — vuovl's story: parse, open the layers (before mounting: the
  * mount point may be a lower dir), mount, then detach from the caller

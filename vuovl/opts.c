@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * opts — the command line: libfuse's options, vuovl's own (-o lowerdir=,
  * rules, view files...) into struct vo_opts, every value checked and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * stack — the layers a command line names, opened before any mount (so
  * the mount point may be a lower dir itself): every layer directory,

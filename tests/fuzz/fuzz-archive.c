@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz-archive — vutar's reading side under libFuzzer: the bytes as an
  * archive, listed (vutar -tv) and extracted (vutar -x) into a scratch

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz-sidecar — the sidecar loader under libFuzzer: the bytes as a
  * layer's .vuovl/meta.db, opened read-only and walked (as vutar -c and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz-view — the rule parsers under libFuzzer: the bytes as a -o rule
  * (KEY NUL VALUE, the way vuovl's option parser hands them over) and as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * check — the one assertion of the C unit tests: CHECK(cond) prints
  * FILE:LINE and the condition when it is false, and counts it; a test's

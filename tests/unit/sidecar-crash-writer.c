@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sidecar-crash-writer — helper of test-sidecar-crash.
  *   write LAYER N: forever, batch b sets uid=b on paths f0..f(N-1) in one

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SIGKILLs a sidecar writer in the middle of 50k-row batches, several times
 # with different delays, and checks the reopened file holds whole batches
 # only, no flushed batch is lost, and PRAGMA integrity_check is ok.

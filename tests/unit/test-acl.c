@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests of lib/acl: the mode an access ACL gives, which ACLs the
  * mode alone stands for, chmod of an ACL, and malformed values.

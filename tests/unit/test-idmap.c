@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests of lib/idmap: subid file parsing and map formatting. No
  * namespaces, no privileges: streams come from fmemopen().

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests of the daemon's core without FUSE (vuovl/core, linked as a
  * library): a three-layer stack on scratch directories, its merged

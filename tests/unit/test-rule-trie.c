@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests of vuovl/core/rule_trie: the tree of rule paths, built
  * alone (no layer, no mount).

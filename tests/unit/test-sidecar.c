@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests of lib/sidecar: the C API on a scratch layer, no mounts and
  * no privileges. Each check prints what failed; exit 1 on any failure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests of lib/view: rule options, view files, path normalizing
  * and the error messages a user sees (with FILE:LINE).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests of lib/whiteout: the upper layer's markers on a scratch
  * directory (no mount, no privilege).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * copyup — bringing a lower object into the upper layer, overlayfs
  * style: parents first; data copied into UPPER/.vuovl/work and renamed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * core — the start and the end of a mounted view's own threads (the
  * copy-up sync, directory read-ahead) and of its sidecars.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * core — the overlay itself, with no FUSE in it: the mounted view
  * (struct vo), the vnode table, name resolution across the layers, the

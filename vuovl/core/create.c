@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * create — what every creation through the view shares: refusing
  * reserved names, making the parent exist in the upper layer, replacing

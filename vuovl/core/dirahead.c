@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * dirahead — directories resolved ahead of the walk. A walker (find,
  * tar, rm -rf, chown -R) reads a directory, then each subdirectory in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * durable — when copied-up data reach the disk. A copy-up made for a
  * write is published at once (renamed into place) but keeps the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * hostio — reaching a view object's host copy in one layer: a
  * directory by its own O_PATH fd, anything else by its parent's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * listing — the merged listing of a view directory: each layer's
  * directory read once, topmost first; a name is listed once (the top

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * lookup — resolving a name in a view directory across the layers,
  * overlayfs rules: topmost first; a whiteout (".wh.NAME" or a 0/0 char

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * meta — a view object's metadata: its virtual fields read from the
  * sidecars of the layers it comes from (the write layer's row, else the

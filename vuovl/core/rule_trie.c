@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rule_trie — a tree of path components, one node per path some rule
  * names (see rule_trie.h).

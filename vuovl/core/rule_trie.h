@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rule_trie — the view paths that rules name, as a tree of path
  * components: each node carries the rules at its path, in order, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rules — what rules_build.c makes once at start and rules_apply.c
  * reads at every lookup: the rule trie, the layer of each bind or merge

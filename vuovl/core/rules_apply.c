@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rules_apply — the view rules at lookup: a name whose trie node
  * (rules_build.c) has rules gets them applied to what the stack shows

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * rules_build — the view rules over the stack (bind, merge, hide, ro;
  * see lib/view.h for their text), made ready at start: each bind or

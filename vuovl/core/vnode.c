@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vnode — the inode table: one vnode per visible view object, named by
  * (parent vnode, name) in a hash, identified towards the kernel by its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops — the FUSE low-level operations table, and the session's start
  * (what vuovl asks of the kernel at INIT) and end. Locks (flock, POSIX)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ops — the FUSE entry points (libfuse's low-level API): each turns a
  * request into calls of the core (../core) and replies. Nothing below

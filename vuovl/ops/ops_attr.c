@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_attr — getattr and setattr. Ownership and the full mode are
  * virtual: chown never reaches the host, chmod keeps the host file the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_ctl — control requests on the view (lib/ctl.h), as ioctls on a
  * directory of it. Today one: make a virtual device node, for vuchroot's

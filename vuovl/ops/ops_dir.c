@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_dir — FUSE entry points that change the namespace: mknod, mkdir,
  * symlink, link, unlink, rmdir, rename. A lower entry removed from the

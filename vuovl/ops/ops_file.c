@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_file — open files. A file handle is a host fd opened with openat
  * beneath the parent's layer directory (never re-opened through /proc,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_lookup — FUSE entry points that name and forget vnodes: lookup,
  * forget, readlink, statfs; and the entry replies all of them share.

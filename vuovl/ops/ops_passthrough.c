@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_passthrough — which opens the kernel passes through (-o
  * passthrough; transport/passthrough.c registers the backing files).

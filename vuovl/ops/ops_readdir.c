@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_readdir — opendir/readdir/readdirplus/releasedir over the merged
  * listing (readdir.c). readdirplus hands out looked-up entries: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_xattr — extended attributes. user.* live on the host file (copied
  * up with it); the names a user cannot set on the host (security.*,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * devio — vuovl's own reading and writing of /dev/fuse, through
  * libfuse's custom I/O hooks, for the protocol parts libfuse 3.14 does

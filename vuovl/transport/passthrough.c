@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * passthrough — -o passthrough: the kernel reads and writes an open
  * file's host copy itself (FUSE passthrough, Linux 6.9+), so READ and

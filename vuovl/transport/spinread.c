@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * spinread — reading requests from /dev/fuse without a wakeup for each.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * transport — how requests reach the daemon and replies leave it:
  * libfuse's loop, with vuovl's own reading and writing of /dev/fuse

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * transport_int — what the transport's files share among themselves
  * (transport.h is what the rest of vuovl sees).

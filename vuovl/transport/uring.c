@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * uring — FUSE over io_uring (Linux 6.14 and later, where the fuse
  * module's enable_uring parameter is on).

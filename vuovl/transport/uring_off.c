@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * uring_off — a vuovl built without liburing (configure
  * --without-liburing): no io_uring queues; /dev/fuse serves everything.

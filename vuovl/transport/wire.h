@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * wire — the kernel's FUSE protocol as it crosses /dev/fuse and the
  * io_uring queues: the layouts and flags the transport reads or writes
