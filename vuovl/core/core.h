@@ -268,6 +268,29 @@ int vnode_stat(struct vnode *v, struct stat *st);
 /* Sets fields of v's row in its scope's write layer (v there already);
  * v->meta follows. Caller holds v->lock. */
 int meta_set(struct vnode *v, const struct vmeta *m);
+/* A chown or chmod of v still below: the write layer's row about it
+ * takes change's fields, nothing copied up. -EAGAIN when v was copied
+ * up meanwhile. */
+int meta_set_below(struct vnode *v, const struct vmeta *change);
+/* A hard link p/name -> dir/newname was made in the write layer: both
+ * names share one row. Caller holds a ref on p. */
+int meta_link(struct vnode *v, struct vnode *p, const char *name, struct vnode *dir,
+	      const char *newname);
+/* dir/name was removed: its row goes (the node stays while other
+ * names have it). */
+int meta_forget(struct vnode *dir, const char *name);
+/* od/on was renamed to (or, exchange, swapped with) nd/nn in s's
+ * write layer: the rows follow. */
+int meta_rename(struct vnode *s, struct vnode *od, const char *on, struct vnode *nd,
+		const char *nn, bool exchange);
+/* The xattrs a user cannot set on the host (vmeta_xattr_is_virtual),
+ * kept in the sidecar of the layer holding v: getxattr, listxattr
+ * (names appended to buf; 0 when none), and a set or remove in the
+ * write layer (v copied up first by the caller). */
+ssize_t meta_xattr_get(struct vnode *v, const char *name, void *buf, size_t size);
+ssize_t meta_xattr_list(struct vnode *v, char *buf, size_t size);
+int meta_xattr_change(struct vnode *v, const char *name, const void *value, size_t size,
+		      int flags, bool remove);
 /* The sidecar of v's objects in layer (slot 0: its scope's write
  * layer), whose rules say whose a file without a row is; or NULL. */
 struct sidecar *vnode_layer_sc(const struct vnode *v, int layer);

@@ -4,12 +4,15 @@
  * sidecars of the layers it comes from (the write layer's row, else the
  * row of the layer holding it, else a lower part's), written to its
  * scope's write layer, and laid over the host stat. The only file of
- * the daemon that reads or writes sidecar rows of a view object.
+ * the daemon that reads or writes sidecar rows of view objects: on
+ * chown and chmod (also of an object still below), link, unlink,
+ * rename, and the xattrs the host refuses a user.
  */
 #include "config.h"
 #include "core.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +156,158 @@ int meta_set(struct vnode *v, const struct vmeta *m)
 		if (sidecar_get(sc, path, &st, &cur) == 0)
 			v->meta = cur;
 	}
+	free(path);
+	return err;
+}
+
+/* A chown or chmod of an object still below: the write layer's row
+ * about it (VMETA_F_BELOW) takes the fields of change, nothing copied
+ * up. -EAGAIN when it was copied up meanwhile. */
+int meta_set_below(struct vnode *v, const struct vmeta *change)
+{
+	struct sidecar *sc = vnode_wsc(v);
+	struct vmeta m, cur;
+	struct stat st;
+	char *path;
+	int err;
+
+	pthread_mutex_lock(&v->lock);
+	if (v->layer == 0) {
+		pthread_mutex_unlock(&v->lock);
+		return -EAGAIN;
+	}
+	err = vnode_hstat(v, v->layer, &st);
+	path = err ? NULL : vnode_wpath(v, NULL);
+	if (!err && !path)
+		err = -ENOMEM;
+	if (!err) {
+		m = v->meta;
+		m.flags = (m.mask & VMETA_FLAGS ? m.flags : 0) | VMETA_F_BELOW;
+		m.mask |= VMETA_FLAGS;
+		vmeta_merge(&m, change);
+		err = sidecar_set(sc, path, &st, &m);
+		if (!err && sidecar_get(sc, path, &st, &cur) == 0)
+			v->meta = cur;
+	}
+	pthread_mutex_unlock(&v->lock);
+	free(path);
+	return err;
+}
+
+int meta_link(struct vnode *v, struct vnode *p, const char *name, struct vnode *dir,
+	      const char *newname)
+{
+	char *oldpath, *newpath;
+	struct stat st;
+	int err = 0;
+
+	if (!vnode_wsc(v))
+		return 0;
+	oldpath = vnode_wpath(p, name);
+	newpath = vnode_wpath(dir, newname);
+	if (!oldpath || !newpath)
+		err = -ENOMEM;
+	if (!err && fstatat(p->dirfds[0], name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		err = -errno;
+	if (!err)
+		err = sidecar_link(vnode_wsc(v), oldpath, newpath, &st);
+	free(oldpath);
+	free(newpath);
+	return err;
+}
+
+int meta_forget(struct vnode *dir, const char *name)
+{
+	char *path;
+	int err;
+
+	if (!vnode_wsc(dir))
+		return 0;
+	path = vnode_wpath(dir, name);
+	if (!path)
+		return -ENOMEM;
+	err = sidecar_unlink(vnode_wsc(dir), path);
+	free(path);
+	return err == -ENOENT ? 0 : err;
+}
+
+int meta_rename(struct vnode *s, struct vnode *od, const char *on, struct vnode *nd,
+		const char *nn, bool exchange)
+{
+	char *a = vnode_wpath(od, on), *b = vnode_wpath(nd, nn);
+	struct sidecar *sc = vnode_wsc(s);
+	int err = -ENOMEM;
+
+	if (a && b)
+		err = exchange ? sidecar_exchange(sc, a, b) : sidecar_rename(sc, a, b);
+	free(a);
+	free(b);
+	return err == -ENOENT ? 0 : err;
+}
+
+/* The sidecar of the layer holding v, and v's path there (malloc'd). */
+static struct sidecar *holder_sc(struct vnode *v, char **path)
+{
+	int l = v->layer == 0 ? v->scope->wlayer : v->layer;
+	char *p = v->spath ? strdup(v->spath) : vnode_child_spath(v, NULL);
+
+	*path = p;
+	if (p && l != 0 && v->layer != 0)
+		memmove(p, layer_rel(l, p), strlen(layer_rel(l, p)) + 1);
+	else if (p && v->layer == 0 && v->scope->strip) {
+		free(p);
+		*path = vnode_wpath(v, NULL);
+	}
+	return vo.layers[l].sc;
+}
+
+ssize_t meta_xattr_get(struct vnode *v, const char *name, void *buf, size_t size)
+{
+	struct sidecar *sc;
+	char *path;
+	ssize_t n;
+
+	if (vnode_is_unlinked(v))
+		return -ENODATA;	/* its old name's row may be another file's */
+	sc = holder_sc(v, &path);
+	n = !path ? -ENOMEM : !sc ? -ENODATA : sidecar_xattr_get(sc, path, name, buf, size);
+	free(path);
+	return n;
+}
+
+ssize_t meta_xattr_list(struct vnode *v, char *buf, size_t size)
+{
+	struct sidecar *sc;
+	char *path;
+	ssize_t n;
+
+	if (vnode_is_unlinked(v))
+		return 0;
+	sc = holder_sc(v, &path);
+	n = !path ? -ENOMEM : !sc ? 0 : sidecar_xattr_list(sc, path, buf, size);
+	free(path);
+	return n == -ENOENT || n == -ENODATA ? 0 : n;
+}
+
+int meta_xattr_change(struct vnode *v, const char *name, const void *value, size_t size,
+		      int flags, bool remove)
+{
+	struct stat st;
+	char *path;
+	int err;
+
+	if (!vnode_wsc(v) || vo.layers[v->layer].inplace)
+		return -EPERM;	/* no sidecar to keep it in */
+	path = vnode_wpath(v, NULL);
+	if (!path)
+		return -ENOMEM;
+	pthread_mutex_lock(&v->lock);
+	err = vnode_hstat(v, 0, &st);
+	if (!err && remove)
+		err = sidecar_xattr_remove(vnode_wsc(v), path, name);
+	else if (!err)
+		err = sidecar_xattr_set(vnode_wsc(v), path, &st, name, value, size, flags);
+	pthread_mutex_unlock(&v->lock);
 	free(path);
 	return err;
 }

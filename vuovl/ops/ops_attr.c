@@ -100,33 +100,10 @@ static void owner_mode(const struct vnode *v, const struct stat *attr, int to_se
  */
 static int set_below(struct vnode *v, struct stat *attr, int to_set)
 {
-	struct sidecar *sc = vnode_wsc(v);
-	struct vmeta m, cur;
-	struct stat st;
-	char *path;
-	int err;
+	struct vmeta m = { 0 };
 
-	pthread_mutex_lock(&v->lock);
-	if (v->layer == 0) {
-		pthread_mutex_unlock(&v->lock);
-		return -EAGAIN;
-	}
-	err = vnode_hstat(v, v->layer, &st);
-	path = err ? NULL : vnode_wpath(v, NULL);
-	if (!err && !path)
-		err = -ENOMEM;
-	if (!err) {
-		m = v->meta;
-		m.flags = (m.mask & VMETA_FLAGS ? m.flags : 0) | VMETA_F_BELOW;
-		m.mask |= VMETA_FLAGS;
-		owner_mode(v, attr, to_set, &m);
-		err = sidecar_set(sc, path, &st, &m);
-		if (!err && sidecar_get(sc, path, &st, &cur) == 0)
-			v->meta = cur;
-	}
-	pthread_mutex_unlock(&v->lock);
-	free(path);
-	return err;
+	owner_mode(v, attr, to_set, &m);
+	return meta_set_below(v, &m);
 }
 
 /* Only owner, group or mode, of an object still below, with a sidecar

@@ -123,7 +123,7 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	     const char *newname)
 {
 	struct vnode *v = vnode_get(ino), *dir = vnode_get(newparent), *p, *nv = NULL;
-	char name[NAME_MAX + 1], *oldpath = NULL, *newpath = NULL;
+	char name[NAME_MAX + 1];
 	int err = create_prepare(dir, newname), freed = 0;
 	struct stat st;
 
@@ -146,17 +146,11 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		err = -errno;
 		create_keep_hidden(dir, newname, freed);
 	}
-	oldpath = vnode_wpath(p, name);
-	newpath = vnode_wpath(dir, newname);
-	if (!err && (!oldpath || !newpath))
-		err = -ENOMEM;
 	/* both names share one node, a row set later through either
 	 * shows through the other and outlives its name */
-	if (!err && vnode_wsc(v) && fstatat(p->dirfds[0], name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		err = -errno;
+	if (!err)
+		err = meta_link(v, p, name, dir, newname);
 	vnode_unref(p);
-	if (!err && vnode_wsc(v))
-		err = sidecar_link(vnode_wsc(v), oldpath, newpath, &st);
 	if (!err)
 		err = whiteout_remove(dir->dirfds[0], newname);
 	if (!err) {
@@ -170,24 +164,7 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		nv = v;
 	}
 out:
-	free(oldpath);
-	free(newpath);
 	reply_new(req, err, nv);
-}
-
-static int forget_row(struct vnode *dir, const char *name)
-{
-	char *path;
-	int err;
-
-	if (!vnode_wsc(dir))
-		return 0;
-	path = vnode_wpath(dir, name);
-	if (!path)
-		return -ENOMEM;
-	err = sidecar_unlink(vnode_wsc(dir), path);
-	free(path);
-	return err == -ENOENT ? 0 : err;
 }
 
 static int do_remove(struct vnode *dir, const char *name, bool isdir)
@@ -235,14 +212,14 @@ static int do_remove(struct vnode *dir, const char *name, bool isdir)
 	}
 	if (!err && v->layer != 0 && (v->meta.mask & VMETA_FLAGS) &&
 	    (v->meta.flags & VMETA_F_BELOW))
-		err = forget_row(dir, name);	/* its owner change goes too */
+		err = meta_forget(dir, name);	/* its owner change goes too */
 	if (!err && v->layer == 0) {
 		if (isdir)
 			err = create_clean_upper_dir(v->fd);
 		if (!err && unlinkat(dir->dirfds[0], name, isdir ? AT_REMOVEDIR : 0) < 0)
 			err = -errno;
 		if (!err)
-			err = forget_row(dir, name);
+			err = meta_forget(dir, name);
 	}
 	if (!err && lower && in_place)
 		err = whiteout_create(dir->dirfds[0], name,
@@ -318,20 +295,6 @@ static int rename_check(struct rename_ctx *c)
 		listing_free(&list);
 	}
 	return err;
-}
-
-static int rename_sidecar(struct rename_ctx *c)
-{
-	char *a = vnode_wpath(c->od, c->on), *b = vnode_wpath(c->nd, c->nn);
-	struct sidecar *sc = vnode_wsc(c->s);
-	int err = -ENOMEM;
-
-	if (a && b)
-		err = c->flags & RENAME_EXCHANGE ? sidecar_exchange(sc, a, b)
-						 : sidecar_rename(sc, a, b);
-	free(a);
-	free(b);
-	return err == -ENOENT ? 0 : err;
 }
 
 /* Two vnode locks, in address order (neither is the other's parent:
@@ -417,7 +380,7 @@ static int do_rename(struct rename_ctx *c)
 		err = whiteout_create(c->od->dirfds[0], c->on,
 				      vo.layers[c->od->scope->wlayer].workfd);
 	if (!err && vnode_wsc(c->s))
-		err = rename_sidecar(c);
+		err = meta_rename(c->s, c->od, c->on, c->nd, c->nn, c->flags & RENAME_EXCHANGE);
 	if (c->flags & RENAME_EXCHANGE)
 		vnode_exchange(c->od, c->on, c->nd, c->nn);
 	else

@@ -3,8 +3,8 @@
  * ops_xattr — extended attributes. user.* live on the host file (copied
  * up with it); the names a user cannot set on the host (security.*,
  * trusted.*, system.posix_acl_*: vmeta_xattr_is_virtual) live in the
- * sidecar of the layer holding the object, so file capabilities and
- * ACLs made by a fake root survive.
+ * sidecar of the layer holding the object (core/meta.c), so file
+ * capabilities and ACLs made by a fake root survive.
  */
 #include "config.h"
 #include "ops.h"
@@ -24,26 +24,10 @@ static int host_fd(struct vnode *v, int layer)
 	return vnode_open_host(v, layer, O_RDONLY | O_NONBLOCK, 0);
 }
 
-/* The sidecar of the layer holding v, and v's path there (malloc'd). */
-static struct sidecar *sc_of(struct vnode *v, char **path)
-{
-	int l = v->layer == 0 ? v->scope->wlayer : v->layer;
-	char *p = v->spath ? strdup(v->spath) : vnode_child_spath(v, NULL);
-
-	*path = p;
-	if (p && l != 0 && v->layer != 0)
-		memmove(p, layer_rel(l, p), strlen(layer_rel(l, p)) + 1);
-	else if (p && v->layer == 0 && v->scope->strip) {
-		free(p);
-		*path = vnode_wpath(v, NULL);
-	}
-	return vo.layers[l].sc;
-}
-
 void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct vnode *v = vnode_get(ino);
-	char *buf = size ? malloc(size) : NULL, *path;
+	char *buf = size ? malloc(size) : NULL;
 	ssize_t n;
 	int fd;
 
@@ -51,14 +35,8 @@ void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (vmeta_xattr_is_virtual(name) && vnode_is_unlinked(v)) {
-		n = -ENODATA;	/* its old name's row may be another file's */
-	} else if (vmeta_xattr_is_virtual(name)) {
-		struct sidecar *sc = sc_of(v, &path);
-
-		n = !path ? -ENOMEM : !sc ? -ENODATA
-			  : sidecar_xattr_get(sc, path, name, buf, size);
-		free(path);
+	if (vmeta_xattr_is_virtual(name)) {
+		n = meta_xattr_get(v, name, buf, size);
 	} else {
 		fd = host_fd(v, v->layer);
 		if (fd < 0)
@@ -81,12 +59,11 @@ void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 void vo_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct vnode *v = vnode_get(ino);
-	char *buf = malloc(size ? size : 1), *path;
-	struct sidecar *sc = sc_of(v, &path);
+	char *buf = malloc(size ? size : 1);
 	ssize_t n = 0, m = 0;
 	int fd;
 
-	if (!buf || !path) {
+	if (!buf) {
 		n = -ENOMEM;
 		goto out;
 	}
@@ -96,13 +73,9 @@ void vo_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		n = n < 0 ? (errno == ENOTSUP ? 0 : -errno) : n;
 		close(fd);
 	}
-	if (n >= 0 && sc && !vnode_is_unlinked(v)) {
-		m = sidecar_xattr_list(sc, path, size ? buf + n : NULL,
-				       size ? size - n : 0);
-		if (m < 0 && m != -ENOENT && m != -ENODATA)
-			n = m;
-		else if (m > 0)
-			n += m;
+	if (n >= 0) {
+		m = meta_xattr_list(v, size ? buf + n : NULL, size ? size - n : 0);
+		n = m < 0 ? m : n + m;
 	}
 out:
 	if (n < 0)
@@ -112,14 +85,11 @@ out:
 	else
 		fuse_reply_buf(req, buf, n);
 	free(buf);
-	free(path);
 }
 
 static int change(struct vnode *v, const char *name, const char *value,
 		  size_t size, int flags, bool remove)
 {
-	struct stat st;
-	char *path;
 	int err, fd;
 
 	if (vnode_ro(v))
@@ -139,36 +109,17 @@ static int change(struct vnode *v, const char *name, const char *value,
 		close(fd);
 		return err;
 	}
-	if (!vnode_wsc(v) || vo.layers[v->layer].inplace)
-		return -EPERM;	/* no sidecar to keep it in */
-	path = vnode_wpath(v, NULL);
-	if (!path)
-		return -ENOMEM;
-	pthread_mutex_lock(&v->lock);
-	err = vnode_hstat(v, 0, &st);
-	if (!err && remove)
-		err = sidecar_xattr_remove(vnode_wsc(v), path, name);
-	else if (!err)
-		err = sidecar_xattr_set(vnode_wsc(v), path, &st, name, value, size, flags);
-	pthread_mutex_unlock(&v->lock);
-	free(path);
-	return err;
+	return meta_xattr_change(v, name, value, size, flags, remove);
 }
 
 int xattr_drop_capability(struct vnode *v)
 {
-	char *path;
-	struct sidecar *sc;
 	ssize_t n;
 	int err;
 
 	if (vnode_is_unlinked(v))
 		return 0;	/* its row went with its name */
-	sc = sc_of(v, &path);
-	n = !path ? -ENOMEM : !sc ? -ENODATA
-	    : sidecar_xattr_get(sc, path, "security.capability", NULL, 0);
-
-	free(path);
+	n = meta_xattr_get(v, "security.capability", NULL, 0);
 	if (n == -ENODATA || n == -ENOENT)
 		return 0;	/* the common case: nothing to drop */
 	if (n < 0)
@@ -202,16 +153,12 @@ static int set_access_acl(struct vnode *v, const char *value, size_t size, int f
 
 int xattr_acl_chmod(struct vnode *v, mode_t mode)
 {
-	char buf[4096], *path;
-	struct sidecar *sc;
+	char buf[4096];
 	ssize_t n;
 
 	if (vnode_is_unlinked(v))
 		return 0;
-	sc = sc_of(v, &path);
-	n = !path ? -ENOMEM : !sc ? -ENODATA
-	    : sidecar_xattr_get(sc, path, ACL_XATTR_ACCESS, buf, sizeof(buf));
-	free(path);
+	n = meta_xattr_get(v, ACL_XATTR_ACCESS, buf, sizeof(buf));
 	if (n == -ENODATA || n == -ENOENT)
 		return 0;	/* the common case: no ACL */
 	if (n < 0)
