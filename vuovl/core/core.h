@@ -96,8 +96,10 @@ struct vnode {
 	pthread_mutex_t lock;
 	/* Below: protected by lock (read without it only when stale values
 	 * are harmless). */
-	int layer;		/* topmost layer holding it (metadata) */
-	int dlayer;		/* layer holding the data (!= layer: metacopy) */
+	/* The layers holding it: written under lock (copy-up moves them to
+	 * 0), also read without it (vnode_timeout, replies), so atomic. */
+	_Atomic int layer;	/* topmost layer holding it (metadata) */
+	_Atomic int dlayer;	/* layer holding the data (!= layer: metacopy) */
 	int fd;			/* O_PATH fd of the object in `layer` */
 	mode_t type;		/* S_IFMT of the view object */
 	uint64_t ino;		/* view inode number */

@@ -43,6 +43,7 @@
 #include <fcntl.h>
 #include <liburing.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -76,8 +77,9 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int nready, nfailed;	/* threads that made their ring, or not */
-	int go;			/* 0 wait, 1 register, -1 end */
-	bool stop;
+	_Atomic int go;		/* 0 wait, 1 register, -1 end; set under
+				   lock, read without it by uring_note_dev_op */
+	_Atomic bool stop;
 	struct fuse_session *se;
 	int devfd;
 	long spin_ns;		/* 0 on one CPU: the caller needs it */
@@ -270,7 +272,7 @@ static void *ent_thread(void *arg)
 		/* liburing 2.3 can report a timeout as the count submitted,
 		 * with no completion */
 		if (err == -ETIME || err == -EINTR || (err >= 0 && !cqe)) {
-			if (__atomic_load_n(&u.stop, __ATOMIC_RELAXED))
+			if (atomic_load_explicit(&u.stop, memory_order_relaxed))
 				break;
 			continue;
 		}
@@ -421,32 +423,33 @@ ssize_t uring_take_reply(const struct iovec *iov, int count)
  * Any other request on /dev/fuse (a queue that never registered, say,
  * leaves the kernel there) ends the pauses for good.
  */
-static int64_t forget_pause_until;	/* CLOCK_MONOTONIC ns */
-static bool dev_serves;			/* requests came through /dev/fuse */
+static _Atomic int64_t forget_pause_until;	/* CLOCK_MONOTONIC ns */
+static _Atomic bool dev_serves;		/* requests came through /dev/fuse */
 
 void uring_note_dev_op(uint32_t opcode)
 {
 	switch (opcode) {
 	case WIRE_OP_FORGET:
 	case WIRE_OP_BATCH_FORGET:
-		if (__atomic_load_n(&u.go, __ATOMIC_RELAXED) == 1 &&
-		    !__atomic_load_n(&u.stop, __ATOMIC_RELAXED) &&
-		    !__atomic_load_n(&dev_serves, __ATOMIC_RELAXED))
-			__atomic_store_n(&forget_pause_until,
-					 transport_now_ns() + FORGET_GATHER_NS, __ATOMIC_RELAXED);
+		if (atomic_load_explicit(&u.go, memory_order_relaxed) == 1 &&
+		    !atomic_load_explicit(&u.stop, memory_order_relaxed) &&
+		    !atomic_load_explicit(&dev_serves, memory_order_relaxed))
+			atomic_store_explicit(&forget_pause_until,
+					      transport_now_ns() + FORGET_GATHER_NS,
+					      memory_order_relaxed);
 		break;
 	case WIRE_OP_INIT:
 	case WIRE_OP_INTERRUPT:
 		break;
 	default:
-		__atomic_store_n(&dev_serves, true, __ATOMIC_RELAXED);
-		__atomic_store_n(&forget_pause_until, 0, __ATOMIC_RELAXED);
+		atomic_store_explicit(&dev_serves, true, memory_order_relaxed);
+		atomic_store_explicit(&forget_pause_until, 0, memory_order_relaxed);
 	}
 }
 
 void uring_dev_pause(void)
 {
-	int64_t left = __atomic_load_n(&forget_pause_until, __ATOMIC_RELAXED);
+	int64_t left = atomic_load_explicit(&forget_pause_until, memory_order_relaxed);
 
 	if (!left || (left -= transport_now_ns()) <= 0)
 		return;
@@ -466,7 +469,7 @@ void uring_stop(void)
 {
 	unsigned i;
 
-	__atomic_store_n(&u.stop, true, __ATOMIC_RELAXED);
+	atomic_store_explicit(&u.stop, true, memory_order_relaxed);
 	pthread_mutex_lock(&u.lock);
 	if (!u.go)
 		u.go = -1;
