@@ -2,11 +2,12 @@
 /*
  * meta — a view object's metadata: its virtual fields read from the
  * sidecars of the layers it comes from (the write layer's row, else the
- * row of the layer holding it, else a lower part's), written to its
- * scope's write layer, and laid over the host stat. The only file of
- * the daemon that reads or writes sidecar rows of view objects: on
- * chown and chmod (also of an object still below), link, unlink,
- * rename, and the xattrs the host refuses a user.
+ * row of the layer holding it, else a lower part's), laid over the host
+ * stat, and the rows the daemon writes for view objects: on chown and
+ * chmod (also of an object still below), link, unlink, rename, and the
+ * xattrs the host refuses a user. The one other writer of rows is
+ * copy-up (copyup.c), which records a copy's row before it publishes
+ * the copy.
  */
 #include "config.h"
 #include "core.h"
