@@ -15,17 +15,16 @@
  * (RESOLVE_IN_ROOT), as the command saw it.
  */
 #include "config.h"
+#include "fd.h"
 #include "vuchroot.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -33,15 +32,11 @@
 
 static int exists_in_root(int rootfd, const char *path)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	int fd = fd_open_beneath(rootfd, path, O_PATH, FD_IN_ROOT);
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	close((int)fd);
+		return fd == -ENOENT ? 0 : fd;
+	close(fd);
 	return 1;
 }
 
@@ -120,27 +115,24 @@ bool leftovers_is_empty(const char *dir)
 /* Removes path beneath rootfd if it is still an empty dir or file. */
 static void remove_made(int rootfd, const char *path)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
-	};
 	const char *slash = strrchr(path, '/'), *name = slash + 1;
 	char parent[PATH_MAX];
 	struct stat st;
-	long pfd;
+	int pfd;
 
 	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
-	pfd = syscall(SYS_openat2, rootfd, parent[0] ? parent : "/", &how, sizeof(how));
+	pfd = fd_open_beneath(rootfd, parent[0] ? parent : "/", O_PATH | O_DIRECTORY,
+			      FD_IN_ROOT | FD_NO_SYMLINKS);
 	if (pfd < 0)
 		return;
 	/* tolerated: an entry the command filled or replaced is its own */
-	if (fstatat((int)pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISDIR(st.st_mode))
-			(void)unlinkat((int)pfd, name, AT_REMOVEDIR);
+			(void)unlinkat(pfd, name, AT_REMOVEDIR);
 		else if (S_ISREG(st.st_mode) && st.st_size == 0)
-			(void)unlinkat((int)pfd, name, 0);
+			(void)unlinkat(pfd, name, 0);
 	}
-	close((int)pfd);
+	close(pfd);
 }
 
 void leftovers_undo(const char *root, struct vc_made *m, bool failed)

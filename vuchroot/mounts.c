@@ -9,19 +9,18 @@
  * NEWROOT (/dev -> /home/me) can never aim a mount or a mkdir at the host.
  */
 #include "config.h"
+#include "fd.h"
 #include "vuchroot.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -41,15 +40,11 @@ static int fd_close(int fd)
 /* An O_PATH fd of `path` beneath rootfd, never leaving it; 0 or -errno. */
 static int open_in_root(int rootfd, const char *path, int *out)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	int fd = fd_open_beneath(rootfd, path, O_PATH, FD_IN_ROOT);
 
 	if (fd < 0)
-		return -errno;
-	*out = (int)fd;
+		return fd;
+	*out = fd;
 	return 0;
 }
 

@@ -9,14 +9,13 @@
  * Builds vnodes; does not hash them (vnode.c) nor reply (ops_lookup.c).
  */
 #include "config.h"
+#include "fd.h"
 #include "core.h"
 #include "whiteout.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,23 +173,19 @@ int lookup_resolve_at(struct vnode *dir, const char *name, struct vnode *v,
  */
 static void refresh_wdir(struct vnode *dir)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
 	const struct scope *s = dir->scope;
 	char *path;
-	long fd;
+	int fd;
 
 	if (dir->virt || dir == &vo.root || s->wlayer != 0 || vo.layers[0].fd < 0)
 		return;
 	path = vnode_child_spath(dir, NULL);
 	if (!path)
 		return;
-	fd = syscall(SYS_openat2, vo.layers[0].fd, path, &how, sizeof(how));
+	fd = fd_open_beneath(vo.layers[0].fd, path, O_PATH | O_DIRECTORY, FD_NO_SYMLINKS);
 	free(path);
 	if (fd >= 0)
-		dir->dirfds[0] = (int)fd;
+		dir->dirfds[0] = fd;
 }
 
 static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
