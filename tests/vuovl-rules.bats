@@ -390,6 +390,12 @@ EOF
 	run "$VUOVL_BIN" --dry-run -o "lowerdir=$T/nonexistent"
 	[ "$status" = 2 ]
 	[[ "$output" == *"lowerdir $T/nonexistent: No such file or directory"* ]]
+	# an option the mount would refuse (libfuse's, or a typo) is refused here too
+	run "$VUOVL_BIN" --check -o "lowerdir=$T/l1,upperdir=$T/u,cow"
+	[ "$status" = 1 ]
+	[[ "$output" == *"bad FUSE options"* ]]
+	run "$VUOVL_BIN" --check -o "lowerdir=$T/l1,upperdir=$T/u,max_threads=4,allow_other"
+	[ "$status" = 0 ]
 }
 
 @test "mount.fuse3 mounts a view given as SOURCE MOUNTPOINT -o OPTIONS" {

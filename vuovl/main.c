@@ -191,8 +191,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.check) {
-		/* the same checks as a mount, then the view, then nothing */
+		/* the same checks as a mount (libfuse's options too: a session
+		 * made and dropped, nothing mounted), then the view */
 		status = stack_open(&o);
+		if (!status && !(se = fuse_session_new(&args, &vo_ops, sizeof(vo_ops), NULL))) {
+			fprintf(stderr, "%s: bad FUSE options (see --help)\n", vu_progname);
+			status = VO_EXIT_USAGE;
+		} else if (!status) {
+			fuse_session_destroy(se);
+		}
 		if (!status) {
 			printf("vuovl: the view%s%s is valid\n", o.mountpoint ? " for " : "",
 			       o.mountpoint ? o.mountpoint : "");
