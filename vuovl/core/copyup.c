@@ -455,7 +455,7 @@ static int do_copyup(struct vnode *v, bool meta_only, bool sync)
 
 	if (v->dirfds)
 		return copyup_dir(v);
-	if (vo.layers[v->dlayer].inplace || v->dlayer == 0)
+	if (vnode_dlayer(v)->inplace || v->dlayer == 0)
 		return 0;	/* in place: a file bound as it is, or copied */
 	if (!v->scope->writable || workfd < 0)
 		return -EROFS;

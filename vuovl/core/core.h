@@ -426,6 +426,24 @@ static inline struct sidecar *vnode_wsc(const struct vnode *v)
 	return vo.layers[v->scope->wlayer].sc;
 }
 
+/* The layer of v's metadata (v->layer) and of its data (v->dlayer).
+ * Index vo.layers through these, or through a local copy: GCC 12 reads
+ * an _Atomic used directly as an array subscript without an atomic
+ * load (ThreadSanitizer showed it). */
+static inline struct layer *vnode_mlayer(const struct vnode *v)
+{
+	int l = v->layer;
+
+	return &vo.layers[l];
+}
+
+static inline struct layer *vnode_dlayer(const struct vnode *v)
+{
+	int l = v->dlayer;
+
+	return &vo.layers[l];
+}
+
 /* What an inview bind above mixes into st_ino (not into stored rows). */
 static inline uint64_t vnode_ctx_bits(const struct vnode *v)
 {

@@ -297,7 +297,7 @@ int meta_xattr_change(struct vnode *v, const char *name, const void *value, size
 	char *path;
 	int err;
 
-	if (!vnode_wsc(v) || vo.layers[v->layer].inplace)
+	if (!vnode_wsc(v) || vnode_mlayer(v)->inplace)
 		return -EPERM;	/* no sidecar to keep it in */
 	path = vnode_wpath(v, NULL);
 	if (!path)

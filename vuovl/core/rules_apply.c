@@ -182,9 +182,11 @@ static int keep_shadow(struct vnode *dir, const char *name, struct vnode *v,
 		tmp.scope = v->scope;
 		err = resolve_shadow(dir, name, &tmp, &present, &st);
 		if (!err && present && tmp.dirfds) {
+			int tl = tmp.layer;	/* a local: see vnode_mlayer */
+
 			v->shadow = tmp.dirfds;
 			tmp.dirfds = NULL;
-			if (tmp.fd >= 0 && tmp.fd != v->shadow[tmp.layer])
+			if (tmp.fd >= 0 && tmp.fd != v->shadow[tl])
 				close(tmp.fd);
 		} else {
 			clear(&tmp);
@@ -309,7 +311,7 @@ static int walk_source(const char *spath, int idx, struct vnode **out, char **lp
 {
 	struct vnode *cur = vnode_alloc(), *child;
 	char *copy = strdup(spath), *save = NULL, *c, *sp = strdup(""), *np;
-	int err = 0;
+	int err = 0, rl;
 
 	if (!cur || !copy || !sp || !(cur->dirfds = new_dirfds())) {
 		err = -ENOMEM;
@@ -321,8 +323,9 @@ static int walk_source(const char *spath, int idx, struct vnode **out, char **lp
 			goto out;
 		}
 	cur->virt = vo.root.virt;
-	cur->layer = cur->dlayer = vo.root.layer;
-	cur->fd = cur->virt ? -1 : cur->dirfds[cur->layer];
+	rl = vo.root.layer;	/* a local: see vnode_mlayer */
+	cur->layer = cur->dlayer = rl;
+	cur->fd = cur->virt ? -1 : cur->dirfds[rl];
 	cur->type = S_IFDIR;
 	cur->ino = vo.root.ino;
 	cur->scope = &rules.root_scope;

@@ -114,7 +114,7 @@ static bool is_below_only(struct vnode *v, int to_set)
 	 * a row about a lower object keeps none) */
 	return !(to_set & ~(FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID |
 			    FUSE_SET_ATTR_CTIME)) &&
-	       v->layer != 0 && !v->virt && vnode_wsc(v) && !vo.layers[v->layer].inplace &&
+	       v->layer != 0 && !v->virt && vnode_wsc(v) && !vnode_mlayer(v)->inplace &&
 	       v->type != S_IFLNK;
 }
 
@@ -170,7 +170,7 @@ static int set_meta(struct vnode *v, struct stat *attr, int to_set)
 	err = copyup_meta(v);
 	if (err)
 		return err;
-	if (vo.layers[v->layer].inplace && (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
+	if (vnode_mlayer(v)->inplace && (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID |
 						      FUSE_SET_ATTR_GID))) {
 		err = set_host_meta(v, attr, to_set);
 		if (err)

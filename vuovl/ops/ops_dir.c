@@ -131,7 +131,7 @@ void vo_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		err = -EPERM;
 	if (!err && v->scope->id != rules_child_scope(dir, newname)->id)
 		err = -EXDEV;
-	if (!err && vo.layers[v->dlayer].fname)
+	if (!err && vnode_dlayer(v)->fname)
 		err = -EXDEV;	/* a bound file lives outside every layer dir */
 	if (!err)	/* a placeholder's data is found by name: copy it */
 		err = copyup_data_sync(v);
