@@ -667,6 +667,8 @@ static struct sc_node *node_by_id(struct sc_node **v, size_t n, int64_t id)
 {
 	struct sc_node key = { .id = id }, *kp = &key, **hit;
 
+	if (!n)		/* a path row of a file with no node row: no array to search */
+		return NULL;
 	hit = bsearch(&kp, v, n, sizeof(*v), cmp_node_id);
 	return hit ? *hit : NULL;
 }

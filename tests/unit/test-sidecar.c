@@ -690,6 +690,19 @@ static void test_versions(void)
 		fputs("padding padding padding padding padding padding\n", f);
 	fclose(f);
 	CHECK(sidecar_open(layer_fd, layer, file, 0, &sc) == -EBADMSG);
+	/* orphan rows only (a path and an xattr naming no node, no node at
+	 * all): loaded as nothing, no crash (the fuzzer found this one) */
+	snprintf(file, sizeof(file), "%s/orphans.db", layer);
+	sql(file, "CREATE TABLE node(id INTEGER PRIMARY KEY, host_ino INTEGER, uid INTEGER, gid INTEGER,"
+		  " mode INTEGER, rdev INTEGER, ino INTEGER, flags INTEGER NOT NULL DEFAULT 0);"
+		  "CREATE TABLE path(path TEXT PRIMARY KEY, node INTEGER NOT NULL) WITHOUT ROWID;"
+		  "CREATE TABLE xattr(node INTEGER NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL,"
+		  " PRIMARY KEY(node, name)) WITHOUT ROWID;"
+		  "INSERT INTO path VALUES ('x', 7); INSERT INTO xattr VALUES (7, 'trusted.a', 'v');"
+		  "PRAGMA user_version = 1;");
+	CHECK(sidecar_open(layer_fd, layer, file, 0, &sc) == 0);
+	CHECK(sidecar_get(sc, "x", NULL, &got) == -ENOENT);
+	CHECK(sidecar_close(sc) == 0);
 }
 
 struct reader {
