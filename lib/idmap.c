@@ -141,6 +141,28 @@ int idmap_translate(FILE *f, uint32_t id, int to_inside, uint32_t *out)
 	return -ENOENT;
 }
 
+int idmap_self_same_host(int gid, uint32_t id, uint32_t own)
+{
+	uint32_t a, b;
+
+	return idmap_self(gid, id, 0, &a) == 0 && idmap_self(gid, own, 0, &b) == 0 && a == b;
+}
+
+int idmap_self_is_initial(void)
+{
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long in, out, count;
+	int n, r;
+
+	if (!f)
+		return 1;	/* no /proc: taken as the initial namespace */
+	n = fscanf(f, "%lu %lu %lu", &in, &out, &count);
+	r = n == 3 && in == 0 && out == 0 && count == 4294967295ul && fgetc(f) == '\n' &&
+	    fgetc(f) == EOF;
+	fclose(f);
+	return r;
+}
+
 int idmap_self(int gid, uint32_t id, int to_inside, uint32_t *out)
 {
 	FILE *f = fopen(gid ? "/proc/self/gid_map" : "/proc/self/uid_map", "re");

@@ -57,5 +57,12 @@ int idmap_translate(FILE *f, uint32_t id, int to_inside, uint32_t *out);
  * gid_map); a process without such files (no /proc) is taken to be in
  * the initial namespace, where every id maps to itself. */
 int idmap_self(int gid, uint32_t id, int to_inside, uint32_t *out);
+/* True when id (of this process's namespace) is the same host id as
+ * own (also true in the initial namespace only when id == own). An id
+ * the map leaves out is another's. */
+int idmap_self_same_host(int gid, uint32_t id, uint32_t own);
+/* True when this process is in the initial user namespace (its map is
+ * the identity over every id). */
+int idmap_self_is_initial(void);
 
 #endif

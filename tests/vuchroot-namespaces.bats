@@ -50,6 +50,57 @@ setup() { vc_setup; }
 	[ "$(cat "$T/host/a")" = keep ]
 }
 
+@test "--bind keeps the owners set inside virtual: the host files stay the user's" {
+	[ "$VC_VIEW" = vuovl ] || skip "virtual owners are the vuovl view's"
+	mkdir "$T/host"
+	echo from-host >"$T/host/a"
+	run vc --cow --bind "$T/host:/mnt/h" "$R" /bin/sh -c \
+		'touch /mnt/h/f; chown 1000:100 /mnt/h/f; mkdir /mnt/h/d; chown 5:6 /mnt/h/d
+		 stat -c "%u:%g %n" /mnt/h/f /mnt/h/d'
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = "1000:100 /mnt/h/f" ]
+	[ "${lines[1]}" = "5:6 /mnt/h/d" ]
+	# on the host: the user's own, whatever the map gave ids inside
+	[ "$(stat -c %u:%g "$T/host/f")" = "$(id -u):$(id -g)" ]
+	[ "$(stat -c %u:%g "$T/host/d")" = "$(id -u):$(id -g)" ]
+	# the owners were kept (in the bound directory's sidecar) for the next session
+	run vc --bind "$T/host:/mnt/h" "$R" /bin/stat -c "%u:%g" /mnt/h/f
+	[ "$output" = "1000:100" ]
+	# and NEWROOT got no mount point for it
+	[ ! -e "$R/mnt/h" ]
+}
+
+@test "a bound file is not given an owner the host would not give the user" {
+	[ "$VC_VIEW" = vuovl ] || skip "the vuovl view decides"
+	echo f >"$T/hostfile"
+	run vc --cow --bind "$T/hostfile:/etc/hostfile" "$R" /bin/sh -c \
+		'chown 9:9 /etc/hostfile || echo refused; chmod 640 /etc/hostfile; stat -c "%a %u" /etc/hostfile'
+	[ "$status" = 0 ]
+	[[ "$output" == *"Operation not permitted"*refused* ]]
+	[ "${lines[-1]}" = "640 0" ]
+	[ "$(stat -c %u:%g "$T/hostfile")" = "$(id -u):$(id -g)" ]
+}
+
+@test "--ro keeps NEWROOT read-only and a --bind writable; --vuovl-opt adds a rule" {
+	[ "$VC_VIEW" = vuovl ] || skip "rules are the vuovl view's"
+	mkdir "$T/host"
+	run vc --ro --bind "$T/host:/data" --vuovl-opt hide=/etc/passwd "$R" /bin/sh -c \
+		'echo x > /data/x && echo wrote; touch /new 2>&1; cat /etc/passwd 2>&1'
+	[ "$status" != 0 ]
+	[ "${lines[0]}" = wrote ]
+	[[ "${lines[1]}" == *"Read-only file system"* ]]
+	[[ "${lines[2]}" == *"No such file or directory"* ]]
+	[ "$(cat "$T/host/x")" = x ]
+}
+
+@test "--bind-real is a kernel bind mount, as bwrap's" {
+	mkdir "$T/host"
+	run vc --bind-real "$T/host:/mnt/h" "$R" /bin/sh -c 'echo in > /mnt/h/b; grep -c " /mnt/h " /proc/self/mountinfo'
+	[ "$status" = 0 ]
+	[ "$output" = 1 ]
+	[ "$(cat "$T/host/b")" = in ]
+}
+
 @test "--tmpfs gives an empty writable directory that vanishes at exit" {
 	run vc --tmpfs /tmp "$R" /bin/sh -c 'ls -A /tmp | wc -l; echo x > /tmp/t && cat /tmp/t'
 	[ "$status" = 0 ]

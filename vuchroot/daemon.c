@@ -36,8 +36,53 @@ static int check_opt_path(const char *what, const char *path)
 	return 0;
 }
 
+/* Appends ",text" to the malloc'd *s. 0 or -ENOMEM. */
+static int append(char **s, const char *text)
+{
+	char *n;
+
+	if (asprintf(&n, "%s,%s", *s, text) < 0)
+		return -ENOMEM;
+	free(*s);
+	*s = n;
+	return 0;
+}
+
+/* True when some bind the view serves is writable. */
+static bool any_rw_view_bind(const struct vc_plan *plan)
+{
+	for (size_t i = 0; i < plan->nmounts; i++)
+		if (plan->mounts[i].in_view && plan->mounts[i].kind == VC_MNT_BIND)
+			return true;
+	return false;
+}
+
+/* The binds the view serves, as vuovl rules (bind=DST:SRC: written in
+ * place, owners in SRC's sidecar; robind=: read-only), in the order
+ * given (later over earlier, as mounts stack); then --vuovl-opt. */
+static int add_rules(const struct vc_plan *plan, char **out)
+{
+	char *rule;
+	int r = 0;
+
+	for (size_t i = 0; !r && i < plan->nmounts; i++) {
+		const struct vc_mount *m = &plan->mounts[i];
+
+		if (!m->in_view)
+			continue;
+		if (asprintf(&rule, "%s=%s:%s", m->kind == VC_MNT_RO_BIND ? "robind" : "bind",
+			     m->dst, m->src) < 0)
+			return -ENOMEM;
+		r = append(out, rule);
+		free(rule);
+	}
+	for (size_t i = 0; !r && i < plan->nvuovl_opts; i++)
+		r = append(out, plan->vuovl_opts[i]);
+	return r;
+}
+
 /*
- * The -o option string for the plan's write mode; caller frees.
+ * The -o option string for the plan's write mode and binds; caller frees.
  */
 static int build_opts(const struct vc_plan *plan, char **out)
 {
@@ -74,12 +119,21 @@ static int build_opts(const struct vc_plan *plan, char **out)
 				     plan->upper, common);
 		break;
 	case VC_WRITE_RO:
-		n = asprintf(out, "lowerdir=%s,ro,timeout=1,%s", plan->newroot, common);
+		/* without an upper the stack is read-only already; the
+		 * mount-wide ro would refuse writes to a --bind too */
+		n = asprintf(out, "lowerdir=%s%s,timeout=1,%s", plan->newroot,
+			     any_rw_view_bind(plan) ? "" : ",ro", common);
 		break;
 	default:
 		BUG();
 	}
-	return n < 0 ? -ENOMEM : 0;
+	if (n < 0)
+		return -ENOMEM;
+	if ((r = add_rules(plan, out))) {
+		free(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 /*
@@ -215,7 +269,10 @@ int daemon_stop(const struct vc_plan *plan, pid_t pid)
 	long step_us = 100, waited_us = 0;
 	int status;
 
-	if (plan->upper_is_temp) {
+	/* a temporary upper dies with the session: nothing of it to flush,
+	 * unless a bind (or a rule of --vuovl-opt) keeps owners in a
+	 * sidecar of its own */
+	if (plan->upper_is_temp && !any_rw_view_bind(plan) && !plan->nvuovl_opts) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0)
 			if (errno != EINTR)

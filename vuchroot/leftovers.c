@@ -92,7 +92,8 @@ int leftovers_note(const struct vc_plan *plan, const char *root, struct vc_made 
 	for (size_t i = 0; r == 0 && i < sizeof(tops) / sizeof(tops[0]); i++)
 		r = note_missing(m, rootfd, tops[i], false);
 	for (size_t i = 0; r == 0 && i < plan->nmounts; i++)
-		r = note_missing(m, rootfd, plan->mounts[i].dst, true);
+		if (!plan->mounts[i].in_view)	/* the view makes none for rules */
+			r = note_missing(m, rootfd, plan->mounts[i].dst, true);
 	close(rootfd);
 	m->root_was_empty = plan->newroot_empty;
 	return r;

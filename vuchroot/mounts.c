@@ -285,7 +285,7 @@ static int populate_sys_etc(const struct vc_plan *plan, int rootfd)
 	return 0;
 }
 
-/* --bind, --ro-bind, --tmpfs in the order given. */
+/* --tmpfs and the binds the view does not serve, in the order given. */
 static int populate_user(const struct vc_plan *plan, int rootfd)
 {
 	for (size_t i = 0; i < plan->nmounts; i++) {
@@ -294,6 +294,8 @@ static int populate_user(const struct vc_plan *plan, int rootfd)
 		struct stat st;
 		int fd, r;
 
+		if (m->in_view)
+			continue;	/* a vuovl bind rule: the view shows it */
 		if (m->src && stat(m->src, &st) == 0 && !S_ISDIR(st.st_mode))
 			kind = NODE_FILE;
 		if ((r = ensure_in_root(rootfd, m->dst, kind, &fd))) {

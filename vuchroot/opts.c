@@ -25,7 +25,8 @@ enum {
 	OPT_USERSPEC = 256, OPT_GROUPS, OPT_SKIP_CHDIR, OPT_COW, OPT_RO,
 	OPT_BIND, OPT_RO_BIND, OPT_TMPFS, OPT_HOSTNAME, OPT_UNSHARE_NET,
 	OPT_UNSHARE_PID, OPT_UNSHARE_IPC, OPT_SETENV, OPT_CLEARENV, OPT_CHDIR,
-	OPT_MAP, OPT_VIEW, OPT_GC, OPT_HELP, OPT_VERSION,
+	OPT_MAP, OPT_VIEW, OPT_GC, OPT_HELP, OPT_VERSION, OPT_BIND_REAL,
+	OPT_RO_BIND_REAL, OPT_VUOVL_OPT,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +37,9 @@ static const struct option long_opts[] = {
 	{ "ro", no_argument, NULL, OPT_RO },
 	{ "bind", required_argument, NULL, OPT_BIND },
 	{ "ro-bind", required_argument, NULL, OPT_RO_BIND },
+	{ "bind-real", required_argument, NULL, OPT_BIND_REAL },
+	{ "ro-bind-real", required_argument, NULL, OPT_RO_BIND_REAL },
+	{ "vuovl-opt", required_argument, NULL, OPT_VUOVL_OPT },
 	{ "tmpfs", required_argument, NULL, OPT_TMPFS },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "unshare-net", no_argument, NULL, OPT_UNSHARE_NET },
@@ -68,8 +72,13 @@ static void usage(FILE *f)
 "  --chdir DIR            start in DIR inside NEWROOT\n"
 "  --cow[=UPPER]          send writes to UPPER (temporary when omitted)\n"
 "  --ro                   read-only view of NEWROOT\n"
-"  --bind SRC[:DST]       bind host SRC on DST (default SRC) inside\n"
+"  --bind SRC[:DST]       show host SRC on DST (default SRC) inside; owners\n"
+"                         set inside stay virtual (in SRC's sidecar)\n"
 "  --ro-bind SRC[:DST]    the same, read-only\n"
+"  --bind-real SRC[:DST]  a kernel bind mount: chown inside gives host files\n"
+"                         subordinate ids (also --ro-bind-real)\n"
+"  --vuovl-opt OPT        one more vuovl -o option for the view (a rule:\n"
+"                         hide=, ro=, bind=..., view=FILE; see vuovl(1))\n"
 "  --tmpfs DST            a fresh tmpfs on DST inside\n"
 "  --hostname NAME        own UTS namespace with this host name\n"
 "  --unshare-net          own network namespace (loopback only)\n"
@@ -89,7 +98,7 @@ static void usage(FILE *f)
 "is not found, else COMMAND's status (128+N when killed by signal N).\n");
 }
 
-static int add_mount(struct vc_plan *plan, enum vc_mnt_kind kind, const char *arg)
+static int add_mount(struct vc_plan *plan, enum vc_mnt_kind kind, const char *arg, bool real)
 {
 	struct vc_mount *m;
 	char *colon;
@@ -101,6 +110,7 @@ static int add_mount(struct vc_plan *plan, enum vc_mnt_kind kind, const char *ar
 	m += plan->nmounts;
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
+	m->real = real;
 	if (kind == VC_MNT_TMPFS) {
 		m->dst = strdup(arg);
 		if (!m->dst)
@@ -123,6 +133,22 @@ static int add_mount(struct vc_plan *plan, enum vc_mnt_kind kind, const char *ar
 		vu_err("bad mount '%s': DST must be an absolute path", arg);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+static int add_vuovl_opt(struct vc_plan *plan, const char *opt)
+{
+	char **o = realloc(plan->vuovl_opts, (plan->nvuovl_opts + 1) * sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	plan->vuovl_opts = o;
+	if (!*opt || !(o[plan->nvuovl_opts] = strdup(opt))) {
+		if (!*opt)
+			vu_err("--vuovl-opt needs an option");
+		return *opt ? -ENOMEM : -EINVAL;
+	}
+	plan->nvuovl_opts++;
 	return 0;
 }
 
@@ -204,9 +230,12 @@ static int parse_one(struct vc_plan *plan, int c, int argc, char **argv)
 		}
 		plan->write = VC_WRITE_RO;
 		break;
-	case OPT_BIND: return add_mount(plan, VC_MNT_BIND, optarg);
-	case OPT_RO_BIND: return add_mount(plan, VC_MNT_RO_BIND, optarg);
-	case OPT_TMPFS: return add_mount(plan, VC_MNT_TMPFS, optarg);
+	case OPT_BIND: return add_mount(plan, VC_MNT_BIND, optarg, false);
+	case OPT_RO_BIND: return add_mount(plan, VC_MNT_RO_BIND, optarg, false);
+	case OPT_BIND_REAL: return add_mount(plan, VC_MNT_BIND, optarg, true);
+	case OPT_RO_BIND_REAL: return add_mount(plan, VC_MNT_RO_BIND, optarg, true);
+	case OPT_TMPFS: return add_mount(plan, VC_MNT_TMPFS, optarg, false);
+	case OPT_VUOVL_OPT: return add_vuovl_opt(plan, optarg);
 	case OPT_HOSTNAME:
 		plan->clone_flags |= CLONE_NEWUTS;
 		return set_str(&plan->hostname, optarg);
@@ -439,6 +468,45 @@ static int check_tmpdir(struct vc_plan *plan)
 	return 0;
 }
 
+/* True when path is dir or beneath it (both absolute, normalized). */
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strcmp(dir, "/") || (!strncmp(path, dir, n) && (!path[n] || path[n] == '/'));
+}
+
+/*
+ * Which binds the view serves as vuovl bind rules (the owners chown sets
+ * inside stay virtual): every --bind and --ro-bind on the vuovl view,
+ * but one beneath an earlier --tmpfs or real bind, which is mounted over
+ * the view and would hide it. 0, or -EINVAL (said) for paths a vuovl
+ * option cannot carry.
+ */
+static int choose_view_binds(struct vc_plan *plan)
+{
+	for (size_t i = 0; i < plan->nmounts; i++) {
+		struct vc_mount *m = &plan->mounts[i];
+		bool covered = false;
+
+		for (size_t j = 0; j < i; j++)
+			covered |= !plan->mounts[j].in_view && path_under(m->dst, plan->mounts[j].dst);
+		m->in_view = plan->view == VC_VIEW_VUOVL && m->kind != VC_MNT_TMPFS && !m->real &&
+			     !covered;
+		if (m->in_view && (strpbrk(m->src, ",:\\") || strpbrk(m->dst, ",:\\"))) {
+			vu_err("--bind %s:%s: ',' ':' or '\\' in a path, which a vuovl rule "
+			       "cannot carry (--bind-real mounts it as it is)", m->src, m->dst);
+			return -EINVAL;
+		}
+		if (m->in_view && !strcmp(m->dst, "/")) {
+			vu_err("--bind %s:/: a bind over the whole root (give it as NEWROOT)",
+			       m->src);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int opts_check(struct vc_plan *plan)
 {
 	char cwd[PATH_MAX];
@@ -476,6 +544,12 @@ int opts_check(struct vc_plan *plan)
 	for (size_t i = 0; i < plan->nmounts; i++)
 		if (plan->mounts[i].src && (r = resolve("bind source", &plan->mounts[i].src)))
 			return r;
+	if ((r = choose_view_binds(plan)))
+		return r;
+	if (plan->nvuovl_opts && plan->view != VC_VIEW_VUOVL) {
+		vu_err("--vuovl-opt needs the vuovl view, not --view=bind");
+		return -EINVAL;
+	}
 	if (plan->view == VC_VIEW_VUOVL && ((r = find_vuovl(plan)) || (r = check_fuse())))
 		return r;
 	if (getcwd(cwd, sizeof(cwd)) && !(plan->cwd = strdup(cwd)))
@@ -495,6 +569,9 @@ void opts_release(struct vc_plan *plan)
 		free(plan->env[i].name);
 		free(plan->env[i].value);
 	}
+	for (size_t i = 0; i < plan->nvuovl_opts; i++)
+		free(plan->vuovl_opts[i]);
+	free(plan->vuovl_opts);
 	free(plan->mounts);
 	free(plan->env);
 	free(plan->newroot);

@@ -55,6 +55,9 @@ struct vc_mount {
 	enum vc_mnt_kind kind;
 	char *src;		/* absolute host path; NULL for tmpfs */
 	char *dst;		/* absolute path inside NEWROOT */
+	bool real;		/* --bind-real: a kernel bind mount, host owners */
+	bool in_view;		/* served by the view as a vuovl bind rule
+				   (virtual owners), not mounted (opts_check) */
 };
 
 /* One --setenv (name, value) or --clearenv (name NULL), in option order. */
@@ -87,6 +90,8 @@ struct vc_plan {
 	size_t nmounts;
 	struct vc_env *env;
 	size_t nenv;
+	char **vuovl_opts;	/* --vuovl-opt, in order: more -o for the daemon */
+	size_t nvuovl_opts;
 	char *vuovl;		/* the daemon binary, absolute host path */
 	char *stage;		/* host dir the staging tmpfs covers, in M1 only */
 	char *shell;		/* the caller's $SHELL, for the default command */

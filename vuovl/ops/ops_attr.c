@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "ops.h"
+#include "idmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,14 +58,30 @@ static mode_t host_mode(struct vnode *v, mode_t mode)
 	return (mode & 0777) | keep;
 }
 
+/* An owner for a host file that is not the daemon's own host id, from
+ * inside a user namespace: it would give the host disk a subordinate id
+ * no one there owns (the mapped root may chown, the host user may not
+ * undo it). */
+static bool foreign_owner(uid_t uid, gid_t gid)
+{
+	if (idmap_self_is_initial())
+		return false;	/* real ids: the kernel's rules decide */
+	return (uid != (uid_t)-1 && !idmap_self_same_host(0, uid, geteuid())) ||
+	       (gid != (gid_t)-1 && !idmap_self_same_host(1, gid, getegid()));
+}
+
 /* A file bound in place: its host file is the one to change, as the
- * host allows (no sidecar holds its virtual metadata). */
+ * host allows (no sidecar holds its virtual metadata); never to an
+ * owner foreign to the host. */
 static int set_host_meta(struct vnode *v, struct stat *attr, int to_set)
 {
 	uid_t uid = to_set & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1;
 	gid_t gid = to_set & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1;
-	int fd = vnode_open_host(v, v->layer, O_RDONLY | O_NONBLOCK, 0), err = 0;
+	int fd, err = 0;
 
+	if (foreign_owner(uid, gid))
+		return -EPERM;
+	fd = vnode_open_host(v, v->layer, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0)
 		return fd;
 	if ((to_set & FUSE_SET_ATTR_MODE) && fchmod(fd, attr->st_mode & 07777) < 0)
