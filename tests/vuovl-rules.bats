@@ -194,6 +194,33 @@ rename_err() {
 	[ "$(tail -1 "$T/u/opt/keep/k")" = more ]
 }
 
+@test "an except file shows the stack's file, takes writes there, and is not removed from the bound tree" {
+	mkdir -p "$T/optb" "$T/l1/opt"
+	echo stack-f >"$T/l1/opt/f"
+	echo bound-f >"$T/optb/f"
+	echo bound-g >"$T/optb/g"
+	vo_mount_stack -o "bind=/opt:$T/optb:except=f:except=new"
+	[ "$(cat "$T/m/opt/f")" = stack-f ]
+	[ "$(stat -c %s "$T/m/opt/f")" = 8 ]
+	echo more >>"$T/m/opt/f"
+	[ "$(tail -1 "$T/u/opt/f")" = more ]
+	[ "$(cat "$T/optb/f")" = bound-f ]
+	# its place is fixed, like a rule point's: never the bound tree's name
+	run rm "$T/m/opt/f"
+	[ "$status" != 0 ]
+	[[ "$output" == *"busy"* ]]
+	run mv "$T/m/opt/f" "$T/m/opt/h"
+	[ "$status" != 0 ]
+	run touch "$T/m/opt/new"
+	[ "$status" != 0 ]
+	[ "$(cat "$T/optb/f")" = bound-f ]
+	[ ! -e "$T/optb/new" ]
+	vo_umount "$T/m"
+	vo_mount_stack -o "bind=/opt:$T/optb:except=f"
+	[ "$(tail -1 "$T/m/opt/f")" = more ]
+	[ "$(cat "$T/m/opt/g")" = bound-g ]
+}
+
 @test "rules compose: a bind inside a bound tree, a hide inside a merge, the same tree twice" {
 	mkdir -p "$T/inner" "$T/mg"
 	echo inner >"$T/inner/i"

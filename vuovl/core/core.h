@@ -417,6 +417,8 @@ int rules_check_name(struct vnode *dir, const char *name);
 void rules_print(FILE *f);
 /* True for an except path: its write directory is not its parent's. */
 bool rules_is_except(const struct vnode *v);
+/* True when dir/name is an except path. */
+bool rules_is_except_name(struct vnode *dir, const char *name);
 /* Stat of a directory only rules make. */
 void rules_virt_stat(const struct vnode *v, struct stat *st);
 

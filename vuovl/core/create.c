@@ -32,6 +32,8 @@ int create_prepare(struct vnode *dir, const char *name)
 	err = rules_check_name(dir, name);
 	if (err == -EACCES)
 		return err;	/* hidden: it cannot be made either */
+	if (err == -EBUSY && rules_is_except_name(dir, name))
+		return err;	/* only what lies below the rule may be there */
 	return copyup_dir(dir);
 }
 

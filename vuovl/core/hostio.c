@@ -27,6 +27,7 @@ static int locate(struct vnode *v, int layer, struct vloc *l)
 {
 	/* a bound file: its host parent and name, whatever the view's */
 	const char *fname = vo.layers[layer].fname;
+	int *dirs;
 
 	pthread_mutex_lock(&vo.tab.lock);
 	l->p = v->parent;
@@ -37,7 +38,10 @@ static int locate(struct vnode *v, int layer, struct vloc *l)
 	l->p->refs++;
 	snprintf(l->name, sizeof(l->name), "%s", fname ? fname : v->name);
 	pthread_mutex_unlock(&vo.tab.lock);
-	l->dfd = fname ? vo.layers[layer].fd : l->p->dirfds ? l->p->dirfds[layer] : -1;
+	/* an except path lies in what is below the parent's rule: the
+	 * parent's shadow, not its dirfds */
+	dirs = rules_is_except(v) && l->p->shadow ? l->p->shadow : l->p->dirfds;
+	l->dfd = fname ? vo.layers[layer].fd : dirs ? dirs[layer] : -1;
 	if (l->dfd < 0) {
 		vnode_unref(l->p);
 		return -ENOENT;

@@ -290,9 +290,19 @@ int rules_check_name(struct vnode *dir, const char *name)
 	}
 	if (hidden)
 		return -EACCES;
-	if (point || (n->makes && n->except_of < 0))
+	/* an except path, like a rule point, is where it is: it shows what
+	 * lies below the rule, and the rule's own directory must not be
+	 * touched in its name (a removal would hit the bound tree's file) */
+	if (point || n->makes || n->except_of >= 0)
 		return -EBUSY;
 	return 0;
+}
+
+bool rules_is_except_name(struct vnode *dir, const char *name)
+{
+	const struct rnode *n = dir->rn ? rtrie_kid(dir->rn, name) : NULL;
+
+	return n && n->except_of >= 0;
 }
 
 const struct scope *rules_child_scope(struct vnode *dir, const char *name)
