@@ -221,6 +221,21 @@ rename_err() {
 	[ "$(cat "$T/m/opt/g")" = bound-g ]
 }
 
+@test "ro given after a bind beneath it makes the bound tree read-only; given before, it does not" {
+	mkdir -p "$T/h"
+	vo_mount_stack -o "bind=/srv/tree:$T/h,ro=/srv"
+	run sh -c "echo x > '$T/m/srv/tree/x'"
+	[ "$status" != 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	[ ! -e "$T/h/x" ]
+	vo_umount "$T/m"
+	vo_mount_stack -o "ro=/srv,bind=/srv/tree:$T/h"
+	echo y >"$T/m/srv/tree/y"
+	[ "$(cat "$T/h/y")" = y ]
+	run touch "$T/m/srv/z"
+	[ "$status" != 0 ]
+}
+
 @test "rules compose: a bind inside a bound tree, a hide inside a merge, the same tree twice" {
 	mkdir -p "$T/inner" "$T/mg"
 	echo inner >"$T/inner/i"

@@ -34,6 +34,17 @@ static struct scope *new_scope(const struct scope *from)
 	return s;
 }
 
+/* True when an ro rule given after rule idx covers node n (at n or
+ * above it): later over earlier, what idx shows is read-only too. */
+static bool ro_after(const struct rnode *n, int idx)
+{
+	for (; n; n = n->parent)
+		for (size_t k = 0; k < n->nrules; k++)
+			if (n->rules[k] > idx && rules.view->rules[n->rules[k]].kind == VIEW_RO)
+				return true;
+	return false;
+}
+
 /* Scopes and flags, top-down then bottom-up. */
 static int finish(struct rnode *n, const struct scope *above)
 {
@@ -70,6 +81,8 @@ static int finish(struct rnode *n, const struct scope *above)
 		} else if (r->kind == VIEW_BIND && r->mode == VIEW_RW) {
 			ns->writable = !vo.ro;	/* the file itself, in place */
 		}
+		if (ns->writable && ro_after(n, n->rules[k]))
+			ns->writable = false;
 		s = ns;
 	}
 	n->scope = s;
