@@ -133,3 +133,27 @@ setup() { vc_setup; }
 	run env PATH=/usr/bin:/bin "$VUCHROOT" "${VC_ARGS[@]}" --userspec=1000:1000 "$R" /bin/sh -c 'echo "$PATH"'
 	[ "$output" = /usr/bin:/bin ]
 }
+
+@test "--cow / is a root shell over the host's own system that changes nothing on it" {
+	[ "$VC_VIEW" = vuovl ] || skip "NEWROOT=/ needs the vuovl view"
+	mkdir "$T/up" "$T/tmp"
+	run env TMPDIR="$T/tmp" "$VUCHROOT" --cow="$T/up" / /bin/sh -c \
+		"id -u; echo changed > '$T/made-inside'; cat '$T/made-inside'; ls -A '$T'"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = changed ]
+	# the session's own upper is not part of the root it shows
+	[[ "${lines[2]}" != *up* ]]
+	[ ! -e "$T/made-inside" ]
+	[ "$(cat "$T/up$T/made-inside")" = changed ]
+	# a temporary upper too, and it goes at exit
+	run env TMPDIR="$T/tmp" "$VUCHROOT" --cow / /bin/sh -c "ls -A '$T/tmp'; echo x > /tmp/vu-cow-root-$$"
+	[ "$status" = 0 ]
+	[ -z "$output" ]
+	[ ! -e "/tmp/vu-cow-root-$$" ]
+	[ -z "$(ls -A "$T/tmp")" ]
+	# in place, the host's root is refused, saying why
+	run "$VUCHROOT" / /bin/true
+	[ "$status" = 125 ]
+	[[ "$output" == *"NEWROOT / needs --cow or --ro"* ]]
+}

@@ -223,3 +223,24 @@ setup() { vo_setup; }
 	[[ "$output" == *"vuovl: cannot mount /usr: it is not yours and you cannot write to it (fusermount3 wants one of the two)"* ]]
 	not_mounted /usr
 }
+
+@test "lowerdir=/ : the host's own root, its mount point and upper hidden, changes only in the upper" {
+	mkdir -p "$T/root-u" "$T/root-m"
+	vo_mount "$T/root-m" -o "lowerdir=/,upperdir=$T/root-u"
+	[ -d "$T/root-m/usr/bin" ]
+	# the view does not show itself, nor its upper: no walk into its own mount
+	run timeout 30 ls -A "$T/root-m$T"
+	[ "$status" = 0 ]
+	[[ "$output" != *root-m* ]]
+	[[ "$output" != *root-u* ]]
+	run timeout 30 stat "$T/root-m$T/root-m"
+	[ "$status" != 0 ]
+	# a change lands in the upper only
+	echo changed >"$T/root-m$T/new"
+	[ "$(cat "$T/root-u$T/new")" = changed ]
+	[ ! -e "$T/new" ]
+	# and the view unmounts at once (no descriptor into itself)
+	run timeout 20 fusermount3 -u "$T/root-m"
+	[ "$status" = 0 ]
+	no_daemon_for "$T/root-m"
+}

@@ -76,6 +76,15 @@ static int add_rules(const struct vc_plan *plan, char **out)
 		r = append(out, rule);
 		free(rule);
 	}
+	/* NEWROOT=/: the stage (covered by the session's tmpfs, holding the
+	 * view's mount point and perhaps the upper's sidecar) is no part of
+	 * the root shown */
+	if (!r && plan_host_root(plan)) {
+		if (asprintf(&rule, "hide=%s", plan->stage) < 0)
+			return -ENOMEM;
+		r = append(out, rule);
+		free(rule);
+	}
 	for (size_t i = 0; !r && i < plan->nvuovl_opts; i++)
 		r = append(out, plan->vuovl_opts[i]);
 	return r;

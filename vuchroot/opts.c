@@ -431,7 +431,9 @@ static int choose_stage(struct vc_plan *plan)
 		struct stat st;
 		bool ok = lstat(s, &st) == 0 && S_ISDIR(st.st_mode);
 
-		ok = ok && !is_within(plan->newroot, s) && !is_within(s, plan->newroot);
+		/* (NEWROOT=/ holds them all: the view hides the stage) */
+		ok = ok && (plan_host_root(plan) ||
+			    (!is_within(plan->newroot, s) && !is_within(s, plan->newroot)));
 		ok = ok && !(plan->upper && (is_within(plan->upper, s) ||
 					     is_within(s, plan->upper)));
 		ok = ok && !(plan->tmpdir && is_within(plan->tmpdir, s));
@@ -460,20 +462,12 @@ static int check_tmpdir(struct vc_plan *plan)
 		return -ENOMEM;
 	if ((r = resolve_dir("TMPDIR", &plan->tmpdir)))
 		return r;
-	if (is_within(plan->tmpdir, plan->newroot)) {
+	if (is_within(plan->tmpdir, plan->newroot) && !plan_host_root(plan)) {
 		vu_err("TMPDIR '%s' lies inside NEWROOT: give --cow=UPPER elsewhere", plan->tmpdir);
 		return -EINVAL;
 	}
 	plan->upper_is_temp = true;
 	return 0;
-}
-
-/* True when path is dir or beneath it (both absolute, normalized). */
-static bool path_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return !strcmp(dir, "/") || (!strncmp(path, dir, n) && (!path[n] || path[n] == '/'));
 }
 
 /*
@@ -490,7 +484,7 @@ static int choose_view_binds(struct vc_plan *plan)
 		bool covered = false;
 
 		for (size_t j = 0; j < i; j++)
-			covered |= !plan->mounts[j].in_view && path_under(m->dst, plan->mounts[j].dst);
+			covered |= !plan->mounts[j].in_view && is_within(m->dst, plan->mounts[j].dst);
 		m->in_view = plan->view == VC_VIEW_VUOVL && m->kind != VC_MNT_TMPFS && !m->real &&
 			     !covered;
 		if (m->in_view && (strpbrk(m->src, ",:\\") || strpbrk(m->dst, ",:\\"))) {
@@ -515,6 +509,15 @@ int opts_check(struct vc_plan *plan)
 	r = resolve_dir("NEWROOT", &plan->newroot);
 	if (r)
 		return r;
+	if (plan_host_root(plan) && plan->write == VC_WRITE_INPLACE) {
+		vu_err("NEWROOT / needs --cow or --ro: in place, the command would write "
+		       "into the host's own files");
+		return -EINVAL;
+	}
+	if (plan_host_root(plan) && plan->view != VC_VIEW_VUOVL) {
+		vu_err("NEWROOT / needs the vuovl view, not --view=bind");
+		return -EINVAL;
+	}
 	if (plan->write == VC_WRITE_COW && plan->view == VC_VIEW_BIND) {
 		vu_err("--cow needs the vuovl view, not --view=bind");
 		return -EINVAL;
@@ -531,7 +534,9 @@ int opts_check(struct vc_plan *plan)
 		r = resolve_dir("UPPER", &plan->upper);
 		if (r)
 			return r;
-		if (is_within(plan->upper, plan->newroot) || is_within(plan->newroot, plan->upper)) {
+		/* (within NEWROOT=/: the view hides its upper) */
+		if ((is_within(plan->upper, plan->newroot) && !plan_host_root(plan)) ||
+		    is_within(plan->newroot, plan->upper)) {
 			vu_err("UPPER '%s' and NEWROOT '%s' must not contain each other",
 			       plan->upper, plan->newroot);
 			if (made)

@@ -21,6 +21,7 @@
 #define VC_VUCHROOT_H
 
 #include <stdbool.h>
+#include <string.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -107,6 +108,13 @@ struct vc_ids {
 	struct idmap_range subuid;
 	struct idmap_range subgid;
 };
+
+/* NEWROOT is the host's own root: the view then hides the session's own
+ * paths in it (its stage, its upper, its mount). */
+static inline bool plan_host_root(const struct vc_plan *plan)
+{
+	return plan->newroot && !strcmp(plan->newroot, "/");
+}
 
 /* opts.c: the command line into a plan (prints usage errors itself). */
 int opts_parse(struct vc_plan *plan, int argc, char **argv);

@@ -209,15 +209,43 @@ static int settle_root_owner(const struct vo_opts *o)
 	return err;
 }
 
+/* Records path (absolute, symlinks resolved) as an entry the view
+ * never shows (core.h, struct vo_self). */
+static void add_self(const char *path)
+{
+	char *copy = strdup(path), *slash = copy ? strrchr(copy, '/') : NULL;
+	struct stat st;
+
+	if (slash && slash[1] && vo.nself < VO_SELF_MAX) {
+		*slash = '\0';
+		/* tolerated: a parent we cannot stat is not in a layer we read */
+		if (stat(*copy ? copy : "/", &st) == 0 && strlen(slash + 1) < sizeof(vo.self[0].name)) {
+			vo.self[vo.nself].dev = st.st_dev;
+			vo.self[vo.nself].ino = st.st_ino;
+			strcpy(vo.self[vo.nself].name, slash + 1);
+			vo.nself++;
+		}
+	}
+	free(copy);
+}
+
+/* No layer inside an upper; an upper inside a lower (lowerdir=/) is
+ * hidden from it instead. */
 static int check_nesting(void)
 {
 	int i, j;
 
 	for (i = 0; i < vo.nlayers; i++)
 		for (j = 0; j < vo.nlayers; j++) {
-			if (i == j || vo.layers[i].fd < 0 || vo.layers[j].fd < 0 ||
-			    (!vo.layers[i].upper && !vo.layers[j].upper))
+			const struct layer *a = &vo.layers[i], *b = &vo.layers[j];
+
+			if (i == j || a->fd < 0 || b->fd < 0 || (!a->upper && !b->upper))
 				continue;	/* lowers may share trees: read-only */
+			if (b->upper && !a->upper && (a->dev != b->dev || a->ino != b->ino) &&
+			    layer_is_beneath(a, b)) {
+				add_self(b->path);
+				continue;
+			}
 			if (layer_is_beneath(&vo.layers[i], &vo.layers[j])) {
 				fprintf(stderr, "%s: %s %s lies inside %s %s\n", vu_progname,
 					vo.layers[j].upper ? "upperdir" : "lowerdir",
@@ -305,6 +333,15 @@ enum vo_exit stack_open(const struct vo_opts *o)
 			goto out;
 	if (check_nesting())
 		goto out;
+	/* the mount point, where a lower layer holds it (lowerdir=/): the
+	 * daemon must never walk into its own mount */
+	if (o->mountpoint) {
+		char *mp = realpath(o->mountpoint, NULL);
+
+		if (mp)
+			add_self(mp);
+		free(mp);
+	}
 	if (vo.has_upper && prepare_upper(o, !o->check))
 		goto out;
 	status = open_sidecars(o) || (!o->check && settle_root_owner(o))

@@ -145,6 +145,17 @@ struct vnode {
 	int pt_layer;		/* the layer of the backing file */
 };
 
+/* A directory entry the view never shows, named by its parent directory
+ * (device, inode) and its name: the view's own mount point and upper
+ * layer, when a lower layer contains them (lowerdir=/). Through them the
+ * daemon would walk into its own mount, or show its copies twice. */
+struct vo_self {
+	dev_t dev;
+	ino_t ino;
+	char name[256];
+};
+#define VO_SELF_MAX 4
+
 struct vo_tab {
 	pthread_mutex_t lock;
 	struct vnode **buckets;
@@ -172,6 +183,8 @@ struct vo {
 	bool timeout_given;	/* ...else per source: vnode_timeout() */
 	bool zero_opendir;	/* the kernel opens directories itself */
 	bool dirahead;		/* resolve subdirectories ahead of a walk (dirahead.c) */
+	struct vo_self self[VO_SELF_MAX];	/* stack.c */
+	int nself;
 	struct vnode root;
 	struct vo_tab tab;
 	_Atomic uint64_t generation;
@@ -316,6 +329,9 @@ int lookup_child(struct vnode *dir, const char *name, struct vnode **out);
 bool lookup_in_lower(struct vnode *dir, const char *name);
 /* How long the kernel may keep v's name and attributes. */
 double vnode_timeout(const struct vnode *v);
+/* True when name in the layer directory dirfd is one of vo.self: never
+ * shown, never walked into. */
+bool lookup_is_self(int dirfd, const char *name);
 
 /* copyup.c */
 /* Makes dir (a directory vnode) exist in the upper layer. */

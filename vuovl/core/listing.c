@@ -135,6 +135,8 @@ static int one_entry(struct list_ctx *c, int layer, int dfd, struct dirent *de,
 		return 0;
 	if (c->dir->layer_root && !strcmp(n, SIDECAR_DIR))
 		return 0;
+	if (vo.nself && lookup_is_self(dfd, n))
+		return 0;	/* the view's own mount point or upper */
 	if (whiteout_is_reserved(n)) {
 		if (last || !strcmp(n, WHITEOUT_OPAQUE))
 			return 0;

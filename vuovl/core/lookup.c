@@ -138,13 +138,25 @@ static bool is_placeholder(struct vnode *v, const struct stat *st)
 	return (v->meta.mask & VMETA_FLAGS) && (v->meta.flags & VMETA_F_METACOPY);
 }
 
+bool lookup_is_self(int dirfd, const char *name)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < vo.nself; i++)
+		if (!strcmp(name, vo.self[i].name) && fstat(dirfd, &st) == 0 &&
+		    st.st_dev == vo.self[i].dev && st.st_ino == vo.self[i].ino)
+			return true;
+	return false;
+}
+
 int lookup_resolve_at(struct vnode *dir, const char *name, struct vnode *v,
 		      struct stat *st)
 {
 	int i, last = last_layer(dir), err;
 
 	for (i = 0; i < vo.nlayers; i++) {
-		if (dir->dirfds[i] < 0)
+		if (dir->dirfds[i] < 0 || (vo.nself && lookup_is_self(dir->dirfds[i], name)))
 			continue;
 		if (fstatat(dir->dirfds[i], name, st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno != ENOENT)
