@@ -6,6 +6,7 @@
 #include "config.h"
 #include "idmap.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -124,6 +125,55 @@ int idmap_format(const struct idmap_ext *ext, size_t n, char *buf,
 		len += (size_t)w;
 	}
 	return (int)len;
+}
+
+int idmap_parse_list(const char *s, struct idmap_ext *ext, size_t max, size_t *n)
+{
+	const char *p = *s == ':' ? s + 1 : s;
+	size_t k = 0;
+
+	while (*p) {
+		unsigned long long v[3];
+		char *end;
+
+		for (int i = 0; i < 3; i++) {
+			if (!isdigit((unsigned char)*p))
+				return -EINVAL;
+			errno = 0;
+			v[i] = strtoull(p, &end, 10);
+			if (errno || v[i] > UINT32_MAX || (*end && *end != ':'))
+				return -EINVAL;
+			p = *end ? end + 1 : end;
+			if ((i < 2 && !*end) || (*end == ':' && !end[1]))
+				return -EINVAL;	/* cut short, or a trailing ':' */
+		}
+		if (k == max || v[2] == 0 || v[0] + v[2] - 1 > UINT32_MAX ||
+		    v[1] + v[2] - 1 > UINT32_MAX)
+			return -EINVAL;
+		ext[k].inside = (uint32_t)v[0];
+		ext[k].outside = (uint32_t)v[1];
+		ext[k].count = (uint32_t)v[2];
+		k++;
+	}
+	if (!k)
+		return -EINVAL;
+	*n = k;
+	return 0;
+}
+
+int idmap_map(const struct idmap_ext *ext, size_t n, uint32_t id, int to_inside,
+	      uint32_t *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t from = to_inside ? ext[i].outside : ext[i].inside;
+		uint32_t to = to_inside ? ext[i].inside : ext[i].outside;
+
+		if (id >= from && id - from < ext[i].count) {
+			*out = to + (id - from);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 int idmap_translate(FILE *f, uint32_t id, int to_inside, uint32_t *out)

@@ -47,6 +47,19 @@ int idmap_format(const struct idmap_ext *ext, size_t n, char *buf,
 		 size_t size);
 
 /*
+ * Parses fuse-overlayfs's uidmapping=/gidmapping= value:
+ * "INSIDE:OUTSIDE:COUNT[:INSIDE:OUTSIDE:COUNT...]" (a leading ':' is
+ * allowed, as podman writes it). Up to max extents into ext, their
+ * number into *n. 0, or -EINVAL for anything else (no extent, a count
+ * of 0, an overflow, more than max).
+ */
+int idmap_parse_list(const char *s, struct idmap_ext *ext, size_t max, size_t *n);
+/* Translates id through n extents: to_inside maps an outside id in,
+ * else the reverse. 0, or -ENOENT when no extent holds it. */
+int idmap_map(const struct idmap_ext *ext, size_t n, uint32_t id, int to_inside,
+	      uint32_t *out);
+
+/*
  * Translates an id through the uid_map/gid_map text read from f (three
  * numbers a line: inside outside count): to_inside maps an id of the
  * parent namespace (`outside`) into this one, else the reverse. Returns

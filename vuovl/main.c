@@ -8,6 +8,7 @@
 #include "ops/ops.h"
 #include "opts.h"
 #include "stack.h"
+#include "idmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +113,27 @@ static const char *why_no_mount(const char *mnt)
 	return why;
 }
 
+/* SOURCE as a mount's fsname, when it is a plain word (no ',' or
+ * spaces libfuse would have to escape); else "vuovl". */
+static const char *plain_source(const char *source)
+{
+	size_t n = source ? strlen(source) : 0;
+
+	if (!n || n > 64 || strspn(source, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				   "0123456789._-/:@+") != n)
+		return "vuovl";
+	return source;
+}
+
+/* Root of a user namespace (rootless podman, vuchroot): the processes
+ * that use the view run as its other ids, so the mount must let them
+ * in (allow_other, as fuse-overlayfs does); a mount made there needs no
+ * fuse.conf for it. */
+static bool userns_root(void)
+{
+	return geteuid() == 0 && !idmap_self_is_initial();
+}
+
 /* What the transport is to offer the kernel. */
 static struct transport_conf transport_conf_of(const struct vo_opts *o)
 {
@@ -155,6 +177,7 @@ int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct transport_conf tc;
+	char mntopts[128];
 	struct fuse_session *se;
 	struct vo_opts o;
 	int status, rfd = -1, err, i;
@@ -234,9 +257,13 @@ int main(int argc, char **argv)
 	}
 	/* nosuid,nodev last, over whatever mount.fuse3 or the user passed:
 	 * the view shows a user's virtual set-id bits and device nodes and
-	 * the host kernel must never honour them (vuovl(1), Safety) */
-	if (fuse_opt_add_arg(&args, "-osubtype=vuovl,fsname=vuovl,nosuid,nodev") < 0 ||
-	    (!o.nopermcheck && fuse_opt_add_arg(&args, "-odefault_permissions") < 0)) {
+	 * the host kernel must never honour them (vuovl(1), Safety). The
+	 * source findmnt shows: SOURCE as given (podman's "overlay"). */
+	snprintf(mntopts, sizeof(mntopts), "-osubtype=vuovl,fsname=%s,nosuid,nodev",
+		 plain_source(o.source));
+	if (fuse_opt_add_arg(&args, mntopts) < 0 ||
+	    (!o.nopermcheck && fuse_opt_add_arg(&args, "-odefault_permissions") < 0) ||
+	    (userns_root() && fuse_opt_add_arg(&args, "-oallow_other") < 0)) {
 		status = VO_EXIT_RESOURCE;
 		goto fail;
 	}

@@ -37,6 +37,24 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("nouring", uring, 0),
 	OPT("nodirahead", nodirahead, 1),
 	OPT("rootowner=%s", rootowner, 0),
+	/* fuse-overlayfs's and the kernel overlay's (opts_compat.c) */
+	OPT("workdir=%s", compat.workdir, 0),
+	OPT("uidmapping=%s", compat.uidmapping, 0),
+	OPT("gidmapping=%s", compat.gidmapping, 0),
+	OPT("squash_to_root", compat.squash_to_root, 1),
+	OPT("squash_to_uid=%s", compat.squash_uid, 0),
+	OPT("squash_to_gid=%s", compat.squash_gid, 0),
+	OPT("static_nlink", compat.static_nlink, 1),
+	OPT("noacl", compat.noacl, 1),
+	OPT("xattr_permissions=%s", compat.xattr_permissions, 0),
+	OPT("fsync=%s", compat.fsync, 0),
+	OPT("threaded=%s", compat.threaded, 0),
+	OPT("context=%s", compat.context, 0),
+	OPT("userxattr", kernel_markers, 1),
+	OPT("index=%s", compat.index, 0),
+	OPT("metacopy=%s", compat.metacopy, 0),
+	OPT("xino=%s", compat.xino, 0),
+	OPT("redirect_dir=%s", compat.redirect_dir, 0),
 	FUSE_OPT_KEY("ro", KEY_RO),
 	FUSE_OPT_KEY("bind=", KEY_RULE),
 	FUSE_OPT_KEY("robind=", KEY_RULE),
@@ -171,6 +189,10 @@ void opts_usage(const char *prog)
 	       "                              whose lowers say nothing (see vuovl-sidecar(5))\n"
 	       "    -o volatile               no fsync of copied-up data (faster; a\n"
 	       "                              crash may leave copies empty)\n"
+	       "    -o uidmapping=, gidmapping=, squash_to_root, squash_to_uid=,\n"
+	       "       squash_to_gid=, static_nlink, noacl, workdir=, fsync=0, ...\n"
+	       "                              fuse-overlayfs's and overlayfs's options,\n"
+	       "                              for podman and buildah (see vuovl(1))\n"
 	       "    -f                        stay in the foreground\n"
 	       "    -d                        debug output (implies -f)\n"
 	       "    -h, --help                this help\n"
@@ -247,6 +269,8 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 		}
 		o->spin = (int)v;
 	}
+	if (opts_compat_settle(o))
+		return -EINVAL;
 	if (o->writeback < 0)
 		o->writeback = writeback_default(o);
 	if (o->passthrough && o->writeback) {

@@ -12,6 +12,9 @@
 
 #include "view.h"
 #include "log.h"
+#include "idmap.h"
+
+#define VO_IDMAP_MAX 16	/* extents of -o uidmapping= / gidmapping= */
 
 struct vo_opts {
 	char *lowerdir, *upperdir, *metadb;
@@ -33,8 +36,23 @@ struct vo_opts {
 	int foreground, debug, show_help, show_version;
 	int singlethread, clone_fd, max_idle, max_threads;
 	char *mountpoint;
+	/* What fuse-overlayfs and the kernel's overlay take, as podman and
+	 * buildah pass them (opts_compat.c). */
+	struct vo_compat {
+		char *workdir, *uidmapping, *gidmapping, *squash_uid, *squash_gid;
+		char *xattr_permissions, *threaded, *context, *fsync;
+		char *index, *metacopy, *xino, *redirect_dir;
+		int squash_to_root, static_nlink, noacl;
+		struct idmap_ext uidmap[VO_IDMAP_MAX], gidmap[VO_IDMAP_MAX];
+		size_t nuidmap, ngidmap;
+		int64_t squash_to_uid, squash_to_gid;	/* -1: none */
+	} compat;
 };
 int opts_parse(struct fuse_args *args, struct vo_opts *o);
+/* opts_compat.c: checks the fuse-overlayfs and overlay options and
+ * turns them into vuovl's (volatile, kernel markers...). 0 or -EINVAL
+ * (said). */
+int opts_compat_settle(struct vo_opts *o);
 void opts_usage(const char *prog);
 
 #endif

@@ -22,6 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
+_Static_assert(sizeof(((struct vo *)0)->uidmap) == sizeof(((struct vo_opts *)0)->compat.uidmap),
+	       "the view holds every extent -o uidmapping= may give");
+
 /* One owner per layer (lock.h): the upper exclusive, lowers shared.
  * --check mounts nothing and takes no lock. */
 static int lock_one(struct layer *l, const char *opt, const char *path, bool upper)
@@ -312,6 +315,14 @@ enum vo_exit stack_open(const struct vo_opts *o)
 	vo.dirahead = !o->nodirahead;
 	vo.writeback = o->writeback;
 	vo.passthrough = o->passthrough;
+	memcpy(vo.uidmap, o->compat.uidmap, sizeof(vo.uidmap));
+	memcpy(vo.gidmap, o->compat.gidmap, sizeof(vo.gidmap));
+	vo.nuidmap = o->compat.nuidmap;
+	vo.ngidmap = o->compat.ngidmap;
+	vo.squash_uid = o->compat.squash_to_uid;
+	vo.squash_gid = o->compat.squash_to_gid;
+	vo.static_nlink = o->compat.static_nlink;
+	vo.noacl = o->compat.noacl;
 	vo.timeout_given = !isnan(o->timeout);
 	vo.timeout = vo.timeout_given ? o->timeout : VO_STACK_TIMEOUT;
 	/* slot 0 is the upper's even without one: it is where a scope's

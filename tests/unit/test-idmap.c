@@ -118,6 +118,30 @@ static void test_translate(void)
 	CHECK(idmap_self(1, id, 1, &id) == 0 && id == getegid());
 }
 
+static void test_mapping_list(void)
+{
+	struct idmap_ext e[4];
+	uint32_t id;
+	size_t n;
+
+	CHECK(idmap_parse_list("0:1000:1:1:100000:65536", e, 4, &n) == 0 && n == 2);
+	CHECK(e[1].inside == 1 && e[1].outside == 100000 && e[1].count == 65536);
+	/* podman writes a leading colon */
+	CHECK(idmap_parse_list(":0:1:5000", e, 4, &n) == 0 && n == 1 && e[0].outside == 1);
+	CHECK(idmap_map(e, n, 1, 1, &id) == 0 && id == 0);
+	CHECK(idmap_map(e, n, 5000, 1, &id) == 0 && id == 4999);
+	CHECK(idmap_map(e, n, 5001, 1, &id) == -ENOENT);
+	CHECK(idmap_map(e, n, 0, 1, &id) == -ENOENT);
+	CHECK(idmap_map(e, n, 0, 0, &id) == 0 && id == 1);
+	CHECK(idmap_parse_list("", e, 4, &n) == -EINVAL);
+	CHECK(idmap_parse_list("0:1", e, 4, &n) == -EINVAL);
+	CHECK(idmap_parse_list("0:1:0", e, 4, &n) == -EINVAL);
+	CHECK(idmap_parse_list("0:1:2:", e, 4, &n) == -EINVAL);
+	CHECK(idmap_parse_list("a:1:2", e, 4, &n) == -EINVAL);
+	CHECK(idmap_parse_list("0:4294967295:2", e, 4, &n) == -EINVAL);
+	CHECK(idmap_parse_list("0:1:1:1:2:1:2:3:1", e, 2, &n) == -EINVAL);
+}
+
 int main(void)
 {
 	test_find_by_name_and_number();
@@ -126,5 +150,6 @@ int main(void)
 	test_long_line_is_skipped();
 	test_format();
 	test_translate();
+	test_mapping_list();
 	return check_failures;
 }

@@ -36,13 +36,10 @@ static void keep_lower_meta(struct vnode *v, int lower, struct vmeta *m, struct 
 			    struct stat *up, bool marked)
 {
 	mode_t upmode = up->st_mode & 07777;
-	struct sidecar *sc;
 
 	/* each layer's owner of a file without a row (vuovl-sidecar(5)) */
-	if ((sc = vnode_layer_sc(v, lower)))
-		sidecar_owner_of(sc, low);
-	if ((sc = vnode_wsc(v)))
-		sidecar_owner_of(sc, up);
+	meta_host_owner(vnode_layer_sc(v, lower), low);
+	meta_host_owner(vnode_wsc(v), up);
 	if (marked)
 		upmode &= ~S_ISVTX;
 	if (!(m->mask & VMETA_UID) && low->st_uid != up->st_uid) {

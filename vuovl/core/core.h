@@ -39,6 +39,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "idmap.h"
 #include "layer.h"
 #include "view.h"
 #include "log.h"
@@ -185,6 +186,14 @@ struct vo {
 	bool dirahead;		/* resolve subdirectories ahead of a walk (dirahead.c) */
 	struct vo_self self[VO_SELF_MAX];	/* stack.c */
 	int nself;
+	/* fuse-overlayfs's ownership options (vuovl/opts_compat.c): the
+	 * view ids of the host owners of files without a row, the owner
+	 * every file shows, directories' link count */
+	struct idmap_ext uidmap[16], gidmap[16];
+	size_t nuidmap, ngidmap;
+	int64_t squash_uid, squash_gid;	/* -1: none */
+	bool static_nlink;	/* directories show one link (find -noleaf) */
+	bool noacl;		/* POSIX ACLs refused (EOPNOTSUPP) */
 	struct vnode root;
 	struct vo_tab tab;
 	_Atomic uint64_t generation;
@@ -280,6 +289,10 @@ int vnode_pin(struct vnode *v);
 void meta_load(struct vnode *v, const char *path, const struct stat *host);
 /* Host stat of v overlaid with its virtual metadata. */
 int vnode_stat(struct vnode *v, struct stat *st);
+/* The view owner of a host stat for a file without a row: sc's (the
+ * layer's sidecar, or NULL) root owner rule, then -o uidmapping=/
+ * gidmapping= (host ids no extent holds show as 65534). */
+void meta_host_owner(struct sidecar *sc, struct stat *st);
 /* Sets fields of v's row in its scope's write layer (v there already);
  * v->meta follows. Caller holds v->lock. */
 int meta_set(struct vnode *v, const struct vmeta *m);

@@ -81,8 +81,7 @@ int create_finish(struct vnode *dir, const char *name, mode_t mode, dev_t rdev,
 		goto fail;
 	/* whose the new host object is in the layer: a row only when the
 	 * caller is someone else (vuovl-sidecar(5)) */
-	if (vnode_wsc(v))
-		sidecar_owner_of(vnode_wsc(v), &st);
+	meta_host_owner(vnode_wsc(v), &st);
 	memset(&m, 0, sizeof(m));
 	if (uid != st.st_uid) {
 		m.mask |= VMETA_UID;

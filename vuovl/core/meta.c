@@ -78,17 +78,28 @@ struct sidecar *vnode_layer_sc(const struct vnode *v, int layer)
 	return vo.layers[layer == 0 && v->scope ? v->scope->wlayer : layer].sc;
 }
 
+void meta_host_owner(struct sidecar *sc, struct stat *st)
+{
+	uint32_t id;
+
+	if (sc)
+		sidecar_owner_of(sc, st);
+	if (vo.nuidmap)
+		st->st_uid = idmap_map(vo.uidmap, vo.nuidmap, st->st_uid, 1, &id) ? 65534 : id;
+	if (vo.ngidmap)
+		st->st_gid = idmap_map(vo.gidmap, vo.ngidmap, st->st_gid, 1, &id) ? 65534 : id;
+}
+
 int vnode_stat(struct vnode *v, struct stat *st)
 {
-	struct sidecar *sc;
 	int err = 0;
 
 	pthread_mutex_lock(&v->lock);
 	err = vnode_hstat(v, v->layer, st);
 	if (!err) {
 		/* the owner of a file without a row (vuovl-sidecar(5)) */
-		if (!v->virt && (sc = vnode_layer_sc(v, v->layer)))
-			sidecar_owner_of(sc, st);
+		if (!v->virt)
+			meta_host_owner(vnode_layer_sc(v, v->layer), st);
 		st->st_ino = v->ino;
 		if (v->meta.mask & VMETA_UID)
 			st->st_uid = v->meta.uid;
@@ -110,6 +121,12 @@ int vnode_stat(struct vnode *v, struct stat *st)
 			st->st_mode = v->meta.mode;
 		if (v->meta.mask & VMETA_RDEV)
 			st->st_rdev = v->meta.rdev;
+		if (vo.squash_uid >= 0)
+			st->st_uid = (uid_t)vo.squash_uid;
+		if (vo.squash_gid >= 0)
+			st->st_gid = (gid_t)vo.squash_gid;
+		if (vo.static_nlink && S_ISDIR(st->st_mode))
+			st->st_nlink = 1;
 	}
 	pthread_mutex_unlock(&v->lock);
 	return err;

@@ -24,6 +24,12 @@ static int host_fd(struct vnode *v, int layer)
 	return vnode_open_host(v, layer, O_RDONLY | O_NONBLOCK, 0);
 }
 
+/* -o noacl (fuse-overlayfs): no POSIX ACL is kept or shown. */
+static bool acl_refused(const char *name)
+{
+	return vo.noacl && !strncmp(name, "system.posix_acl_", 17);
+}
+
 void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct vnode *v = vnode_get(ino);
@@ -35,7 +41,9 @@ void vo_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (vmeta_xattr_is_virtual(name)) {
+	if (acl_refused(name)) {
+		n = -EOPNOTSUPP;
+	} else if (vmeta_xattr_is_virtual(name)) {
 		n = meta_xattr_get(v, name, buf, size);
 	} else {
 		fd = host_fd(v, v->layer);
@@ -173,7 +181,9 @@ void vo_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 {
 	struct vnode *v = vnode_get(ino);
 
-	if (!strcmp(name, ACL_XATTR_ACCESS))
+	if (acl_refused(name))
+		fuse_reply_err(req, EOPNOTSUPP);
+	else if (!strcmp(name, ACL_XATTR_ACCESS))
 		fuse_reply_err(req, -set_access_acl(v, value, size, flags));
 	else
 		fuse_reply_err(req, -change(v, name, value, size, flags, false));
@@ -181,5 +191,8 @@ void vo_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 
 void vo_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
-	fuse_reply_err(req, -change(vnode_get(ino), name, NULL, 0, 0, true));
+	if (acl_refused(name))
+		fuse_reply_err(req, EOPNOTSUPP);
+	else
+		fuse_reply_err(req, -change(vnode_get(ino), name, NULL, 0, 0, true));
 }
