@@ -19,15 +19,30 @@ setup() { vo_setup; }
 	[ -z "$(ls -A "$T/w")" ]
 }
 
-@test "uidmapping and gidmapping show the layers' host owners as the mapped ids" {
-	vo_mount "$T/m" -o "lowerdir=$T/l1:$T/l2,uidmapping=0:$(id -u):1,gidmapping=5:$(id -g):1"
+@test "uidmapping and gidmapping: the ids the layers store are INSIDE ids, the view shows OUTSIDE ones" {
+	# as fuse-overlayfs: a rootless container's layers hold its own ids,
+	# the daemon's namespace sees them shifted (podman --uidmap, keep-id)
+	vo_mount "$T/m" -o "lowerdir=$T/l1:$T/l2,uidmapping=$(id -u):0:1,gidmapping=$(id -g):5:1"
 	[ "$(stat -c %u:%g "$T/m/d/a")" = 0:5 ]
 	[ "$(stat -c %u:%g "$T/m/d")" = 0:5 ]
 }
 
-@test "a host id no extent maps shows as 65534" {
-	vo_mount "$T/m" -o "lowerdir=$T/l1:$T/l2,uidmapping=0:$(($(id -u) + 1)):1"
+@test "a stored id no extent maps shows as 65534" {
+	vo_mount "$T/m" -o "lowerdir=$T/l1:$T/l2,uidmapping=$(($(id -u) + 1)):0:1"
 	[ "$(stat -c %u "$T/m/d/a")" = 65534 ]
+}
+
+@test "under uidmapping, chown and new files are stored as INSIDE ids" {
+	is_root || skip "chown to another id needs root (the vutest run covers the mapping itself)"
+	vo_mount "$T/m" -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u,uidmapping=0:1000:100,gidmapping=0:1000:100"
+	# root (outside 0) is left out of the map: what it makes is nobody's
+	touch "$T/m/made"
+	[ "$(stat -c %u "$T/m/made")" = 65534 ]
+	chown 1005:1006 "$T/m/d/a"
+	[ "$(stat -c %u:%g "$T/m/d/a")" = 1005:1006 ]
+	vo_umount "$T/m"
+	run "$VUMETA" dump "$T/u"
+	[[ "$output" == *" 5/6 d/a"* ]]
 }
 
 @test "squash_to_root, squash_to_uid and squash_to_gid give every file one owner" {

@@ -289,10 +289,16 @@ int vnode_pin(struct vnode *v);
 void meta_load(struct vnode *v, const char *path, const struct stat *host);
 /* Host stat of v overlaid with its virtual metadata. */
 int vnode_stat(struct vnode *v, struct stat *st);
-/* The view owner of a host stat for a file without a row: sc's (the
- * layer's sidecar, or NULL) root owner rule, then -o uidmapping=/
- * gidmapping= (host ids no extent holds show as 65534). */
+/* The owner of a host stat for a file without a row: sc's (the layer's
+ * sidecar, or NULL) root owner rule (vuovl-sidecar(5)). */
 void meta_host_owner(struct sidecar *sc, struct stat *st);
+/* -o uidmapping=/gidmapping= (fuse-overlayfs's): the ids stored in the
+ * layers and rows are the map's INSIDE ids (a container's), the kernel
+ * speaks its OUTSIDE ids (the daemon's namespace): out for replies, in
+ * for chown and new objects' owners. Without a map, the same id; an id
+ * the map leaves out, 65534 (the kernel's overflow id). */
+uint32_t meta_id_out(int gid, uint32_t id);
+uint32_t meta_id_in(int gid, uint32_t id);
 /* Sets fields of v's row in its scope's write layer (v there already);
  * v->meta follows. Caller holds v->lock. */
 int meta_set(struct vnode *v, const struct vmeta *m);

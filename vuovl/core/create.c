@@ -50,7 +50,7 @@ int create_finish(struct vnode *dir, const char *name, mode_t mode, dev_t rdev,
 	/* BSD/SysV: in a set-group-id directory the new entry takes its
 	 * group, and a new directory the bit too */
 	if (vnode_stat(dir, &pst) == 0 && (pst.st_mode & S_ISGID)) {
-		gid = pst.st_gid;
+		gid = meta_id_in(1, pst.st_gid);	/* the stat speaks kernel ids */
 		if (S_ISDIR(mode))
 			mode |= S_ISGID;
 	}

@@ -80,14 +80,29 @@ struct sidecar *vnode_layer_sc(const struct vnode *v, int layer)
 
 void meta_host_owner(struct sidecar *sc, struct stat *st)
 {
-	uint32_t id;
-
 	if (sc)
 		sidecar_owner_of(sc, st);
-	if (vo.nuidmap)
-		st->st_uid = idmap_map(vo.uidmap, vo.nuidmap, st->st_uid, 1, &id) ? 65534 : id;
-	if (vo.ngidmap)
-		st->st_gid = idmap_map(vo.gidmap, vo.ngidmap, st->st_gid, 1, &id) ? 65534 : id;
+}
+
+static uint32_t map_id(int gid, uint32_t id, int to_inside)
+{
+	const struct idmap_ext *e = gid ? vo.gidmap : vo.uidmap;
+	size_t n = gid ? vo.ngidmap : vo.nuidmap;
+	uint32_t out;
+
+	if (!n)
+		return id;
+	return idmap_map(e, n, id, to_inside, &out) ? 65534 : out;
+}
+
+uint32_t meta_id_out(int gid, uint32_t id)
+{
+	return map_id(gid, id, 0);
+}
+
+uint32_t meta_id_in(int gid, uint32_t id)
+{
+	return map_id(gid, id, 1);
 }
 
 int vnode_stat(struct vnode *v, struct stat *st)
@@ -121,6 +136,8 @@ int vnode_stat(struct vnode *v, struct stat *st)
 			st->st_mode = v->meta.mode;
 		if (v->meta.mask & VMETA_RDEV)
 			st->st_rdev = v->meta.rdev;
+		st->st_uid = meta_id_out(0, st->st_uid);
+		st->st_gid = meta_id_out(1, st->st_gid);
 		if (vo.squash_uid >= 0)
 			st->st_uid = (uid_t)vo.squash_uid;
 		if (vo.squash_gid >= 0)

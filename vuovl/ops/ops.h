@@ -22,15 +22,16 @@ static inline int vo_fh_fd(const struct fuse_file_info *fi)
 	return (int)(fi->fh & ~VO_FH_PT);
 }
 
-/* The ids of the caller of req, which own what it makes. */
+/* The ids of the caller of req, which own what it makes, as the layers
+ * store them (meta_id_in). */
 static inline uid_t caller_uid(fuse_req_t req)
 {
-	return fuse_req_ctx(req)->uid;
+	return meta_id_in(0, fuse_req_ctx(req)->uid);
 }
 
 static inline gid_t caller_gid(fuse_req_t req)
 {
-	return fuse_req_ctx(req)->gid;
+	return meta_id_in(1, fuse_req_ctx(req)->gid);
 }
 
 /* ops_lookup.c: fills an entry reply from v (attributes, timeouts). */

@@ -285,6 +285,11 @@ void vo_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	/* libfuse 3.14 passes the kill flag (FATTR_KILL_SUIDGID) on as a
 	 * bit of to_set: it is not an attribute */
 	to_set &= ~DEVIO_FATTR_KILL_SUIDGID;
+	/* a chown's ids as the layers store them (-o uidmapping=) */
+	if (to_set & FUSE_SET_ATTR_UID)
+		attr->st_uid = meta_id_in(0, attr->st_uid);
+	if (to_set & FUSE_SET_ATTR_GID)
+		attr->st_gid = meta_id_in(1, attr->st_gid);
 
 	if (vnode_ro(v)) {
 		fuse_reply_err(req, EROFS);
