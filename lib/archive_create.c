@@ -178,6 +178,12 @@ static int write_entry(struct cctx *c, struct archive_entry *e, int fd,
 	archive_entry_linkify(c->lr, &e, &spare);
 	if (!e)
 		return 0;
+	if (archive_entry_hardlink(e)) {
+		/* a link's xattrs and ACLs are its target's, written once:
+		 * GNU tar writes none on a link, and extracts them from it */
+		archive_entry_xattr_clear(e);
+		archive_entry_acl_clear(e);
+	}
 	with_data = fd >= 0 && !archive_entry_hardlink(e) &&
 		archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0;
 	r = archive_write_header(c->a, e);
@@ -364,8 +370,16 @@ static int setup_writer(struct cctx *c, const char *archive,
 	case VUAR_USTAR: r = archive_write_set_format_ustar(c->a); break;
 	default: r = archive_write_set_format_pax_restricted(c->a); break;
 	}
+	/* SCHILY.xattr.* alone, the form GNU tar reads: it warns about each
+	 * LIBARCHIVE.xattr.* that libarchive writes beside it by default */
+	if (r == ARCHIVE_OK && archive_format(c->a) == ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
+		r = archive_write_set_format_option(c->a, "pax", "xattrheader", "SCHILY");
 	if (r == ARCHIVE_OK)
 		r = vuar_add_filter(c->a, f);
+	/* a compressed stream ends where it ends: the tar's zeros padded
+	 * after it are trailing garbage to zstd and xz (tar --zstd -t fails) */
+	if (r == ARCHIVE_OK && f != VUAR_FILTER_NONE)
+		r = archive_write_set_bytes_in_last_block(c->a, 1);
 	if (r == ARCHIVE_OK)
 		r = vuar_is_stdio(archive) ? archive_write_open_fd(c->a, 1)
 			: archive_write_open_filename(c->a, archive);
