@@ -61,6 +61,11 @@ static int sc_get(const struct cctx *c, const char *rel, const struct stat *st,
 
 static void creport(struct cctx *c, const char *entry, const char *why)
 {
+	size_t n = strlen(entry);
+
+	/* libarchive's messages may name the entry again */
+	if (why && n && !strncmp(why, entry, n) && !strncmp(why + n, ": ", 2))
+		why += n + 2;
 	c->failed = 1;
 	if (c->o->report)
 		c->o->report(c->o->arg, entry, why, 0);
@@ -293,7 +298,10 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 	if (c->sc)
 		sidecar_owner_of(c->sc, &st);
 	archive_entry_copy_stat(e, &st);
-	if (isdir && aname[strlen(aname) - 1] != '/') {
+	/* a directory's name ends in '/' in a tar, as tar writes it; cpio
+	 * names have none (bsdtar, GNU cpio) */
+	if (isdir && aname[strlen(aname) - 1] != '/' &&
+	    (archive_format(c->a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_CPIO) {
 		char dname[PATH_MAX + 1];
 
 		snprintf(dname, sizeof(dname), "%s/", aname);
@@ -358,40 +366,10 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 static int setup_writer(struct cctx *c, const char *archive,
 			const struct vuar_opts *o, const char **msg)
 {
-	enum vuar_filter f = o->filter == VUAR_FILTER_AUTO
-		? vuar_filter_for_name(archive) : o->filter;
-	int r;
+	int r = vuar_open_write(archive, o, &c->a, msg);
 
-	c->a = archive_write_new();
-	if (!c->a)
-		return -ENOMEM;
-	switch (o->format) {
-	case VUAR_GNU: r = archive_write_set_format_gnutar(c->a); break;
-	case VUAR_USTAR: r = archive_write_set_format_ustar(c->a); break;
-	default: r = archive_write_set_format_pax_restricted(c->a); break;
-	}
-	/* SCHILY.xattr.* alone, the form GNU tar reads: it warns about each
-	 * LIBARCHIVE.xattr.* that libarchive writes beside it by default */
-	if (r == ARCHIVE_OK && archive_format(c->a) == ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
-		r = archive_write_set_format_option(c->a, "pax", "xattrheader", "SCHILY");
-	if (r == ARCHIVE_OK)
-		r = vuar_add_filter(c->a, f);
-	/* a compressed stream ends where it ends: the tar's zeros padded
-	 * after it are trailing garbage to zstd and xz (tar --zstd -t fails) */
-	if (r == ARCHIVE_OK && f != VUAR_FILTER_NONE)
-		r = archive_write_set_bytes_in_last_block(c->a, 1);
-	if (r == ARCHIVE_OK)
-		r = vuar_is_stdio(archive) ? archive_write_open_fd(c->a, 1)
-			: archive_write_open_filename(c->a, archive);
-	if (r != ARCHIVE_OK) {
-		r = archive_errno(c->a) > 0 ? -archive_errno(c->a) : -EINVAL;
-		vuar_fail(msg, r, "cannot create %s: %s",
-			  vuar_is_stdio(archive) ? "-" : archive,
-			  archive_error_string(c->a) ? archive_error_string(c->a)
-			  : strerror(-r));
-		archive_write_free(c->a);
+	if (r < 0)
 		return r;
-	}
 	c->lr = archive_entry_linkresolver_new();
 	if (!c->lr)
 		return -ENOMEM;

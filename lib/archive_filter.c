@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * archive_filter — opening archives: a reader that takes every format and
- * filter libarchive knows, and the compression a name's suffix asks for.
+ * filter libarchive knows; a writer whose format and compression the
+ * options or the archive name's suffix choose (bsdtar -a), refusing the
+ * formats that cannot hold the owners vutar is there to keep.
  */
 #include "config.h"
 #include "vuar_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,7 +98,7 @@ enum vuar_filter vuar_filter_for_name(const char *archive)
 	return VUAR_FILTER_NONE;
 }
 
-int vuar_add_filter(struct archive *a, enum vuar_filter f)
+static int add_filter(struct archive *a, enum vuar_filter f)
 {
 	switch (f) {
 	case VUAR_FILTER_GZIP: return archive_write_add_filter_gzip(a);
@@ -110,4 +113,125 @@ int vuar_add_filter(struct archive *a, enum vuar_filter f)
 int vuar_is_stdio(const char *archive)
 {
 	return is_stdio(archive);
+}
+
+/* The libarchive format code libarchive's own table gives name, or 0;
+ * its name in what (what_size bytes). */
+static int format_code_by_ext(const char *name, char *what, size_t what_size)
+{
+	struct archive *scratch = archive_write_new();
+	int code = 0;
+
+	/* a failed lookup leaves an archive fatal: ask a throwaway one */
+	if (scratch && archive_write_set_format_filter_by_ext(scratch, name) == ARCHIVE_OK) {
+		code = archive_format(scratch);
+		snprintf(what, what_size, "%s", archive_format_name(scratch));
+	}
+	archive_write_free(scratch);
+	return code;
+}
+
+/* The format a name's suffix asks for: "x.cpio.gz" is a cpio as
+ * "x.cpio" is. 0 when the suffix names no format. */
+static int format_code_for_name(const char *archive, char *what, size_t what_size)
+{
+	char base[PATH_MAX];
+	const char *dot;
+	int code = format_code_by_ext(archive, what, what_size);
+
+	if (code || vuar_filter_for_name(archive) == VUAR_FILTER_NONE)
+		return code;
+	dot = strrchr(archive, '.');
+	if (!dot || (size_t)(dot - archive) >= sizeof(base))
+		return 0;
+	memcpy(base, archive, (size_t)(dot - archive));
+	base[dot - archive] = '\0';
+	return format_code_by_ext(base, what, what_size);
+}
+
+/*
+ * The format -c writes: the one asked for, else the one the name's
+ * suffix names (bsdtar -a), else pax. 0, or -EINVAL (said in msg) for a
+ * suffix naming a format that keeps no owners (7-Zip, ISO 9660, ar).
+ */
+static int pick_format(const char *archive, enum vuar_format asked,
+		       enum vuar_format *out, const char **msg)
+{
+	char what[64] = "";
+	int code;
+
+	*out = asked;
+	if (asked != VUAR_FORMAT_AUTO)
+		return 0;
+	*out = VUAR_PAX;
+	code = is_stdio(archive) ? 0 : format_code_for_name(archive, what, sizeof(what));
+	switch (code & ARCHIVE_FORMAT_BASE_MASK) {
+	case 0:
+	case ARCHIVE_FORMAT_TAR:
+		return 0;
+	case ARCHIVE_FORMAT_ZIP:
+		*out = VUAR_ZIP;
+		return 0;
+	case ARCHIVE_FORMAT_CPIO:
+		*out = code == ARCHIVE_FORMAT_CPIO_SVR4_NOCRC ? VUAR_NEWC : VUAR_CPIO;
+		return 0;
+	}
+	return vuar_fail(msg, -EINVAL, "cannot create %s: a %s archive cannot keep a tree's "
+			 "owners, modes and devices (name it .tar, .cpio or .zip, or give "
+			 "--format)", archive, what);
+}
+
+static int set_format(struct archive *a, enum vuar_format f)
+{
+	int r;
+
+	switch (f) {
+	case VUAR_GNU: return archive_write_set_format_gnutar(a);
+	case VUAR_USTAR: return archive_write_set_format_ustar(a);
+	case VUAR_CPIO: return archive_write_set_format_cpio_odc(a);
+	case VUAR_NEWC: return archive_write_set_format_cpio_newc(a);
+	case VUAR_ZIP: return archive_write_set_format_zip(a);
+	default:
+		r = archive_write_set_format_pax_restricted(a);
+		/* SCHILY.xattr.* alone, the form GNU tar reads: it warns
+		 * about each LIBARCHIVE.xattr.* libarchive adds by default */
+		return r == ARCHIVE_OK ? archive_write_set_format_option(a, "pax",
+				"xattrheader", "SCHILY") : r;
+	}
+}
+
+int vuar_open_write(const char *archive, const struct vuar_opts *o,
+		    struct archive **out, const char **msg)
+{
+	enum vuar_filter f = o->filter == VUAR_FILTER_AUTO
+		? vuar_filter_for_name(archive) : o->filter;
+	enum vuar_format fmt;
+	struct archive *a;
+	int r = pick_format(archive, o->format, &fmt, msg);
+
+	if (r < 0)
+		return r;
+	a = archive_write_new();
+	if (!a)
+		return -ENOMEM;
+	r = set_format(a, fmt);
+	if (r == ARCHIVE_OK)
+		r = add_filter(a, f);
+	/* a compressed stream ends where it ends: zeros padded after it are
+	 * trailing garbage to zstd and xz (tar --zstd -t fails), and a zip
+	 * ends with its directory */
+	if (r == ARCHIVE_OK && (f != VUAR_FILTER_NONE || fmt == VUAR_ZIP))
+		r = archive_write_set_bytes_in_last_block(a, 1);
+	if (r == ARCHIVE_OK)
+		r = is_stdio(archive) ? archive_write_open_fd(a, 1)
+			: archive_write_open_filename(a, archive);
+	if (r != ARCHIVE_OK) {
+		r = archive_errno(a) > 0 ? -archive_errno(a) : -EINVAL;
+		vuar_fail(msg, r, "cannot create %s: %s", is_stdio(archive) ? "-" : archive,
+			  archive_error_string(a) ? archive_error_string(a) : strerror(-r));
+		archive_write_free(a);
+		return r;
+	}
+	*out = a;
+	return 0;
 }

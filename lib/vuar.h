@@ -13,7 +13,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum vuar_format { VUAR_PAX, VUAR_GNU, VUAR_USTAR };
+/* What -c writes. Without one, the archive name's suffix chooses as
+ * bsdtar -a does (.zip, .cpio; .7z, .iso, .a are refused: they keep no
+ * owners), else pax. cpio and zip keep owners and modes but no xattrs
+ * or ACLs; zip no devices either, cpio no user or group names. */
+enum vuar_format {
+	VUAR_FORMAT_AUTO = 0,
+	VUAR_PAX,	/* restricted pax, as bsdtar writes */
+	VUAR_GNU,
+	VUAR_USTAR,
+	VUAR_CPIO,	/* POSIX odc, bsdtar's "cpio" */
+	VUAR_NEWC,	/* SVR4 */
+	VUAR_ZIP,
+};
 enum vuar_filter {
 	VUAR_FILTER_AUTO = -1,	/* from the archive name's suffix */
 	VUAR_FILTER_NONE = 0,

@@ -12,7 +12,10 @@ int vuar_fail(const char **msg, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int vuar_open_read(const char *archive, struct archive **out, const char **msg);
 enum vuar_filter vuar_filter_for_name(const char *archive);
-int vuar_add_filter(struct archive *a, enum vuar_filter f);
+/* A writer with the format and compression o and the archive's name
+ * ask for (vuar.h), open on archive; 0, or -errno said in msg. */
+int vuar_open_write(const char *archive, const struct vuar_opts *o,
+		    struct archive **out, const char **msg);
 int vuar_is_stdio(const char *archive);
 void vuar_mode_string(struct archive_entry *e, char out[11]);
 

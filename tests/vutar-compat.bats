@@ -51,3 +51,38 @@ tv() {
 	tar --xattrs --sort=name -cf "$T/g.tar" -C "$T/out" .
 	diff <(tv "$T/g.tar" --xattrs -v) <(tv "$T/v.tar" --xattrs -v)
 }
+
+@test "the archive name's suffix picks zip or cpio as bsdtar -a does, and --format wins" {
+	command -v bsdtar >/dev/null || skip "bsdtar is missing (libarchive-tools)"
+	rm "$T/src/a/hl"	# which name of a link carries the data follows the order
+	for name in x.zip x.cpio x.cpio.gz; do
+		"$VUTAR" -cf "$T/v-$name" -C "$T/src" .
+		(cd "$T/src" && bsdtar -acf "$T/b-$name" .)
+		[ "$(file -b "$T/v-$name")" = "$(file -b "$T/b-$name")" ]
+		diff <(bsdtar -tvf "$T/b-$name" --numeric-owner | LC_ALL=C sort) \
+			<(bsdtar -tvf "$T/v-$name" --numeric-owner | LC_ALL=C sort)
+	done
+	"$VUTAR" -cf "$T/g.zip" --format=gnu -C "$T/src" .
+	file -b "$T/g.zip" | grep -q 'GNU'
+}
+
+@test "a suffix whose format cannot keep owners is refused, and nothing is written" {
+	for name in x.7z x.iso x.a; do
+		run "$VUTAR" -cf "$T/$name" -C "$T/src" .
+		[ "$status" -eq 1 ]
+		[[ "$output" == "vutar: cannot create $T/$name: a "*" archive cannot keep a tree's owners"* ]]
+		[ ! -e "$T/$name" ]
+	done
+}
+
+@test "zip keeps the virtual owners, and refuses a device by name" {
+	[ -x /bin/busybox ] || skip "/bin/busybox is missing (busybox-static)"
+	"$VU_SRCDIR/scripts/mkrootfs" "$T/rootfs.tar"
+	mkdir "$T/root"
+	"$VUTAR" -xf "$T/rootfs.tar" -C "$T/root"
+	"$VUTAR" -cf "$T/h.zip" -C "$T/root" home
+	bsdtar -tvf "$T/h.zip" --numeric-owner | grep -q '^-rw-r--r-- .* 1000 *1000 .* home/user/.profile$'
+	run "$VUTAR" -cf "$T/d.zip" -C "$T/root" dev
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"vutar: dev/null: zip format cannot archive character devices"* ]]
+}

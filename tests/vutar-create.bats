@@ -57,8 +57,9 @@ for m in tarfile.open(d + "/p.tar").getmembers():
         assert m.ischr() and (m.devmajor, m.devminor) == (1, 3) and m.uid == 0
 PY
 	head -c 263 "$T/u.tar" | tail -c 6 | grep -q ustar
-	run "$VUTAR" -cf "$T/x.tar" --format=zip -C "$T/a" etc
+	run "$VUTAR" -cf "$T/x.tar" --format=7zip -C "$T/a" etc
 	[ "$status" -eq 1 ]
+	[[ "$output" == *"unknown format 7zip"* ]]
 }
 
 @test "the sidecar directory is never packed" {

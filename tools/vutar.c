@@ -41,12 +41,29 @@ static void usage(FILE *f)
 "  -C, --directory=DIR  the directory to extract into or pack (default .)\n"
 "  -z, -J, --zstd, -j   compress (-c) with gzip, xz, zstd, bzip2; otherwise the\n"
 "                       archive name's suffix decides (.gz .xz .zst .bz2 .lz4)\n"
-"      --format=FMT     pax (default), gnu or ustar (-c)\n"
+"      --format=FMT     pax, gnu, ustar, cpio, newc or zip (-c); without it\n"
+"                       the suffix decides (.zip, .cpio; else pax)\n"
 "  -h, --help           this help\n"
 "  -V, --version        the version\n"
 "Reading accepts every format and compression libarchive knows.\n"
 "Exit status: 0 all went well, 1 usage error or the archive/directory could\n"
 "not be opened, 2 some entry was refused or failed (each is named on stderr).\n");
+}
+
+/* --format's names (GNU tar's and bsdtar's); VUAR_FORMAT_AUTO for none */
+static enum vuar_format format_named(const char *name)
+{
+	static const struct { const char *name; enum vuar_format f; } formats[] = {
+		{ "pax", VUAR_PAX }, { "posix", VUAR_PAX }, { "gnu", VUAR_GNU },
+		{ "ustar", VUAR_USTAR }, { "cpio", VUAR_CPIO }, { "odc", VUAR_CPIO },
+		{ "newc", VUAR_NEWC }, { "zip", VUAR_ZIP },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(name, formats[i].name))
+			return formats[i].f;
+	return VUAR_FORMAT_AUTO;
 }
 
 static void progress_clear(struct progress *p)
@@ -164,14 +181,10 @@ int main(int argc, char **argv)
 		case 'j': o.filter = VUAR_FILTER_BZIP2; break;
 		case 'Z': o.filter = VUAR_FILTER_ZSTD; break;
 		case 'F':
-			if (!strcmp(optarg, "pax") || !strcmp(optarg, "posix"))
-				o.format = VUAR_PAX;
-			else if (!strcmp(optarg, "gnu"))
-				o.format = VUAR_GNU;
-			else if (!strcmp(optarg, "ustar"))
-				o.format = VUAR_USTAR;
-			else {
-				fprintf(stderr, "vutar: unknown format %s (pax, gnu, ustar)\n", optarg);
+			o.format = format_named(optarg);
+			if (o.format == VUAR_FORMAT_AUTO) {
+				fprintf(stderr, "vutar: unknown format %s (pax, gnu, ustar, "
+					"cpio, newc, zip)\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
