@@ -86,3 +86,20 @@ tv() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"vutar: dev/null: zip format cannot archive character devices"* ]]
 }
+
+@test "old-style bundled flags read as GNU tar reads them" {
+	(cd "$T" && "$VUTAR" czf v.tgz -C src .)
+	(cd "$T" && tar czf g.tgz -C src .)
+	diff <(tar tzf "$T/g.tgz" | LC_ALL=C sort) <(cd "$T" && "$VUTAR" tf v.tgz | LC_ALL=C sort)
+	diff <(cd "$T" && tar tvf v.tgz) <(cd "$T" && "$VUTAR" tvf v.tgz)
+	# each letter that takes an argument takes the next word, in order
+	(cd "$T" && "$VUTAR" cCf src v.tar a top)
+	(cd "$T" && tar cCf src g.tar --sort=name a top)
+	diff <(tv "$T/g.tar") <(tv "$T/v.tar")
+	(cd "$T/out" && "$VUTAR" xvf ../v.tar) >"$T/names"
+	diff <(tar tf "$T/v.tar") "$T/names"
+	[ "$(cat "$T/out/a/b/g")" = two ]
+	run "$VUTAR" tfq "$T/v.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "vutar: invalid option -- 'q'"* ]]
+}

@@ -32,6 +32,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: vutar -x|-c|-t [-v] [-f ARCHIVE|-] [-C DIR] [PATH...]\n"
+"       vutar {x|c|t}[vzJjf...] [ARCHIVE] [DIR...] ...  (GNU tar's old style:\n"
+"                       the letters' arguments follow in order: vutar czf A -C D .)\n"
 "  -x, --extract        extract into DIR, recording owners, modes, devices\n"
 "                       and privileged xattrs in DIR/.vuovl (the sidecar)\n"
 "  -c, --create         pack DIR (or PATHs beneath it) with its virtual owners\n"
@@ -134,7 +136,62 @@ static void on_name(void *arg, const char *name)
 	fprintf(names_to_stderr ? stderr : stdout, "%s\n", vuar_quote(name, q, sizeof(q)));
 }
 
-int main(int argc, char **argv)
+/*
+ * GNU tar's old style: a first argument without '-' is a bundle of
+ * letters, each an option; those that take an argument take the words
+ * after the bundle, in order ("vutar czf A -C D ." is "-c -z -f A -C D .").
+ * Returns the new argv, argv itself when the first argument is no
+ * bundle, NULL for lack of memory; a new array and *letters (the "-x"
+ * strings) are the caller's to free.
+ */
+static char **expand_old_style(int argc, char **argv, int *nargc, char **letters)
+{
+	static const char with_arg[] = "fCTX";
+	const char *bundle = argc > 1 ? argv[1] : "-";
+	size_t n = strlen(bundle), i;
+	int next = 2, k = 1;
+	char **v;
+
+	*nargc = argc;
+	*letters = NULL;
+	if (bundle[0] == '-' || n == 0)
+		return argv;
+	v = calloc((size_t)argc + n + 1, sizeof(*v));
+	*letters = malloc(3 * n);
+	if (!v || !*letters) {
+		free(v);
+		free(*letters);
+		return NULL;
+	}
+	v[0] = argv[0];
+	for (i = 0; i < n; i++) {
+		char *opt = *letters + 3 * i;
+
+		opt[0] = '-';
+		opt[1] = bundle[i];
+		opt[2] = '\0';
+		v[k++] = opt;
+		if (strchr(with_arg, bundle[i]) && next < argc)
+			v[k++] = argv[next++];
+	}
+	while (next < argc)
+		v[k++] = argv[next++];
+	*nargc = k;
+	return v;
+}
+
+/* What the command line asks for. */
+struct plan {
+	int mode;		/* 'x', 'c' or 't' */
+	const char *archive;	/* NULL or "-": stdin, stdout */
+	const char *dir;
+	char **paths;		/* -c: what to pack beneath dir */
+	int npaths;
+	struct vuar_opts o;
+};
+
+/* Parses argv into p. Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, struct plan *p)
 {
 	static const struct option longopts[] = {
 		{ "extract", no_argument, NULL, 'x' },
@@ -153,36 +210,27 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct progress prog = { 0 };
-	struct vuar_opts o = {
-		.filter = VUAR_FILTER_AUTO,
-		.report = on_report,
-		.progress = on_progress,
-		.arg = &prog,
-	};
-	const char *archive = NULL, *dir = ".", *msg = NULL;
-	int mode = 0, c, r;
+	int c;
 
-	vu_log_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "xctvf:C:zJjhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'x': case 'c': case 't':
-			if (mode && mode != c) {
+			if (p->mode && p->mode != c) {
 				fprintf(stderr, "vutar: only one of -x, -c, -t\n");
 				return EXIT_USAGE;
 			}
-			mode = c;
+			p->mode = c;
 			break;
-		case 'v': o.verbose = 1; break;
-		case 'f': archive = optarg; break;
-		case 'C': dir = optarg; break;
-		case 'z': o.filter = VUAR_FILTER_GZIP; break;
-		case 'J': o.filter = VUAR_FILTER_XZ; break;
-		case 'j': o.filter = VUAR_FILTER_BZIP2; break;
-		case 'Z': o.filter = VUAR_FILTER_ZSTD; break;
+		case 'v': p->o.verbose = 1; break;
+		case 'f': p->archive = optarg; break;
+		case 'C': p->dir = optarg; break;
+		case 'z': p->o.filter = VUAR_FILTER_GZIP; break;
+		case 'J': p->o.filter = VUAR_FILTER_XZ; break;
+		case 'j': p->o.filter = VUAR_FILTER_BZIP2; break;
+		case 'Z': p->o.filter = VUAR_FILTER_ZSTD; break;
 		case 'F':
-			o.format = format_named(optarg);
-			if (o.format == VUAR_FORMAT_AUTO) {
+			p->o.format = format_named(optarg);
+			if (p->o.format == VUAR_FORMAT_AUTO) {
 				fprintf(stderr, "vutar: unknown format %s (pax, gnu, ustar, "
 					"cpio, newc, zip)\n", optarg);
 				return EXIT_USAGE;
@@ -193,15 +241,60 @@ int main(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (!mode) {
+	if (!p->mode) {
 		fprintf(stderr, "vutar: one of -x, -c or -t is needed\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (mode != 'c' && optind < argc) {
+	if (p->mode != 'c' && optind < argc) {
 		fprintf(stderr, "vutar: naming members to extract or list is not supported\n");
 		return EXIT_USAGE;
 	}
+	p->paths = argv + optind;
+	p->npaths = argc - optind;
+	return -1;
+}
+
+static int run(const struct plan *p, const char **msg)
+{
+	static char *dot[] = { "." };
+
+	if (p->mode == 'x')
+		return vuar_extract(p->archive, p->dir, &p->o, msg);
+	if (p->mode == 't')
+		return vuar_list(p->archive, stdout, &p->o, msg);
+	/* like tar -C DIR .: the whole directory when no path is named */
+	if (p->npaths == 0)
+		return vuar_create(p->archive, p->dir, dot, 1, &p->o, msg);
+	return vuar_create(p->archive, p->dir, p->paths, p->npaths, &p->o, msg);
+}
+
+int main(int argc, char **argv)
+{
+	struct progress prog = { 0 };
+	struct plan p = {
+		.dir = ".",
+		.o = {
+			.filter = VUAR_FILTER_AUTO,
+			.report = on_report,
+			.progress = on_progress,
+			.arg = &prog,
+		},
+	};
+	const char *msg = NULL;
+	char *letters, **args;
+	int nargs, r;
+
+	vu_log_init(argv[0]);
+	args = expand_old_style(argc, argv, &nargs, &letters);
+	if (!args) {
+		fprintf(stderr, "vutar: %s\n", strerror(ENOMEM));
+		return EXIT_USAGE;
+	}
+	args[0] = "vutar";	/* getopt's messages name the program so */
+	r = parse_args(nargs, args, &p);
+	if (r >= 0)
+		goto out;
 	prog.on = isatty(2);
 	signal(SIGUSR1, ask_progress);
 	/* names are bytes, pax headers UTF-8: a locale that cannot hold them
@@ -209,23 +302,24 @@ int main(int argc, char **argv)
 	 * and a warning fails the run; C.UTF-8 converts nothing */
 	if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8"))
 		setlocale(LC_CTYPE, "C.UTF-8");
-	if (o.verbose && mode != 't')
-		o.verbose_name = on_name;
-	names_to_stderr = mode == 'c' && (!archive || !strcmp(archive, "-"));
-	if (mode == 'x')
-		r = vuar_extract(archive, dir, &o, &msg);
-	else if (mode == 't')
-		r = vuar_list(archive, stdout, &o, &msg);
-	else
-		r = vuar_create(archive, dir, argv + optind, argc - optind, &o, &msg);
+	if (p.o.verbose && p.mode != 't')
+		p.o.verbose_name = on_name;
+	names_to_stderr = p.mode == 'c' && (!p.archive || !strcmp(p.archive, "-"));
+	r = run(&p, &msg);
 	progress_clear(&prog);
 	if (r < 0) {
 		fprintf(stderr, "vutar: %s\n", msg ? msg : strerror(-r));
-		return EXIT_USAGE;
-	}
-	if (fflush(stdout) != 0) {
+		r = EXIT_USAGE;
+	} else if (fflush(stdout) != 0) {
 		fprintf(stderr, "vutar: cannot write the output: %s\n", strerror(errno));
-		return EXIT_ENTRIES;
+		r = EXIT_ENTRIES;
+	} else {
+		r = r ? EXIT_ENTRIES : 0;
 	}
-	return r ? EXIT_ENTRIES : 0;
+out:
+	/* the plan points into args */
+	if (args != argv)
+		free(args);
+	free(letters);
+	return r;
 }
