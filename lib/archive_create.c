@@ -71,6 +71,36 @@ static void creport(struct cctx *c, const char *entry, const char *why)
 		c->o->report(c->o->arg, entry, why, 0);
 }
 
+/*
+ * The archive's size before compression, with the padding of its last
+ * block that libarchive adds outside its count: GNU tar's "Total bytes
+ * written". A compressed stream's tar is never padded.
+ */
+static uint64_t archive_size(struct archive *a)
+{
+	uint64_t n = (uint64_t)archive_filter_bytes(a, 0);
+	int last = archive_write_get_bytes_in_last_block(a);
+	uint64_t unit = (uint64_t)(last > 0 ? last : archive_write_get_bytes_per_block(a));
+
+	if (archive_filter_count(a) > 1 || unit <= 1)
+		return n;
+	return (n + unit - 1) / unit * unit;
+}
+
+static void cprogress(struct cctx *c, int done)
+{
+	struct vuar_progress p = {
+		.entries = c->n,
+		.bytes = c->bytes,
+		.archive_bytes = done ? archive_size(c->a)
+			: (uint64_t)archive_filter_bytes(c->a, 0),
+		.done = done,
+	};
+
+	if (c->o->progress)
+		c->o->progress(c->o->arg, &p);
+}
+
 static const char *user_name(uid_t uid)
 {
 	static uid_t last = (uid_t)-1;
@@ -268,6 +298,8 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 	int fd = -1, r = 0, isdir;
 	char target[PATH_MAX];
 
+	if (vuar_excluded(c->o, aname))
+		return 0;
 	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		creport(c, aname, strerror(errno));
 		return 0;
@@ -354,8 +386,7 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 	r = write_entry(c, e, fd, aname);
 	archive_entry_free(e);
 	c->n++;
-	if (c->o->progress)
-		c->o->progress(c->o->arg, c->n, c->bytes);
+	cprogress(c, 0);
 	if (r == 0 && isdir)
 		return walk_dir(c, fd, aname, rel);
 	if (fd >= 0)
@@ -454,7 +485,6 @@ static int open_enclosing_sidecar(struct cctx *c, const char *dir)
 int vuar_create(const char *archive, const char *dir, char *const *paths,
 		int npaths, const struct vuar_opts *o, const char **msg)
 {
-	static char *const dot[] = { "." };
 	struct cctx c = { .o = o };
 	char aname[PATH_MAX + 1], rel[PATH_MAX];
 	int root, r = 0, i, wait = lock_wait_ms(), lockfd;
@@ -502,10 +532,6 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 		close(lockfd);
 		close(root);
 		return r;
-	}
-	if (npaths == 0) {
-		paths = dot;
-		npaths = 1;
 	}
 	for (i = 0; i < npaths && r == 0; i++) {
 		const char *slash, *name;
@@ -555,6 +581,8 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 		creport(&c, "", strerror(-r));
 	if (archive_write_close(c.a) != ARCHIVE_OK)
 		creport(&c, "", archive_error_string(c.a));
+	else
+		cprogress(&c, 1);
 	archive_write_free(c.a);
 	archive_entry_linkresolver_free(c.lr);
 	sidecar_close(c.sc);

@@ -476,12 +476,13 @@ static void do_symlink(struct xctx *x, struct archive_entry *e,
 static void do_hardlink(struct xctx *x, struct archive_entry *e,
 			const char *rel, const char *entry)
 {
+	const char *link = vuar_strip(archive_entry_hardlink(e), x->o->strip);
 	char target[PATH_MAX];
 	const char *name, *tname, *slash;
 	struct stat st;
 	int pfd, tfd, r;
 
-	r = vuar_clean_path(archive_entry_hardlink(e), target);
+	r = link ? vuar_clean_path(link, target) : -EINVAL;
 	if (r < 0 || *target == '\0') {
 		report(x, entry, "refusing hard link to %s: %s",
 		       archive_entry_hardlink(e),
@@ -554,15 +555,15 @@ static void do_hardlink(struct xctx *x, struct archive_entry *e,
 		report(x, entry, "cannot record link: %s", strerror(-r));
 }
 
-static void extract_entry(struct xctx *x, struct archive_entry *e)
+/* e, whose member name is entry, goes to name (entry less the
+ * components --strip-components drops). */
+static void extract_entry(struct xctx *x, struct archive_entry *e,
+			  const char *entry, const char *name)
 {
-	const char *entry = archive_entry_pathname(e);
 	char rel[PATH_MAX];
 	int r;
 
-	if (!entry)
-		entry = "";
-	r = vuar_clean_path(entry, rel);
+	r = vuar_clean_path(name, rel);
 	if (r == 1 && !x->warned_abs) {
 		x->warned_abs = 1;
 		if (x->o->report)
@@ -650,13 +651,35 @@ static void note_root_owner(struct xctx *x)
 		report(x, "", "cannot record who stands for root: %s", strerror(-r));
 }
 
+/* Each member the options select, extracted. */
+static void extract_all(struct xctx *x, struct vuar_reader *rd)
+{
+	struct archive_entry *e;
+	uint64_t n = 0;
+
+	while (vuar_reader_next(rd, &e) > 0) {
+		const char *entry = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+		const char *name = vuar_strip(entry, x->o->strip);
+
+		/* GNU tar: a member --strip-components leaves nothing of, or
+		 * whose link target it leaves nothing of, is passed over */
+		if (!name || (archive_entry_hardlink(e) &&
+			      !vuar_strip(archive_entry_hardlink(e), x->o->strip)))
+			continue;
+		if (x->o->verbose_name)
+			x->o->verbose_name(x->o->arg, entry);
+		extract_entry(x, e, entry, name);
+		if (++n % FLUSH_EVERY == 0)
+			sidecar_flush(x->sc);
+	}
+}
+
 int vuar_extract(const char *archive, const char *dir,
 		 const struct vuar_opts *o, const char **msg)
 {
 	struct xctx x = { .o = o, .cache_fd = -1 };
-	struct archive_entry *e;
-	uint64_t n = 0, bytes = 0;
-	int retries = 0, wait = lock_wait_ms(), lockfd;
+	struct vuar_reader rd;
+	int wait = lock_wait_ms(), lockfd;
 	pid_t holder;
 	char why[160];
 	int r;
@@ -676,17 +699,18 @@ int vuar_extract(const char *archive, const char *dir,
 		close(x.root);
 		return r;
 	}
-	r = vuar_open_read(archive, &x.a, msg);
+	r = vuar_reader_open(&rd, archive, o, msg);
 	if (r < 0) {
 		close(lockfd);
 		close(x.root);
 		return r;
 	}
+	x.a = rd.a;
 	r = sidecar_open(x.root, dir, NULL, SIDECAR_CREATE | SIDECAR_MANUAL, &x.sc);
 	if (r < 0) {
 		vuar_fail(msg, r, "cannot open the sidecar of %s: %s", dir,
 			  sidecar_open_error() ? sidecar_open_error() : strerror(-r));
-		archive_read_free(x.a);
+		vuar_reader_free(&rd);
 		close(lockfd);
 		close(x.root);
 		return r;
@@ -694,46 +718,13 @@ int vuar_extract(const char *archive, const char *dir,
 	if (sidecar_warning(x.sc) && o->report)
 		o->report(o->arg, dir, sidecar_warning(x.sc), 1);
 	note_root_owner(&x);
-	for (;;) {
-		r = archive_read_next_header(x.a, &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r == ARCHIVE_RETRY) {
-			/* a damaged header: say so, and let libarchive resync */
-			report(&x, "", "%s", archive_error_string(x.a) ?
-			       archive_error_string(x.a) : "damaged header");
-			if (++retries > 100)
-				break;
-			continue;
-		}
-		if (r == ARCHIVE_WARN) {
-			/* bsdtar's rule: a warning is a failure of the run */
-			x.failed = 1;
-			if (o->report)
-				o->report(o->arg, archive_entry_pathname(e) ?
-					  archive_entry_pathname(e) : "",
-					  archive_error_string(x.a), 1);
-		}
-		if (r < ARCHIVE_WARN) {
-			report(&x, "", "%s", archive_error_string(x.a) ?
-			       archive_error_string(x.a) : "cannot read archive");
-			break;
-		}
-		if (o->verbose_name)
-			o->verbose_name(o->arg, archive_entry_pathname(e));
-		extract_entry(&x, e);
-		n++;
-		bytes += (uint64_t)archive_entry_size(e);
-		if (n % FLUSH_EVERY == 0)
-			sidecar_flush(x.sc);
-		if (o->progress)
-			o->progress(o->arg, n, bytes);
-	}
+	extract_all(&x, &rd);
 	finish_dirs(&x);
 	r = sidecar_close(x.sc);
 	if (r < 0)
 		report(&x, "", "cannot save metadata: %s", strerror(-r));
-	archive_read_free(x.a);
+	if (vuar_reader_close(&rd))
+		x.failed = 1;
 	close(lockfd);	/* after the sidecar is saved: the next owner sees it */
 	close(x.root);
 	return x.failed;

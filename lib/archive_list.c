@@ -94,51 +94,19 @@ static void list_long(FILE *out, struct archive_entry *e, int *ugswidth)
 int vuar_list(const char *archive, FILE *out, const struct vuar_opts *o,
 	      const char **msg)
 {
-	struct archive *a;
+	struct vuar_reader rd;
 	struct archive_entry *e;
-	int ugswidth = 19, failed = 0, retries = 0, r;
+	int ugswidth = 19, r;
 	char q[VUAR_QUOTE_MAX];
 
-	r = vuar_open_read(archive, &a, msg);
+	r = vuar_reader_open(&rd, archive, o, msg);
 	if (r < 0)
 		return r;
-	for (;;) {
-		r = archive_read_next_header(a, &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r == ARCHIVE_RETRY) {
-			/* a damaged header: say so, and let libarchive resync */
-			failed = 1;
-			if (o->report)
-				o->report(o->arg, "", archive_error_string(a) ?
-					  archive_error_string(a)
-					  : "damaged header", 0);
-			if (++retries > 100)
-				break;
-			continue;
-		}
-		if (r < ARCHIVE_WARN) {
-			failed = 1;
-			if (o->report)
-				o->report(o->arg, "", archive_error_string(a) ?
-					  archive_error_string(a)
-					  : "cannot read archive", 0);
-			break;
-		}
-		if (r == ARCHIVE_WARN) {
-			/* bsdtar's rule: a warning is a failure of the run */
-			failed = 1;
-			if (o->report)
-				o->report(o->arg, archive_entry_pathname(e) ?
-					  archive_entry_pathname(e) : "",
-					  archive_error_string(a), 1);
-		}
+	while (vuar_reader_next(&rd, &e) > 0) {
 		if (o->verbose)
 			list_long(out, e, &ugswidth);
 		else
 			fprintf(out, "%s\n", vuar_quote(archive_entry_pathname(e), q, sizeof(q)));
-		archive_read_data_skip(a);
 	}
-	archive_read_free(a);
-	return failed;
+	return vuar_reader_close(&rd);
 }

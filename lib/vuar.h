@@ -36,15 +36,35 @@ enum vuar_filter {
 	VUAR_FILTER_LZ4,
 };
 
+struct vuar_progress {
+	uint64_t entries;	/* members handled */
+	uint64_t bytes;		/* their data */
+	uint64_t archive_bytes;	/* the archive's, before compression */
+	int done;		/* the last call: the archive is whole */
+};
+
+/* Zero is the default of every field. */
 struct vuar_opts {
 	int verbose;
 	enum vuar_format format;	/* -c only */
 	enum vuar_filter filter;	/* -c only */
+	/* -x, -t: only these members and what is beneath them (GNU tar:
+	 * literal names, trailing '/' aside); each that matches nothing is
+	 * reported as "Not found in archive" */
+	char *const *names;
+	int nnames;
+	/* members (-x, -t) or files (-c) left out: fnmatch patterns matched
+	 * as GNU tar's --exclude (any component on, directories take what is
+	 * beneath them) */
+	char *const *excludes;
+	int nexcludes;
+	int strip;		/* -x: leading name components dropped */
 	/* A problem with one entry (entry may be "" for the archive itself);
 	 * warn != 0 for a note that does not fail the run. */
 	void (*report)(void *arg, const char *entry, const char *why, int warn);
-	/* Called after each entry; the caller rate-limits. May be NULL. */
-	void (*progress)(void *arg, uint64_t entries, uint64_t bytes);
+	/* Called often (each entry, blocks of data) and once with done set
+	 * at the end; the caller rate-limits. May be NULL. */
+	void (*progress)(void *arg, const struct vuar_progress *p);
 	/* -xv/-cv: the name of each entry handled. May be NULL. */
 	void (*verbose_name)(void *arg, const char *name);
 	void *arg;
@@ -72,6 +92,8 @@ int vuar_extract(const char *archive, const char *dir,
 		 const struct vuar_opts *o, const char **msg);
 int vuar_list(const char *archive, FILE *out, const struct vuar_opts *o,
 	      const char **msg);
+/* paths: what to pack, beneath dir ("." for dir itself); none makes an
+ * empty archive. */
 int vuar_create(const char *archive, const char *dir, char *const *paths,
 		int npaths, const struct vuar_opts *o, const char **msg);
 

@@ -5,6 +5,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdbool.h>
 
 #include "vuar.h"
 
@@ -18,6 +19,39 @@ int vuar_open_write(const char *archive, const struct vuar_opts *o,
 		    struct archive **out, const char **msg);
 int vuar_is_stdio(const char *archive);
 void vuar_mode_string(struct archive_entry *e, char out[11]);
+
+/* archive_select.c: which members a run takes (GNU tar's rules). */
+/* True when name (a member name given by the user) is member or a
+ * directory above it; trailing slashes aside, nothing else is cleaned. */
+bool vuar_name_selects(const char *name, const char *member);
+/* True when one of o's exclude patterns matches member. */
+bool vuar_excluded(const struct vuar_opts *o, const char *member);
+/* name less its n leading components (a pointer into name), or NULL
+ * when nothing is left. */
+const char *vuar_strip(const char *name, int n);
+
+/* archive_read.c: the reading loop of -x, -xO, -t. */
+struct vuar_reader {
+	struct archive *a;
+	const struct vuar_opts *o;
+	bool *hit;		/* o->names[i] matched a member */
+	int failed;		/* something was reported */
+	unsigned retries;
+	uint64_t entries, bytes;
+};
+/* 0, or -errno said in msg (the archive cannot be opened). */
+int vuar_reader_open(struct vuar_reader *r, const char *archive,
+		     const struct vuar_opts *o, const char **msg);
+/* 1 with the next member the options select in *e, 0 at the end (or
+ * where the archive cannot be read on: reported). */
+int vuar_reader_next(struct vuar_reader *r, struct archive_entry **e);
+/* Progress within a member's data. */
+void vuar_reader_tick(struct vuar_reader *r);
+/* Reports the names that matched nothing, frees. 1 when anything was
+ * reported, else 0. */
+int vuar_reader_close(struct vuar_reader *r);
+/* Frees, saying nothing (a run that ends before reading). */
+void vuar_reader_free(struct vuar_reader *r);
 
 /* archive_acl.c: POSIX ACLs between entries and their xattr form. */
 typedef int (*vuar_xattr_fn)(void *arg, const char *name, const void *value, size_t size);

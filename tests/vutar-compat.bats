@@ -103,3 +103,96 @@ tv() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == "vutar: invalid option -- 'q'"* ]]
 }
+
+# Everything under a dir but the sidecar: type, name and link target
+tree() {
+	(cd "$1" && find . -path ./.vuovl -prune -o -printf '%y %p %l\n' | LC_ALL=C sort)
+}
+
+@test "member names select what -t and -x take, as in GNU tar; one that matched nothing exits 2" {
+	tar -cf "$T/a.tar" -C "$T/src" .
+	for names in "./a" "./a/ ./top" "./c/h ./sl" "."; do
+		diff <(tar -tf "$T/a.tar" $names) <("$VUTAR" -tf "$T/a.tar" $names)
+		diff <(tar -tvf "$T/a.tar" $names) <("$VUTAR" -tvf "$T/a.tar" $names)
+		rm -rf "$T/g" "$T/v" && mkdir "$T/g" "$T/v"
+		tar -xf "$T/a.tar" -C "$T/g" $names
+		"$VUTAR" -xf "$T/a.tar" -C "$T/v" $names
+		diff <(tree "$T/g") <(tree "$T/v")
+	done
+	# GNU tar takes names literally: no ./ added, no wildcards
+	status=0
+	"$VUTAR" -tf "$T/a.tar" ./top a nope './a/*' >"$T/names" 2>"$T/err" || status=$?
+	[ "$status" -eq 2 ]
+	[ "$(cat "$T/names")" = ./top ]
+	[ "$(cat "$T/err")" = "vutar: a: Not found in archive
+vutar: nope: Not found in archive
+vutar: ./a/*: Not found in archive" ]
+	run "$VUTAR" -xf "$T/a.tar" -C "$T/out" ./c nope
+	[ "$status" -eq 2 ]
+	[ "$output" = "vutar: nope: Not found in archive" ]
+	[ "$(cat "$T/out/c/h")" = three ]
+}
+
+@test "-T reads the names for -c, -x and -t, one a line, as GNU tar" {
+	printf 'top\n\na/b\nsl\n' >"$T/list"
+	"$VUTAR" -c -T "$T/list" -C "$T/src" -f "$T/v.tar"
+	tar -c -C "$T/src" -T "$T/list" -f "$T/g.tar"
+	diff <(tv "$T/g.tar") <(tv "$T/v.tar")
+	printf 'a/b/g\ntop\n' >"$T/list"
+	diff <(tar -tf "$T/g.tar" -T "$T/list") <("$VUTAR" -tf "$T/v.tar" --files-from="$T/list")
+	"$VUTAR" -xf "$T/v.tar" -T - -C "$T/out" <"$T/list"
+	[ "$(tree "$T/out")" = "$(printf 'd . \nd ./a \nd ./a/b \nf ./a/b/g \nf ./top ')" ]
+	# names on the command line and in lists, in the order given
+	"$VUTAR" -cf "$T/o.tar" -C "$T/src" top -T "$T/list" sl
+	[ "$("$VUTAR" -tf "$T/o.tar" | tr '\n' ' ')" = "top a/b/g top sl " ]
+	# an empty list packs nothing
+	: >"$T/empty"
+	"$VUTAR" -cf "$T/e.tar" -C "$T/src" -T "$T/empty"
+	[ -z "$(tar -tf "$T/e.tar")" ]
+	run "$VUTAR" -x -T - -C "$T/out" <"$T/list"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"standard input is the archive"* ]]
+	run "$VUTAR" -tf "$T/v.tar" -T "$T/nonexistent"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "vutar: -T $T/nonexistent: No such file or directory" ]]
+}
+
+@test "--exclude and --exclude-from leave out what GNU tar leaves out, for -c, -t and -x" {
+	tar -cf "$T/a.tar" -C "$T/src" .
+	for p in a b a/b '*.x' f ./a 'a/*' '*/b' 'b/' . 'c*' '[ab]' 'top/' 'h*'; do
+		diff <(tar -tf "$T/a.tar" --exclude="$p") <("$VUTAR" -tf "$T/a.tar" --exclude="$p")
+		tar -cf "$T/g.tar" --sort=name --exclude="$p" -C "$T/src" .
+		"$VUTAR" -cf "$T/v.tar" --exclude="$p" -C "$T/src" .
+		diff <(tv "$T/g.tar") <(tv "$T/v.tar")
+		rm -rf "$T/g" "$T/v" && mkdir "$T/g" "$T/v"
+		# a link whose target is left out fails in both
+		run tar -xf "$T/a.tar" -C "$T/g" --exclude="$p"
+		gnu=$status
+		run "$VUTAR" -xf "$T/a.tar" -C "$T/v" --exclude="$p"
+		[ "$status" -eq "$gnu" ]
+		diff <(tree "$T/g") <(tree "$T/v")
+	done
+	printf 'b\n\ntop\n' >"$T/pats"
+	diff <(tar -tf "$T/a.tar" -X "$T/pats" --exclude=sl) \
+		<("$VUTAR" -tf "$T/a.tar" -X "$T/pats" --exclude=sl)
+	diff <(tar -tf "$T/a.tar" --exclude-from="$T/pats") \
+		<("$VUTAR" -tf "$T/a.tar" --exclude-from="$T/pats")
+}
+
+@test "--strip-components extracts as GNU tar does, hard link targets too" {
+	tar -cf "$T/a.tar" -C "$T/src" .
+	tar -cf "$T/p.tar" -C "$T/src" a c top sl
+	for arch in a.tar p.tar; do
+		for n in 0 1 2 3; do
+			rm -rf "$T/g" "$T/v" && mkdir "$T/g" "$T/v"
+			tar -xvf "$T/$arch" -C "$T/g" --strip-components=$n >"$T/g.names"
+			"$VUTAR" -xvf "$T/$arch" -C "$T/v" --strip-components=$n >"$T/v.names"
+			diff <(tree "$T/g") <(tree "$T/v")
+			diff "$T/g.names" "$T/v.names"
+			# the link's target lost a component too
+			[ "$n" != 1 ] || [ "$(stat -c %h "$T/v/$([ $arch = a.tar ] && echo a/)f")" = 2 ]
+		done
+	done
+	run "$VUTAR" -xf "$T/a.tar" -C "$T/v" --strip-components=x
+	[ "$status" -eq 1 ]
+}

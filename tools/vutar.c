@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,16 +32,22 @@ struct progress {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: vutar -x|-c|-t [-v] [-f ARCHIVE|-] [-C DIR] [PATH...]\n"
-"       vutar {x|c|t}[vzJjf...] [ARCHIVE] [DIR...] ...  (GNU tar's old style:\n"
-"                       the letters' arguments follow in order: vutar czf A -C D .)\n"
+"usage: vutar -x|-c|-t [OPTION...] [-f ARCHIVE|-] [-C DIR] [NAME...]\n"
+"       vutar x|c|t[LETTERS] [THEIR ARGUMENTS] [OPTION...] [NAME...]\n"
+"  (GNU tar's old style: vutar czf A -C D .  is  vutar -c -z -f A -C D .)\n"
+"NAMEs are what -c packs beneath DIR (default .), or the members -x and -t\n"
+"take, with what is beneath them.\n"
 "  -x, --extract        extract into DIR, recording owners, modes, devices\n"
 "                       and privileged xattrs in DIR/.vuovl (the sidecar)\n"
-"  -c, --create         pack DIR (or PATHs beneath it) with its virtual owners\n"
+"  -c, --create         pack DIR (or NAMEs beneath it) with its virtual owners\n"
 "  -t, --list           list the archive (-tv: like tar -tv)\n"
 "  -v, --verbose        name each entry (-t: long listing)\n"
 "  -f, --file=ARCHIVE   the archive; - or none is stdin/stdout\n"
 "  -C, --directory=DIR  the directory to extract into or pack (default .)\n"
+"  -T, --files-from=FILE  NAMEs from FILE too, one a line (- is stdin)\n"
+"      --exclude=PATTERN  leave out what matches, as GNU tar (fnmatch)\n"
+"  -X, --exclude-from=FILE  PATTERNs from FILE, one a line\n"
+"      --strip-components=N  -x: drop the first N components of names\n"
 "  -z, -J, --zstd, -j   compress (-c) with gzip, xz, zstd, bzip2; otherwise the\n"
 "                       archive name's suffix decides (.gz .xz .zst .bz2 .lz4)\n"
 "      --format=FMT     pax, gnu, ustar, cpio, newc or zip (-c); without it\n"
@@ -49,7 +56,8 @@ static void usage(FILE *f)
 "  -V, --version        the version\n"
 "Reading accepts every format and compression libarchive knows.\n"
 "Exit status: 0 all went well, 1 usage error or the archive/directory could\n"
-"not be opened, 2 some entry was refused or failed (each is named on stderr).\n");
+"not be opened, 2 some entry was refused or failed, or a NAME was not found\n"
+"(each is named on stderr).\n");
 }
 
 /* --format's names (GNU tar's and bsdtar's); VUAR_FORMAT_AUTO for none */
@@ -85,7 +93,7 @@ static void ask_progress(int sig)
 	progress_asked = 1;
 }
 
-static void on_progress(void *arg, uint64_t entries, uint64_t bytes)
+static void on_progress(void *arg, const struct vuar_progress *v)
 {
 	struct progress *p = arg;
 	struct timespec now;
@@ -93,11 +101,11 @@ static void on_progress(void *arg, uint64_t entries, uint64_t bytes)
 	if (progress_asked) {
 		progress_asked = 0;
 		progress_clear(p);
-		fprintf(stderr, "vutar: %llu entries, %.1f MiB\n", (unsigned long long)entries,
-			(double)bytes / (1024.0 * 1024.0));
+		fprintf(stderr, "vutar: %llu entries, %.1f MiB\n",
+			(unsigned long long)v->entries, (double)v->bytes / (1024.0 * 1024.0));
 		return;
 	}
-	if (!p->on)
+	if (!p->on || v->done)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	/* at most 4 updates a second */
@@ -106,7 +114,7 @@ static void on_progress(void *arg, uint64_t entries, uint64_t bytes)
 		return;
 	p->last = now;
 	fprintf(stderr, "\r\033[Kvutar: %llu entries, %.1f MiB",
-		(unsigned long long)entries, (double)bytes / (1024.0 * 1024.0));
+		(unsigned long long)v->entries, (double)v->bytes / (1024.0 * 1024.0));
 	p->shown = 1;
 }
 
@@ -180,15 +188,166 @@ static char **expand_old_style(int argc, char **argv, int *nargc, char **letters
 	return v;
 }
 
+/* A growing list of strings it owns. */
+struct strv {
+	char **v;
+	int n, cap;
+};
+
+static int strv_add(struct strv *s, const char *str, size_t len)
+{
+	if (s->n == s->cap) {
+		int cap = s->cap ? 2 * s->cap : 16;
+		char **v = realloc(s->v, (size_t)cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n] = strndup(str, len);
+	if (!s->v[s->n])
+		return -ENOMEM;
+	s->n++;
+	return 0;
+}
+
+static void strv_release(struct strv *s)
+{
+	while (s->n > 0)
+		free(s->v[--s->n]);
+	free(s->v);
+}
+
+/* Adds each line of path ("-": stdin) to s, as GNU tar's -T and -X read
+ * them: one name a line, empty lines skipped, nothing else cleaned.
+ * 0 or -errno. */
+static int read_lines(const char *path, struct strv *s)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	while (r == 0 && (n = getline(&line, &size, f)) >= 0) {
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (n > 0)
+			r = strv_add(s, line, (size_t)n);
+	}
+	if (r == 0 && ferror(f))
+		r = -EIO;
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return r;
+}
+
 /* What the command line asks for. */
 struct plan {
 	int mode;		/* 'x', 'c' or 't' */
 	const char *archive;	/* NULL or "-": stdin, stdout */
 	const char *dir;
-	char **paths;		/* -c: what to pack beneath dir */
-	int npaths;
+	struct strv names;	/* -c: what to pack beneath dir; -x, -t: members */
+	struct strv excludes;
+	int files_from;		/* -T was given */
+	int stdin_list;		/* a -T or -X list is read from stdin */
 	struct vuar_opts o;
 };
+
+enum {
+	OPT_FORMAT = 256, OPT_ZSTD, OPT_EXCLUDE, OPT_STRIP,
+};
+
+static int is_stdio(const char *archive)
+{
+	return !archive || !strcmp(archive, "-");
+}
+
+/* A number option's value: 0..INT_MAX, else -1. */
+static int count_arg(const char *arg)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	return errno || end == arg || *end || n < 0 || n > INT_MAX ? -1 : (int)n;
+}
+
+/* -T, -X: the list's lines added to s. 0, or the exit status. */
+static int add_list(struct plan *p, const char *opt, const char *path, struct strv *s)
+{
+	int r = read_lines(path, s);
+
+	if (r < 0) {
+		fprintf(stderr, "vutar: %s %s: %s\n", opt, path, strerror(-r));
+		return EXIT_USAGE;
+	}
+	p->stdin_list |= !strcmp(path, "-");
+	return 0;
+}
+
+/* One option of the many that only set a field. 0, -1 when c is none
+ * of them, or the exit status. */
+static int parse_one(struct plan *p, int c, const char *arg)
+{
+	switch (c) {
+	case 1:	/* a name, kept in its place among -T lists */
+		return strv_add(&p->names, arg, strlen(arg)) < 0 ? EXIT_USAGE : 0;
+	case 'v': p->o.verbose = 1; return 0;
+	case 'f': p->archive = arg; return 0;
+	case 'C': p->dir = arg; return 0;
+	case 'z': p->o.filter = VUAR_FILTER_GZIP; return 0;
+	case 'J': p->o.filter = VUAR_FILTER_XZ; return 0;
+	case 'j': p->o.filter = VUAR_FILTER_BZIP2; return 0;
+	case OPT_ZSTD: p->o.filter = VUAR_FILTER_ZSTD; return 0;
+	case 'T':
+		p->files_from = 1;
+		return add_list(p, "-T", arg, &p->names);
+	case 'X': return add_list(p, "-X", arg, &p->excludes);
+	case OPT_EXCLUDE:
+		return strv_add(&p->excludes, arg, strlen(arg)) < 0 ? EXIT_USAGE : 0;
+	case OPT_STRIP:
+		p->o.strip = count_arg(arg);
+		if (p->o.strip >= 0)
+			return 0;
+		fprintf(stderr, "vutar: --strip-components=%s: not a count\n", arg);
+		return EXIT_USAGE;
+	case OPT_FORMAT:
+		p->o.format = format_named(arg);
+		if (p->o.format != VUAR_FORMAT_AUTO)
+			return 0;
+		fprintf(stderr, "vutar: unknown format %s (pax, gnu, ustar, cpio, newc, zip)\n",
+			arg);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* What the options ask, checked together. -1 to go on, or the exit status. */
+static int check_plan(struct plan *p)
+{
+	if (!p->mode) {
+		fprintf(stderr, "vutar: one of -x, -c or -t is needed\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (p->stdin_list && p->mode != 'c' && is_stdio(p->archive)) {
+		fprintf(stderr, "vutar: -T -, -X -: standard input is the archive\n");
+		return EXIT_USAGE;
+	}
+	p->o.excludes = p->excludes.v;
+	p->o.nexcludes = p->excludes.n;
+	if (p->mode != 'c') {
+		p->o.names = p->names.v;
+		p->o.nnames = p->names.n;
+	}
+	return -1;
+}
 
 /* Parses argv into p. Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, struct plan *p)
@@ -201,18 +360,24 @@ static int parse_args(int argc, char **argv, struct plan *p)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "directory", required_argument, NULL, 'C' },
+		{ "files-from", required_argument, NULL, 'T' },
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+		{ "exclude-from", required_argument, NULL, 'X' },
+		{ "strip-components", required_argument, NULL, OPT_STRIP },
 		{ "gzip", no_argument, NULL, 'z' },
 		{ "xz", no_argument, NULL, 'J' },
 		{ "bzip2", no_argument, NULL, 'j' },
-		{ "zstd", no_argument, NULL, 'Z' },
-		{ "format", required_argument, NULL, 'F' },
+		{ "zstd", no_argument, NULL, OPT_ZSTD },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, r;
 
-	while ((c = getopt_long(argc, argv, "xctvf:C:zJjhV", longopts, NULL)) != -1) {
+	/* '-' first: names come back in their place among the options,
+	 * so -T lists and names keep the command line's order */
+	while ((c = getopt_long(argc, argv, "-xctvf:C:T:X:zJjhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'x': case 'c': case 't':
 			if (p->mode && p->mode != c) {
@@ -221,38 +386,22 @@ static int parse_args(int argc, char **argv, struct plan *p)
 			}
 			p->mode = c;
 			break;
-		case 'v': p->o.verbose = 1; break;
-		case 'f': p->archive = optarg; break;
-		case 'C': p->dir = optarg; break;
-		case 'z': p->o.filter = VUAR_FILTER_GZIP; break;
-		case 'J': p->o.filter = VUAR_FILTER_XZ; break;
-		case 'j': p->o.filter = VUAR_FILTER_BZIP2; break;
-		case 'Z': p->o.filter = VUAR_FILTER_ZSTD; break;
-		case 'F':
-			p->o.format = format_named(optarg);
-			if (p->o.format == VUAR_FORMAT_AUTO) {
-				fprintf(stderr, "vutar: unknown format %s (pax, gnu, ustar, "
-					"cpio, newc, zip)\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("vutar %s\n", PACKAGE_VERSION); return 0;
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			r = parse_one(p, c, optarg);
+			if (r < 0) {
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			if (r > 0)
+				return r;
 		}
 	}
-	if (!p->mode) {
-		fprintf(stderr, "vutar: one of -x, -c or -t is needed\n");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (p->mode != 'c' && optind < argc) {
-		fprintf(stderr, "vutar: naming members to extract or list is not supported\n");
-		return EXIT_USAGE;
-	}
-	p->paths = argv + optind;
-	p->npaths = argc - optind;
-	return -1;
+	for (; optind < argc; optind++)	/* the names after "--" */
+		if (strv_add(&p->names, argv[optind], strlen(argv[optind])) < 0)
+			return EXIT_USAGE;
+	return check_plan(p);
 }
 
 static int run(const struct plan *p, const char **msg)
@@ -263,10 +412,11 @@ static int run(const struct plan *p, const char **msg)
 		return vuar_extract(p->archive, p->dir, &p->o, msg);
 	if (p->mode == 't')
 		return vuar_list(p->archive, stdout, &p->o, msg);
-	/* like tar -C DIR .: the whole directory when no path is named */
-	if (p->npaths == 0)
+	/* the whole directory when no path is named (an empty -T list
+	 * names none: an empty archive, as GNU tar makes) */
+	if (p->names.n == 0 && !p->files_from)
 		return vuar_create(p->archive, p->dir, dot, 1, &p->o, msg);
-	return vuar_create(p->archive, p->dir, p->paths, p->npaths, &p->o, msg);
+	return vuar_create(p->archive, p->dir, p->names.v, p->names.n, &p->o, msg);
 }
 
 int main(int argc, char **argv)
@@ -321,5 +471,7 @@ out:
 	if (args != argv)
 		free(args);
 	free(letters);
+	strv_release(&p.names);
+	strv_release(&p.excludes);
 	return r;
 }
