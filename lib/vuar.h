@@ -92,6 +92,10 @@ int vuar_extract(const char *archive, const char *dir,
 		 const struct vuar_opts *o, const char **msg);
 int vuar_list(const char *archive, FILE *out, const struct vuar_opts *o,
 	      const char **msg);
+/* -xO: the selected regular members' data written to fd, one after the
+ * other; nothing is made. -errno also when fd cannot be written. */
+int vuar_cat(const char *archive, int fd, const struct vuar_opts *o,
+	     const char **msg);
 /* paths: what to pack, beneath dir ("." for dir itself); none makes an
  * empty archive. */
 int vuar_create(const char *archive, const char *dir, char *const *paths,

@@ -196,3 +196,23 @@ vutar: ./a/*: Not found in archive" ]
 	run "$VUTAR" -xf "$T/a.tar" -C "$T/v" --strip-components=x
 	[ "$status" -eq 1 ]
 }
+
+@test "-O writes the members' data to stdout as GNU tar does, and makes nothing" {
+	truncate -s 300K "$T/src/sparse"
+	echo end >>"$T/src/sparse"
+	tar -cSf "$T/a.tar" -C "$T/src" .
+	cd "$T/out"
+	cmp <(tar -xOf "$T/a.tar") <("$VUTAR" -xOf "$T/a.tar")
+	cmp <(tar -xOf "$T/a.tar" ./c ./sparse) <("$VUTAR" -xOf "$T/a.tar" ./c ./sparse)
+	cmp <(tar -xOf "$T/a.tar" --exclude=sparse) <("$VUTAR" xOf "$T/a.tar" --exclude=sparse)
+	# -v names go to stderr, out of the data's way
+	tar -xvOf "$T/a.tar" 2>"$T/g.err" | cat >/dev/null
+	"$VUTAR" --to-stdout -xvf "$T/a.tar" 2>"$T/v.err" | cat >/dev/null
+	diff "$T/g.err" "$T/v.err"
+	[ -z "$(ls -A "$T/out")" ]
+	run "$VUTAR" -xOf "$T/a.tar" nope
+	[ "$status" -eq 2 ]
+	[ "$output" = "vutar: nope: Not found in archive" ]
+	run "$VUTAR" -cOf "$T/b.tar" -C "$T/src" .
+	[ "$status" -eq 1 ]
+}

@@ -44,6 +44,7 @@ static void usage(FILE *f)
 "  -v, --verbose        name each entry (-t: long listing)\n"
 "  -f, --file=ARCHIVE   the archive; - or none is stdin/stdout\n"
 "  -C, --directory=DIR  the directory to extract into or pack (default .)\n"
+"  -O, --to-stdout      -x: the files' data to stdout, nothing made\n"
 "  -T, --files-from=FILE  NAMEs from FILE too, one a line (- is stdin)\n"
 "      --exclude=PATTERN  leave out what matches, as GNU tar (fnmatch)\n"
 "  -X, --exclude-from=FILE  PATTERNs from FILE, one a line\n"
@@ -253,6 +254,7 @@ struct plan {
 	const char *dir;
 	struct strv names;	/* -c: what to pack beneath dir; -x, -t: members */
 	struct strv excludes;
+	int to_stdout;		/* -xO */
 	int files_from;		/* -T was given */
 	int stdin_list;		/* a -T or -X list is read from stdin */
 	struct vuar_opts o;
@@ -299,6 +301,7 @@ static int parse_one(struct plan *p, int c, const char *arg)
 	case 1:	/* a name, kept in its place among -T lists */
 		return strv_add(&p->names, arg, strlen(arg)) < 0 ? EXIT_USAGE : 0;
 	case 'v': p->o.verbose = 1; return 0;
+	case 'O': p->to_stdout = 1; return 0;
 	case 'f': p->archive = arg; return 0;
 	case 'C': p->dir = arg; return 0;
 	case 'z': p->o.filter = VUAR_FILTER_GZIP; return 0;
@@ -336,6 +339,10 @@ static int check_plan(struct plan *p)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (p->to_stdout && p->mode != 'x') {
+		fprintf(stderr, "vutar: -O goes with -x\n");
+		return EXIT_USAGE;
+	}
 	if (p->stdin_list && p->mode != 'c' && is_stdio(p->archive)) {
 		fprintf(stderr, "vutar: -T -, -X -: standard input is the archive\n");
 		return EXIT_USAGE;
@@ -360,6 +367,7 @@ static int parse_args(int argc, char **argv, struct plan *p)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "directory", required_argument, NULL, 'C' },
+		{ "to-stdout", no_argument, NULL, 'O' },
 		{ "files-from", required_argument, NULL, 'T' },
 		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "exclude-from", required_argument, NULL, 'X' },
@@ -377,7 +385,7 @@ static int parse_args(int argc, char **argv, struct plan *p)
 
 	/* '-' first: names come back in their place among the options,
 	 * so -T lists and names keep the command line's order */
-	while ((c = getopt_long(argc, argv, "-xctvf:C:T:X:zJjhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-xctvf:C:OT:X:zJjhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'x': case 'c': case 't':
 			if (p->mode && p->mode != c) {
@@ -408,6 +416,8 @@ static int run(const struct plan *p, const char **msg)
 {
 	static char *dot[] = { "." };
 
+	if (p->mode == 'x' && p->to_stdout)
+		return vuar_cat(p->archive, 1, &p->o, msg);
 	if (p->mode == 'x')
 		return vuar_extract(p->archive, p->dir, &p->o, msg);
 	if (p->mode == 't')
@@ -454,7 +464,8 @@ int main(int argc, char **argv)
 		setlocale(LC_CTYPE, "C.UTF-8");
 	if (p.o.verbose && p.mode != 't')
 		p.o.verbose_name = on_name;
-	names_to_stderr = p.mode == 'c' && (!p.archive || !strcmp(p.archive, "-"));
+	/* like tar: the names go to stdout, or stderr when data do */
+	names_to_stderr = (p.mode == 'c' && is_stdio(p.archive)) || p.to_stdout;
 	r = run(&p, &msg);
 	progress_clear(&prog);
 	if (r < 0) {
