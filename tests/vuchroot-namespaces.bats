@@ -139,3 +139,26 @@ setup() { vc_setup; }
 	run vc "$R" /bin/readlink /proc/self/ns/ipc
 	[ "$output" = "$host" ]
 }
+
+@test "--allow-mounts lets the command mount in its own namespace; without it, mount is refused" {
+	run vc --unshare-pid --allow-mounts "$R" /bin/sh -c \
+		'mkdir -p /tmp/p /tmp/t /tmp/b
+		 mount -t proc proc /tmp/p && ls /tmp/p/1/ >/dev/null && echo proc-ok
+		 mount -t tmpfs tmpfs /tmp/t && echo tmpfs-ok
+		 mount --bind /bin /tmp/b && ls /tmp/b/sh >/dev/null && echo bind-ok
+		 umount /tmp/b && echo umount-ok'
+	[ "$status" = 0 ]
+	[ "$output" = "$(printf 'proc-ok\ntmpfs-ok\nbind-ok\numount-ok')" ]
+	run vc --unshare-pid "$R" /bin/sh -c 'mkdir -p /tmp/t; mount -t tmpfs tmpfs /tmp/t'
+	[ "$status" != 0 ]
+}
+
+@test "with --allow-mounts a session runs inside a session" {
+	[ "$VC_VIEW" = vuovl ] || skip "the outer session is a --cow / view"
+	mkdir "$T/up"
+	run timeout 120 "$VUCHROOT" --allow-mounts --cow="$T/up" / "$VUCHROOT" --cow "$R" /bin/sh -c \
+		'id -u; touch /x; chown 5:6 /x; stat -c "%u:%g" /x'
+	[ "$status" = 0 ]
+	[ "${lines[-2]}" = 0 ]
+	[ "${lines[-1]}" = 5:6 ]
+}

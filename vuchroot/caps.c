@@ -40,6 +40,12 @@ int caps_bound(const struct vc_plan *plan)
 	for (size_t i = 0; i < sizeof(kept_caps) / sizeof(kept_caps[0]); i++)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED |
 			     CAPNG_INHERITABLE | CAPNG_BOUNDING_SET, kept_caps[i]);
+	/* --allow-mounts: mounts in the command's own mount namespace (all
+	 * of whose mounts the session's user namespace owns), a nested
+	 * session. Never the host's: those namespaces are not its. */
+	if (plan->allow_mounts)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED |
+			     CAPNG_INHERITABLE | CAPNG_BOUNDING_SET, CAP_SYS_ADMIN);
 	/* Its own network namespace is the command's to configure. */
 	if (plan->clone_flags & CLONE_NEWNET)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED |

@@ -2,7 +2,8 @@
 /*
  * ids — chooses how the caller's ids map into the session's user
  * namespace and writes that map for the session's pid:
- *   full    real root: 0..4294967294 map to themselves;
+ *   full    real root: 0..4294967294 map to themselves; root of a user
+ *           namespace (a nested session): its own ids, to themselves;
  *   subid   0 → the caller, 1..N → the caller's /etc/subuid and
  *           /etc/subgid range (N ≤ 65535), written by newuidmap/newgidmap;
  *   single  0 → the caller only, setgroups denied.
@@ -157,6 +158,31 @@ static int write_file(pid_t child, const char *file, const char *text)
 	return e;
 }
 
+/*
+ * Root of a user namespace already (a vuchroot --allow-mounts session):
+ * "full" is every id this namespace has, each to itself, read from our
+ * own map (/proc/self/uid_map, gid_map) into buf. 0 or -errno.
+ */
+static int own_ids_identity(const char *map, char *buf, size_t size)
+{
+	struct idmap_ext e[32];
+	unsigned long long in, out, count;
+	size_t n = 0;
+	FILE *f = fopen(map, "re");
+	int len;
+
+	if (!f)
+		return -errno;
+	while (n < sizeof(e) / sizeof(e[0]) && fscanf(f, "%llu %llu %llu", &in, &out, &count) == 3) {
+		e[n].inside = e[n].outside = (uint32_t)in;
+		e[n].count = (uint32_t)count;
+		n++;
+	}
+	fclose(f);
+	len = n ? idmap_format(e, n, buf, size) : -EINVAL;
+	return len < 0 ? len : 0;
+}
+
 int ids_write_maps(const struct vc_ids *ids, pid_t child)
 {
 	struct idmap_ext u = { 0, ids->uid, 1 }, g = { 0, ids->gid, 1 };
@@ -167,6 +193,15 @@ int ids_write_maps(const struct vc_ids *ids, pid_t child)
 	case VC_MAP_SUBID:
 		return write_subid_maps(ids, child);
 	case VC_MAP_FULL:
+		if (!idmap_self_is_initial()) {
+			char map[1024];
+
+			if ((r = own_ids_identity("/proc/self/uid_map", map, sizeof(map))) ||
+			    (r = write_file(child, "uid_map", map)) ||
+			    (r = own_ids_identity("/proc/self/gid_map", map, sizeof(map))))
+				return r;
+			return write_file(child, "gid_map", map);
+		}
 		u.outside = g.outside = 0;
 		u.count = g.count = 4294967295u;
 		break;

@@ -187,23 +187,34 @@ static const struct {
 	{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" }, { NULL, NULL },
 };
 
-/* Inside the fresh /dev tmpfs (devfd is a real dir fd on it). */
-static int populate_dev_nodes(int devfd)
+/* The host's /dev/NAME bound on the fresh /dev; a host without it gives
+ * none. 0 or -errno (said). */
+static int bind_dev_node(int devfd, const char *name)
 {
 	char host[32];
 	int fd, r;
 
-	for (int i = 0; dev_nodes[i]; i++) {
-		snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
-		if (access(host, F_OK) < 0)
-			continue;	/* a host without it gives none */
-		if ((r = ensure_in_root(devfd, dev_nodes[i], NODE_FILE, &fd)))
-			return fail(host, r);
-		r = bind_at(host, fd, false);
-		close(fd);
-		if (r)
-			return fail(host, r);
-	}
+	snprintf(host, sizeof(host), "/dev/%s", name);
+	if (access(host, F_OK) < 0)
+		return 0;
+	if ((r = ensure_in_root(devfd, name, NODE_FILE, &fd)))
+		return fail(host, r);
+	r = bind_at(host, fd, false);
+	close(fd);
+	return r ? fail(host, r) : 0;
+}
+
+/* Inside the fresh /dev tmpfs (devfd is a real dir fd on it); with
+ * --allow-mounts /dev/fuse too, for a view mounted inside. */
+static int populate_dev_nodes(const struct vc_plan *plan, int devfd)
+{
+	int fd, r;
+
+	for (int i = 0; dev_nodes[i]; i++)
+		if ((r = bind_dev_node(devfd, dev_nodes[i])))
+			return r;
+	if (plan->allow_mounts && (r = bind_dev_node(devfd, "fuse")))
+		return r;
 	for (int i = 0; dev_links[i].name; i++)
 		if (symlinkat(dev_links[i].target, devfd, dev_links[i].name) < 0)
 			return fail("/dev links", -errno);
@@ -245,7 +256,7 @@ static int populate_dev(const struct vc_plan *plan, int rootfd)
 	close(fd);
 	if (r)
 		return fail("/dev", r);
-	r = populate_dev_nodes(devfd);
+	r = populate_dev_nodes(plan, devfd);
 	close(devfd);
 	return r;
 }

@@ -26,7 +26,7 @@ enum {
 	OPT_BIND, OPT_RO_BIND, OPT_TMPFS, OPT_HOSTNAME, OPT_UNSHARE_NET,
 	OPT_UNSHARE_PID, OPT_UNSHARE_IPC, OPT_SETENV, OPT_CLEARENV, OPT_CHDIR,
 	OPT_MAP, OPT_VIEW, OPT_GC, OPT_HELP, OPT_VERSION, OPT_BIND_REAL,
-	OPT_RO_BIND_REAL, OPT_VUOVL_OPT,
+	OPT_RO_BIND_REAL, OPT_VUOVL_OPT, OPT_ALLOW_MOUNTS,
 };
 
 static const struct option long_opts[] = {
@@ -45,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "unshare-net", no_argument, NULL, OPT_UNSHARE_NET },
 	{ "unshare-pid", no_argument, NULL, OPT_UNSHARE_PID },
 	{ "unshare-ipc", no_argument, NULL, OPT_UNSHARE_IPC },
+	{ "allow-mounts", no_argument, NULL, OPT_ALLOW_MOUNTS },
 	{ "setenv", required_argument, NULL, OPT_SETENV },
 	{ "clearenv", no_argument, NULL, OPT_CLEARENV },
 	{ "chdir", required_argument, NULL, OPT_CHDIR },
@@ -84,6 +85,8 @@ static void usage(FILE *f)
 "  --unshare-net          own network namespace (loopback only)\n"
 "  --unshare-pid          own pid namespace and a fresh /proc\n"
 "  --unshare-ipc          own IPC namespace\n"
+"  --allow-mounts         keep CAP_SYS_ADMIN inside: mount, umount, unshare,\n"
+"                         a nested vuchroot (with /dev/fuse)\n"
 "  --setenv VAR VALUE     set VAR for COMMAND\n"
 "  --clearenv             start COMMAND with an empty environment\n"
 "  --map=auto|subid|single|full  how ids are mapped (default auto)\n"
@@ -242,6 +245,7 @@ static int parse_one(struct vc_plan *plan, int c, int argc, char **argv)
 	case OPT_UNSHARE_NET: plan->clone_flags |= CLONE_NEWNET; break;
 	case OPT_UNSHARE_PID: plan->clone_flags |= CLONE_NEWPID; break;
 	case OPT_UNSHARE_IPC: plan->clone_flags |= CLONE_NEWIPC; break;
+	case OPT_ALLOW_MOUNTS: plan->allow_mounts = true; break;
 	case OPT_SETENV:
 		/* getopt gave VAR; VALUE is the next word. */
 		if (optind >= argc) {

@@ -87,6 +87,7 @@ struct vc_plan {
 	char *cwd;		/* the caller's cwd, for --skip-chdir */
 	char *hostname;
 	int clone_flags;	/* CLONE_NEWUTS/NEWIPC/NEWNET/NEWPID asked for */
+	bool allow_mounts;	/* --allow-mounts: CAP_SYS_ADMIN kept, /dev/fuse */
 	struct vc_mount *mounts;
 	size_t nmounts;
 	struct vc_env *env;
