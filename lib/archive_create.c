@@ -381,6 +381,7 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 		archive_entry_copy_symlink(e, target);
 	}
 	add_xattrs(c, e, fd, rel);
+	vuar_override(c->o, e);
 	if (c->o->verbose_name)
 		c->o->verbose_name(c->o->arg, archive_entry_pathname(e));
 	r = write_entry(c, e, fd, aname);

@@ -196,9 +196,11 @@ static int write_data(struct xctx *x, int fd, int64_t *end)
 	}
 }
 
-static void vmeta_from_entry(struct archive_entry *e, struct vmeta *m)
+/* numeric: GNU tar's --numeric-owner, the names are not kept */
+static void vmeta_from_entry(struct archive_entry *e, int numeric, struct vmeta *m)
 {
-	const char *un = archive_entry_uname(e), *gn = archive_entry_gname(e);
+	const char *un = numeric ? NULL : archive_entry_uname(e);
+	const char *gn = numeric ? NULL : archive_entry_gname(e);
 
 	memset(m, 0, sizeof(*m));
 	m->mask = VMETA_UID | VMETA_GID | VMETA_MODE;
@@ -293,7 +295,7 @@ static void record(struct xctx *x, const char *rel, const struct stat *st,
 	struct vmeta m;
 	int r;
 
-	vmeta_from_entry(e, &m);
+	vmeta_from_entry(e, x->o->numeric_owner, &m);
 	r = sidecar_set(x->sc, rel, st, &m);
 	if (r < 0)
 		report(x, entry, "cannot record metadata: %s", strerror(-r));

@@ -46,10 +46,11 @@ void vuar_mode_string(struct archive_entry *e, char out[11])
 	out[10] = '\0';
 }
 
-static void list_long(FILE *out, struct archive_entry *e, int *ugswidth)
+static void list_long(FILE *out, struct archive_entry *e, int numeric, int *ugswidth)
 {
 	char mode[11], ug[160], size[48], date[32], q[VUAR_QUOTE_MAX];
-	const char *un = archive_entry_uname(e), *gn = archive_entry_gname(e);
+	const char *un = numeric ? NULL : archive_entry_uname(e);
+	const char *gn = numeric ? NULL : archive_entry_gname(e);
 	char ubuf[24], gbuf[24];
 	time_t t = archive_entry_mtime(e);
 	struct tm tm;
@@ -104,7 +105,7 @@ int vuar_list(const char *archive, FILE *out, const struct vuar_opts *o,
 		return r;
 	while (vuar_reader_next(&rd, &e) > 0) {
 		if (o->verbose)
-			list_long(out, e, &ugswidth);
+			list_long(out, e, o->numeric_owner, &ugswidth);
 		else
 			fprintf(out, "%s\n", vuar_quote(archive_entry_pathname(e), q, sizeof(q)));
 	}

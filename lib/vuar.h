@@ -59,6 +59,9 @@ struct vuar_opts {
 	char *const *excludes;
 	int nexcludes;
 	int strip;		/* -x: leading name components dropped */
+	/* GNU tar's --numeric-owner: -t shows ids, -c stores no user and
+	 * group names, -x records none */
+	int numeric_owner;
 	/* A problem with one entry (entry may be "" for the archive itself);
 	 * warn != 0 for a note that does not fail the run. */
 	void (*report)(void *arg, const char *entry, const char *why, int warn);

@@ -30,6 +30,10 @@ bool vuar_excluded(const struct vuar_opts *o, const char *member);
  * when nothing is left. */
 const char *vuar_strip(const char *name, int n);
 
+/* archive_override.c: -c's options that replace an entry's metadata,
+ * applied to e last. */
+void vuar_override(const struct vuar_opts *o, struct archive_entry *e);
+
 /* archive_read.c: the reading loop of -x, -xO, -t. */
 struct vuar_reader {
 	struct archive *a;

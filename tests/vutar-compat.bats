@@ -216,3 +216,25 @@ vutar: ./a/*: Not found in archive" ]
 	run "$VUTAR" -cOf "$T/b.tar" -C "$T/src" .
 	[ "$status" -eq 1 ]
 }
+
+@test "--numeric-owner: -t shows ids, -c stores no names, -x keeps none, as GNU tar" {
+	tar -cf "$T/n.tar" --owner=someone:1234 --group=crew:567 -C "$T/src" .
+	diff <(tar -tvf "$T/n.tar" --numeric-owner) <("$VUTAR" -tvf "$T/n.tar" --numeric-owner)
+	"$VUTAR" -tvf "$T/n.tar" | grep -q '^-rw-r--r-- someone/crew '
+	# -c: no names, so that tar -tv shows ids without being asked
+	tar -cf "$T/g.tar" --numeric-owner --sort=name -C "$T/src" .
+	"$VUTAR" -cf "$T/v.tar" --numeric-owner -C "$T/src" .
+	diff <(tar -tvf "$T/g.tar") <(tar -tvf "$T/v.tar")
+	"$VUTAR" -cf "$T/w.tar" -C "$T/src" .
+	if getent passwd "$(id -u)" >/dev/null; then
+		! diff <(tar -tvf "$T/g.tar") <(tar -tvf "$T/w.tar") >/dev/null
+	fi
+	# -x: the names are not recorded, vutar -c packs ids alone
+	"$VUTAR" -xf "$T/n.tar" --numeric-owner -C "$T/out"
+	"$VUTAR" -cf "$T/o.tar" -C "$T/out" .
+	tar -tvf "$T/o.tar" | grep -q '^-rw-r--r-- 1234/567 '
+	rm -rf "$T/out" && mkdir "$T/out"
+	"$VUTAR" -xf "$T/n.tar" -C "$T/out"
+	"$VUTAR" -cf "$T/o.tar" -C "$T/out" .
+	tar -tvf "$T/o.tar" | grep -q '^-rw-r--r-- someone/crew '
+}

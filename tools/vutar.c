@@ -49,6 +49,7 @@ static void usage(FILE *f)
 "      --exclude=PATTERN  leave out what matches, as GNU tar (fnmatch)\n"
 "  -X, --exclude-from=FILE  PATTERNs from FILE, one a line\n"
 "      --strip-components=N  -x: drop the first N components of names\n"
+"      --numeric-owner  ids only: -t shows no names, -c stores none, -x keeps none\n"
 "  -z, -J, --zstd, -j   compress (-c) with gzip, xz, zstd, bzip2; otherwise the\n"
 "                       archive name's suffix decides (.gz .xz .zst .bz2 .lz4)\n"
 "      --format=FMT     pax, gnu, ustar, cpio, newc or zip (-c); without it\n"
@@ -261,7 +262,7 @@ struct plan {
 };
 
 enum {
-	OPT_FORMAT = 256, OPT_ZSTD, OPT_EXCLUDE, OPT_STRIP,
+	OPT_FORMAT = 256, OPT_ZSTD, OPT_EXCLUDE, OPT_STRIP, OPT_NUMERIC,
 };
 
 static int is_stdio(const char *archive)
@@ -302,6 +303,7 @@ static int parse_one(struct plan *p, int c, const char *arg)
 		return strv_add(&p->names, arg, strlen(arg)) < 0 ? EXIT_USAGE : 0;
 	case 'v': p->o.verbose = 1; return 0;
 	case 'O': p->to_stdout = 1; return 0;
+	case OPT_NUMERIC: p->o.numeric_owner = 1; return 0;
 	case 'f': p->archive = arg; return 0;
 	case 'C': p->dir = arg; return 0;
 	case 'z': p->o.filter = VUAR_FILTER_GZIP; return 0;
@@ -372,6 +374,7 @@ static int parse_args(int argc, char **argv, struct plan *p)
 		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "exclude-from", required_argument, NULL, 'X' },
 		{ "strip-components", required_argument, NULL, OPT_STRIP },
+		{ "numeric-owner", no_argument, NULL, OPT_NUMERIC },
 		{ "gzip", no_argument, NULL, 'z' },
 		{ "xz", no_argument, NULL, 'J' },
 		{ "bzip2", no_argument, NULL, 'j' },
