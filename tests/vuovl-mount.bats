@@ -73,9 +73,16 @@ setup() { vo_setup; }
 	not_mounted "$T/m"
 }
 
-@test "an upper layer inside a lower one is refused" {
+@test "an upper layer inside a lower one is hidden from the view; the same directory is refused" {
 	mkdir "$T/l1/up"
-	run "$VUOVL_BIN" -o "lowerdir=$T/l1:$T/l2,upperdir=$T/l1/up" "$T/m"
+	vo_mount "$T/m" -o "lowerdir=$T/l1:$T/l2,upperdir=$T/l1/up"
+	[[ "$(ls "$T/m")" != *up* ]]
+	[ -d "$T/m/d" ]
+	echo x >"$T/m/new"
+	[ "$(cat "$T/l1/up/new")" = x ]
+	[ ! -e "$T/m/up" ]
+	vo_umount "$T/m"
+	run "$VUOVL_BIN" -o "lowerdir=$T/l1,upperdir=$T/l1" "$T/m"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"lies inside"* ]]
 	not_mounted "$T/m"
