@@ -84,7 +84,7 @@ setup() { vo_setup; }
 	vo_umount "$T/m"
 	run "$VUOVL_BIN" -o "lowerdir=$T/l1,upperdir=$T/l1" "$T/m"
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"lies inside"* ]]
+	[[ "$output" == *"lowerdir $T/l1 is the upperdir itself"* ]]
 	not_mounted "$T/m"
 }
 

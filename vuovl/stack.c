@@ -59,7 +59,12 @@ static int open_one(struct layer *l, const char *opt, const char *path, bool upp
 	err = layer_open(l, real, upper);
 	if (err)
 		fprintf(stderr, "%s: %s %s: %s\n", vu_progname, opt, path, strerror(-err));
-	else if (lock)
+	else if (!upper && vo.layers[0].fd >= 0 && vo.layers[0].dev == l->dev &&
+		 vo.layers[0].ino == l->ino) {
+		/* (before the lock, which would wait for ourselves) */
+		fprintf(stderr, "%s: %s %s is the upperdir itself\n", vu_progname, opt, path);
+		err = -ELOOP;
+	} else if (lock)
 		err = lock_one(l, opt, path, upper);
 	free(real);
 	return err;
