@@ -237,6 +237,22 @@ static void add_self(const char *path)
 	free(copy);
 }
 
+/* True when path (absolute, symlinks resolved) lies inside a lower
+ * layer: only then does the view need to hide it (a lookup of every
+ * name pays for each entry hidden). */
+static bool beneath_a_lower(const char *path)
+{
+	for (int i = 1; i < vo.nstack; i++) {
+		const char *l = vo.layers[i].path;
+		size_t n = l ? strlen(l) : 0;
+
+		if (l && (!strcmp(l, "/") ||
+			  (!strncmp(path, l, n) && path[n] == '/')))
+			return true;
+	}
+	return false;
+}
+
 /* No layer inside an upper; an upper inside a lower (lowerdir=/) is
  * hidden from it instead. */
 static int check_nesting(void)
@@ -354,7 +370,7 @@ enum vo_exit stack_open(const struct vo_opts *o)
 	if (o->mountpoint) {
 		char *mp = realpath(o->mountpoint, NULL);
 
-		if (mp)
+		if (mp && beneath_a_lower(mp))
 			add_self(mp);
 		free(mp);
 	}
