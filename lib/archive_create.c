@@ -143,36 +143,71 @@ static bool host_xattr_packed(const struct cctx *c, const char *name)
 	       !strncmp(name, "system.posix_acl_", 17);
 }
 
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+#define XATTR_NAMES_SIZE 4096
+
+/* The names of a listxattr-style list (len bytes), in byte order in
+ * out: the order a file's or a sidecar's list has follows its history,
+ * and two copies of a tree must pack the same bytes. Returns how many. */
+static size_t sorted_names(char *names, ssize_t len, char **out)
+{
+	size_t n = 0;
+	ssize_t i;
+
+	for (i = 0; i < len; i += (ssize_t)strlen(names + i) + 1)
+		out[n++] = names + i;
+	qsort(out, n, sizeof(*out), by_string);
+	return n;
+}
+
+static void add_host_xattrs(struct cctx *c, struct archive_entry *e, int fd)
+{
+	char names[XATTR_NAMES_SIZE], val[65536], *sorted[XATTR_NAMES_SIZE / 2];
+	size_t n, i;
+	ssize_t v;
+
+	n = sorted_names(names, flistxattr(fd, names, sizeof(names)), sorted);
+	for (i = 0; i < n; i++) {
+		if (!host_xattr_packed(c, sorted[i]))
+			continue;
+		v = fgetxattr(fd, sorted[i], val, sizeof(val));
+		if (v >= 0)
+			archive_entry_xattr_add_entry(e, sorted[i], val, (size_t)v);
+	}
+}
+
+static void add_sidecar_xattrs(struct cctx *c, struct archive_entry *e, const char *rel)
+{
+	char names[XATTR_NAMES_SIZE], val[65536], *sorted[XATTR_NAMES_SIZE / 2];
+	char kbuf[PATH_MAX * 2];
+	const char *key = sc_key(c, rel, kbuf, sizeof(kbuf));
+	size_t n, i;
+	ssize_t v;
+
+	n = sorted_names(names, sidecar_xattr_list(c->sc, key, names, sizeof(names)), sorted);
+	for (i = 0; i < n; i++) {
+		v = sidecar_xattr_get(c->sc, key, sorted[i], val, sizeof(val));
+		if (v < 0)
+			continue;
+		/* ACLs go as ACLs (SCHILY.acl.*), as tar --acls reads them */
+		if (!strncmp(sorted[i], "system.posix_acl_", 17) &&
+		    vuar_acl_add(e, sorted[i], val, (size_t)v) == 0)
+			continue;
+		archive_entry_xattr_add_entry(e, sorted[i], val, (size_t)v);
+	}
+}
+
 static void add_xattrs(struct cctx *c, struct archive_entry *e, int fd,
 		       const char *rel)
 {
-	char names[4096], val[65536];
-	ssize_t len, i, v;
-
-	if (fd >= 0 && (len = flistxattr(fd, names, sizeof(names))) > 0) {
-		for (i = 0; i < len; i += (ssize_t)strlen(names + i) + 1) {
-			if (!host_xattr_packed(c, names + i))
-				continue;
-			v = fgetxattr(fd, names + i, val, sizeof(val));
-			if (v >= 0)
-				archive_entry_xattr_add_entry(e, names + i, val, (size_t)v);
-		}
-	}
-	char kbuf[PATH_MAX * 2];
-	const char *key = sc_key(c, rel, kbuf, sizeof(kbuf));
-
-	if (c->sc && (len = sidecar_xattr_list(c->sc, key, names, sizeof(names))) > 0) {
-		for (i = 0; i < len; i += (ssize_t)strlen(names + i) + 1) {
-			v = sidecar_xattr_get(c->sc, key, names + i, val, sizeof(val));
-			if (v < 0)
-				continue;
-			/* ACLs go as ACLs (SCHILY.acl.*), as tar --acls reads them */
-			if (!strncmp(names + i, "system.posix_acl_", 17) &&
-			    vuar_acl_add(e, names + i, val, (size_t)v) == 0)
-				continue;
-			archive_entry_xattr_add_entry(e, names + i, val, (size_t)v);
-		}
-	}
+	if (fd >= 0)
+		add_host_xattrs(c, e, fd);
+	if (c->sc)
+		add_sidecar_xattrs(c, e, rel);
 }
 
 static int copy_data(struct cctx *c, int fd, const char *entry)
@@ -234,6 +269,28 @@ static int write_entry(struct cctx *c, struct archive_entry *e, int fd,
 static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 		const char *rel);
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(struct dirent *const *)a)->d_name, (*(struct dirent *const *)b)->d_name);
+}
+
+static int by_inode(const void *a, const void *b)
+{
+	ino_t x = (*(struct dirent *const *)a)->d_ino, y = (*(struct dirent *const *)b)->d_ino;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --sort: byte order of names (GNU tar's --sort=name, not the locale's:
+ * the same bytes on every host), inode order, or the directory's own */
+static void sort_entries(struct dirent **ents, size_t n, enum vuar_sort sort)
+{
+	if (sort == VUAR_SORT_NAME)
+		qsort(ents, n, sizeof(*ents), by_name);
+	else if (sort == VUAR_SORT_INODE)
+		qsort(ents, n, sizeof(*ents), by_inode);
+}
+
 static int walk_dir(struct cctx *c, int fd, char *aname, const char *rel)
 {
 	DIR *d = fdopendir(fd);
@@ -264,8 +321,7 @@ static int walk_dir(struct cctx *c, int fd, char *aname, const char *rel)
 		if (!ents[n]) { r = -ENOMEM; goto out; }
 		memcpy(ents[n++], de, sizeof(*de));
 	}
-	qsort(ents, n, sizeof(*ents), (int (*)(const void *, const void *))
-	      (void *)alphasort);
+	sort_entries(ents, n, c->o->sort);
 	for (i = 0; i < n && r == 0; i++) {
 		if (alen + strlen(ents[i]->d_name) + 2 >= PATH_MAX) {
 			creport(c, ents[i]->d_name, "name too long");

@@ -10,8 +10,10 @@
 #ifndef VU_VUAR_H
 #define VU_VUAR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* What -c writes. Without one, the archive name's suffix chooses as
  * bsdtar -a does (.zip, .cpio; .7z, .iso, .a are refused: they keep no
@@ -34,6 +36,28 @@ enum vuar_filter {
 	VUAR_FILTER_ZSTD,
 	VUAR_FILTER_BZIP2,
 	VUAR_FILTER_LZ4,
+};
+
+enum vuar_sort {
+	VUAR_SORT_NAME = 0,	/* byte order of the names (C locale) */
+	VUAR_SORT_NONE,		/* the order the directory gives */
+	VUAR_SORT_INODE,
+};
+
+/* A chmod-style change of modes (--mode): vuar_mode_parse. */
+struct vuar_mode;
+
+#define VUAR_NAME_MAX 256
+enum { VUAR_FORCE_UID = 1, VUAR_FORCE_GID = 2, VUAR_FORCE_MTIME = 4, VUAR_FORCE_CLAMP = 8 };
+
+/* What -c gives every entry in place of its own, GNU tar's --owner,
+ * --group, --mode, --mtime and --clamp-mtime. */
+struct vuar_force {
+	unsigned mask;		/* VUAR_FORCE_* */
+	uint32_t uid, gid;
+	char uname[VUAR_NAME_MAX], gname[VUAR_NAME_MAX];	/* "": none */
+	const struct vuar_mode *mode;	/* NULL: the file's */
+	int64_t mtime;		/* with CLAMP: only for the newer files */
 };
 
 struct vuar_progress {
@@ -62,6 +86,8 @@ struct vuar_opts {
 	/* GNU tar's --numeric-owner: -t shows ids, -c stores no user and
 	 * group names, -x records none */
 	int numeric_owner;
+	enum vuar_sort sort;		/* -c: a directory's entries */
+	struct vuar_force force;	/* -c */
 	/* A problem with one entry (entry may be "" for the archive itself);
 	 * warn != 0 for a note that does not fail the run. */
 	void (*report)(void *arg, const char *entry, const char *why, int warn);
@@ -72,6 +98,20 @@ struct vuar_opts {
 	void (*verbose_name)(void *arg, const char *name);
 	void *arg;
 };
+
+/* --mode's value, chmod's language as GNU tar reads it ("go-w",
+ * "u=rwX,g=u", "0644"); umask_now is what a change naming no class
+ * ("+w") leaves alone. 0, -EINVAL, -ENOMEM; vuar_mode_free frees. */
+int vuar_mode_parse(const char *s, mode_t umask_now, struct vuar_mode **out);
+mode_t vuar_mode_apply(const struct vuar_mode *m, mode_t mode, bool isdir);
+void vuar_mode_free(struct vuar_mode *m);
+/* --owner, --group: NAME:ID, a NAME of the host database, or an ID
+ * (named as the host names it, "" if not). 0, -EINVAL, -ENOENT (no such
+ * name). */
+int vuar_owner_parse(const char *arg, bool group, uint32_t *id, char *name, size_t size);
+/* --mtime: @SECONDS, YYYY-MM-DD[ HH:MM[:SS]] in UTC, or a file (a value
+ * starting with / or .) whose mtime it is. 0, -EINVAL, or stat's -errno. */
+int vuar_date_parse(const char *s, int64_t *out);
 
 /* Path of a member, cleaned for extraction: leading '/' and "./" and empty
  * components removed. Returns 0, 1 if a leading '/' was removed, -EPERM

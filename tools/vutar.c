@@ -15,9 +15,11 @@
 #include <limits.h>
 #include <locale.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +52,13 @@ static void usage(FILE *f)
 "  -X, --exclude-from=FILE  PATTERNs from FILE, one a line\n"
 "      --strip-components=N  -x: drop the first N components of names\n"
 "      --numeric-owner  ids only: -t shows no names, -c stores none, -x keeps none\n"
+"What -c stores in place of the files' own, as GNU tar:\n"
+"      --owner=NAME[:UID], --group=NAME[:GID]  (or a number: UID, GID)\n"
+"      --mode=CHANGES   chmod's: go-w, u=rwX, 0644...\n"
+"      --mtime=DATE     @SECONDS, YYYY-MM-DD[ HH:MM[:SS]] (UTC), or a file's\n"
+"                       mtime (a DATE starting with / or .)\n"
+"      --clamp-mtime    with --mtime: only for the files newer than DATE\n"
+"      --sort=ORDER     name (default: byte order), none (directory order), inode\n"
 "  -z, -J, --zstd, -j   compress (-c) with gzip, xz, zstd, bzip2; otherwise the\n"
 "                       archive name's suffix decides (.gz .xz .zst .bz2 .lz4)\n"
 "      --format=FMT     pax, gnu, ustar, cpio, newc or zip (-c); without it\n"
@@ -255,6 +264,7 @@ struct plan {
 	const char *dir;
 	struct strv names;	/* -c: what to pack beneath dir; -x, -t: members */
 	struct strv excludes;
+	struct vuar_mode *modes;	/* --mode, compiled */
 	int to_stdout;		/* -xO */
 	int files_from;		/* -T was given */
 	int stdin_list;		/* a -T or -X list is read from stdin */
@@ -263,6 +273,7 @@ struct plan {
 
 enum {
 	OPT_FORMAT = 256, OPT_ZSTD, OPT_EXCLUDE, OPT_STRIP, OPT_NUMERIC,
+	OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_MTIME, OPT_CLAMP, OPT_SORT,
 };
 
 static int is_stdio(const char *archive)
@@ -294,6 +305,73 @@ static int add_list(struct plan *p, const char *opt, const char *path, struct st
 	return 0;
 }
 
+/* --owner, --group. 0 or the exit status. */
+static int parse_owner(struct plan *p, bool group, const char *arg)
+{
+	struct vuar_force *f = &p->o.force;
+	int r = vuar_owner_parse(arg, group, group ? &f->gid : &f->uid,
+				 group ? f->gname : f->uname, VUAR_NAME_MAX);
+
+	if (r < 0) {
+		fprintf(stderr, "vutar: --%s=%s: %s\n", group ? "group" : "owner", arg,
+			r == -ENOENT ? (group ? "no such group (give NAME:GID)"
+					: "no such user (give NAME:UID)")
+			: "not NAME, ID or NAME:ID");
+		return EXIT_USAGE;
+	}
+	f->mask |= group ? VUAR_FORCE_GID : VUAR_FORCE_UID;
+	return 0;
+}
+
+/* --mode. 0 or the exit status. */
+static int parse_mode(struct plan *p, const char *arg)
+{
+	mode_t mask = umask(0);
+	int r;
+
+	umask(mask);	/* GNU tar: a change naming no class keeps to the umask */
+	vuar_mode_free(p->modes);
+	r = vuar_mode_parse(arg, mask, &p->modes);
+	if (r < 0) {
+		p->modes = NULL;
+		fprintf(stderr, "vutar: --mode=%s: %s\n", arg,
+			r == -EINVAL ? "not a chmod mode (go-w, u=rwX, 0644...)" : strerror(-r));
+		return EXIT_USAGE;
+	}
+	p->o.force.mode = p->modes;
+	return 0;
+}
+
+/* --mtime. 0 or the exit status. */
+static int parse_mtime(struct plan *p, const char *arg)
+{
+	int r = vuar_date_parse(arg, &p->o.force.mtime);
+
+	if (r < 0) {
+		fprintf(stderr, "vutar: --mtime=%s: %s\n", arg, r == -EINVAL
+			? "not @SECONDS, YYYY-MM-DD[ HH:MM[:SS]] (UTC) or a file" : strerror(-r));
+		return EXIT_USAGE;
+	}
+	p->o.force.mask |= VUAR_FORCE_MTIME;
+	return 0;
+}
+
+/* --sort. 0 or the exit status. */
+static int parse_sort(struct plan *p, const char *arg)
+{
+	if (!strcmp(arg, "name"))
+		p->o.sort = VUAR_SORT_NAME;
+	else if (!strcmp(arg, "none"))
+		p->o.sort = VUAR_SORT_NONE;
+	else if (!strcmp(arg, "inode"))
+		p->o.sort = VUAR_SORT_INODE;
+	else {
+		fprintf(stderr, "vutar: --sort=%s: not name, none or inode\n", arg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* One option of the many that only set a field. 0, -1 when c is none
  * of them, or the exit status. */
 static int parse_one(struct plan *p, int c, const char *arg)
@@ -304,6 +382,12 @@ static int parse_one(struct plan *p, int c, const char *arg)
 	case 'v': p->o.verbose = 1; return 0;
 	case 'O': p->to_stdout = 1; return 0;
 	case OPT_NUMERIC: p->o.numeric_owner = 1; return 0;
+	case OPT_OWNER: return parse_owner(p, false, arg);
+	case OPT_GROUP: return parse_owner(p, true, arg);
+	case OPT_MODE: return parse_mode(p, arg);
+	case OPT_MTIME: return parse_mtime(p, arg);
+	case OPT_CLAMP: p->o.force.mask |= VUAR_FORCE_CLAMP; return 0;
+	case OPT_SORT: return parse_sort(p, arg);
 	case 'f': p->archive = arg; return 0;
 	case 'C': p->dir = arg; return 0;
 	case 'z': p->o.filter = VUAR_FILTER_GZIP; return 0;
@@ -341,6 +425,10 @@ static int check_plan(struct plan *p)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if ((p->o.force.mask & VUAR_FORCE_CLAMP) && !(p->o.force.mask & VUAR_FORCE_MTIME)) {
+		fprintf(stderr, "vutar: --clamp-mtime needs --mtime\n");
+		return EXIT_USAGE;
+	}
 	if (p->to_stdout && p->mode != 'x') {
 		fprintf(stderr, "vutar: -O goes with -x\n");
 		return EXIT_USAGE;
@@ -375,6 +463,12 @@ static int parse_args(int argc, char **argv, struct plan *p)
 		{ "exclude-from", required_argument, NULL, 'X' },
 		{ "strip-components", required_argument, NULL, OPT_STRIP },
 		{ "numeric-owner", no_argument, NULL, OPT_NUMERIC },
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "mtime", required_argument, NULL, OPT_MTIME },
+		{ "clamp-mtime", no_argument, NULL, OPT_CLAMP },
+		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "gzip", no_argument, NULL, 'z' },
 		{ "xz", no_argument, NULL, 'J' },
 		{ "bzip2", no_argument, NULL, 'j' },
@@ -487,5 +581,6 @@ out:
 	free(letters);
 	strv_release(&p.names);
 	strv_release(&p.excludes);
+	vuar_mode_free(p.modes);
 	return r;
 }
