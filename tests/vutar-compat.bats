@@ -341,3 +341,12 @@ make_copy() {
 	tar -c "${repro[@]}" -f "$T/g.tar" -C "$T/one" .
 	diff <(tv "$T/g.tar") <(tv "$T/1.tar")
 }
+
+@test "--xattrs, --acls and -p are accepted, and change nothing: vutar always keeps them" {
+	"$VUTAR" -cf "$T/a.tar" -C "$T/src" .
+	"$VUTAR" -c --xattrs --acls -f "$T/b.tar" -C "$T/src" .
+	cmp "$T/a.tar" "$T/b.tar"
+	(cd "$T/out" && "$VUTAR" xpf ../b.tar --xattrs --acls --same-permissions --preserve-permissions)
+	diff <(tree "$T/src") <(tree "$T/out")
+	diff <("$VUTAR" -tvf "$T/a.tar") <("$VUTAR" -tv --xattrs --acls -pf "$T/a.tar")
+}

@@ -52,6 +52,7 @@ static void usage(FILE *f)
 "  -X, --exclude-from=FILE  PATTERNs from FILE, one a line\n"
 "      --strip-components=N  -x: drop the first N components of names\n"
 "      --numeric-owner  ids only: -t shows no names, -c stores none, -x keeps none\n"
+"      --xattrs, --acls, -p  accepted: vutar always keeps xattrs, ACLs, modes\n"
 "What -c stores in place of the files' own, as GNU tar:\n"
 "      --owner=NAME[:UID], --group=NAME[:GID]  (or a number: UID, GID)\n"
 "      --mode=CHANGES   chmod's: go-w, u=rwX, 0644...\n"
@@ -274,6 +275,7 @@ struct plan {
 enum {
 	OPT_FORMAT = 256, OPT_ZSTD, OPT_EXCLUDE, OPT_STRIP, OPT_NUMERIC,
 	OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_MTIME, OPT_CLAMP, OPT_SORT,
+	OPT_ALWAYS,
 };
 
 static int is_stdio(const char *archive)
@@ -380,6 +382,7 @@ static int parse_one(struct plan *p, int c, const char *arg)
 	case 1:	/* a name, kept in its place among -T lists */
 		return strv_add(&p->names, arg, strlen(arg)) < 0 ? EXIT_USAGE : 0;
 	case 'v': p->o.verbose = 1; return 0;
+	case 'p': case OPT_ALWAYS: return 0;	/* what vutar always does */
 	case 'O': p->to_stdout = 1; return 0;
 	case OPT_NUMERIC: p->o.numeric_owner = 1; return 0;
 	case OPT_OWNER: return parse_owner(p, false, arg);
@@ -469,6 +472,11 @@ static int parse_args(int argc, char **argv, struct plan *p)
 		{ "mtime", required_argument, NULL, OPT_MTIME },
 		{ "clamp-mtime", no_argument, NULL, OPT_CLAMP },
 		{ "sort", required_argument, NULL, OPT_SORT },
+		/* tar's ways to ask for what vutar always keeps */
+		{ "xattrs", no_argument, NULL, OPT_ALWAYS },
+		{ "acls", no_argument, NULL, OPT_ALWAYS },
+		{ "preserve-permissions", no_argument, NULL, 'p' },
+		{ "same-permissions", no_argument, NULL, 'p' },
 		{ "gzip", no_argument, NULL, 'z' },
 		{ "xz", no_argument, NULL, 'J' },
 		{ "bzip2", no_argument, NULL, 'j' },
@@ -482,7 +490,7 @@ static int parse_args(int argc, char **argv, struct plan *p)
 
 	/* '-' first: names come back in their place among the options,
 	 * so -T lists and names keep the command line's order */
-	while ((c = getopt_long(argc, argv, "-xctvf:C:OT:X:zJjhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-xctvpf:C:OT:X:zJjhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'x': case 'c': case 't':
 			if (p->mode && p->mode != c) {
