@@ -228,6 +228,7 @@ static int copy_data(struct cctx *c, int fd, const char *entry)
 			return -EIO;
 		}
 		c->bytes += (uint64_t)n;
+		cprogress(c, 0);
 	}
 }
 

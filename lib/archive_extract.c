@@ -37,6 +37,7 @@ struct dir_time {
 struct xctx {
 	const struct vuar_opts *o;
 	struct archive *a;
+	struct vuar_reader *rd;	/* a's, for progress within data */
 	struct sidecar *sc;
 	int root;		/* DIR */
 	mode_t umask;		/* the user's: host modes never more open (host_mode) */
@@ -193,6 +194,7 @@ static int write_data(struct xctx *x, int fd, int64_t *end)
 			size -= (size_t)w;
 			off += w;
 		}
+		vuar_reader_tick(x->rd);
 	}
 }
 
@@ -708,6 +710,7 @@ int vuar_extract(const char *archive, const char *dir,
 		return r;
 	}
 	x.a = rd.a;
+	x.rd = &rd;
 	r = sidecar_open(x.root, dir, NULL, SIDECAR_CREATE | SIDECAR_MANUAL, &x.sc);
 	if (r < 0) {
 		vuar_fail(msg, r, "cannot open the sidecar of %s: %s", dir,

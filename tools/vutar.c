@@ -25,10 +25,19 @@
 
 enum { EXIT_USAGE = 1, EXIT_ENTRIES = 2 };
 
+/* tar's record: 20 blocks of 512 bytes, what GNU tar's checkpoints count */
+#define RECORD_SIZE 10240
+
 struct progress {
-	int on;
+	int on;			/* the line, when stderr is a terminal */
 	int shown;
 	struct timespec last;
+	const char *verb;	/* "Read", "Write": the archive's way */
+	unsigned checkpoint;	/* --checkpoint: records between messages */
+	uint64_t next;		/* the record count of the next message */
+	struct timespec start;	/* --totals: the speed's */
+	uint64_t total;		/* the archive's bytes, once done */
+	int done;
 };
 
 static void usage(FILE *f)
@@ -53,6 +62,8 @@ static void usage(FILE *f)
 "      --strip-components=N  -x: drop the first N components of names\n"
 "      --numeric-owner  ids only: -t shows no names, -c stores none, -x keeps none\n"
 "      --xattrs, --acls, -p  accepted: vutar always keeps xattrs, ACLs, modes\n"
+"      --totals         the archive's bytes at the end, as GNU tar (stderr)\n"
+"      --checkpoint[=N] a message every N records of 10240 bytes (default 10)\n"
 "What -c stores in place of the files' own, as GNU tar:\n"
 "      --owner=NAME[:UID], --group=NAME[:GID]  (or a number: UID, GID)\n"
 "      --mode=CHANGES   chmod's: go-w, u=rwX, 0644...\n"
@@ -105,10 +116,27 @@ static void ask_progress(int sig)
 	progress_asked = 1;
 }
 
+/* GNU tar's --checkpoint: "Write checkpoint 10" after the 10th record. */
+static void checkpoints(struct progress *p, uint64_t archive_bytes)
+{
+	while (p->checkpoint && archive_bytes / RECORD_SIZE >= p->next) {
+		progress_clear(p);
+		fprintf(stderr, "vutar: %s checkpoint %llu\n", p->verb,
+			(unsigned long long)p->next);
+		p->next += p->checkpoint;
+	}
+}
+
 static void on_progress(void *arg, const struct vuar_progress *v)
 {
 	struct progress *p = arg;
 	struct timespec now;
+
+	checkpoints(p, v->archive_bytes);
+	if (v->done) {
+		p->total = v->archive_bytes;
+		p->done = 1;
+	}
 
 	if (progress_asked) {
 		progress_asked = 0;
@@ -128,6 +156,58 @@ static void on_progress(void *arg, const struct vuar_progress *v)
 	fprintf(stderr, "\r\033[Kvutar: %llu entries, %.1f MiB",
 		(unsigned long long)v->entries, (double)v->bytes / (1024.0 * 1024.0));
 	p->shown = 1;
+}
+
+/* x rounded up, for 0 <= x < 2^64 (no libm for one call) */
+static double round_up(double x)
+{
+	double i = (double)(unsigned long long)x;
+
+	return i < x ? i + 1 : i;
+}
+
+/* n as GNU tar's human_readable shows it: powers of 1024, rounded up,
+ * one decimal below 10 ("10KiB", "1.5MiB"). */
+static const char *human(double n, char *buf, size_t size)
+{
+	static const char *const units[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+	size_t u = 0;
+	double r;
+
+	while (n >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		n /= 1024;
+		u++;
+	}
+	r = round_up(n * 10) / 10;
+	if (u && r < 10) {
+		snprintf(buf, size, "%.1f%sB", r, units[u]);
+		return buf;
+	}
+	r = round_up(n);
+	if (r >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		snprintf(buf, size, "1.0%sB", units[u + 1]);
+		return buf;
+	}
+	snprintf(buf, size, "%.0f%sB", r, units[u]);
+	return buf;
+}
+
+/* --totals, as GNU tar: "Total bytes written: 10240 (10KiB, 49MiB/s)". */
+static void print_totals(const struct progress *p)
+{
+	char size[32], speed[32];
+	struct timespec now;
+	double secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = (double)(now.tv_sec - p->start.tv_sec) +
+	       (double)(now.tv_nsec - p->start.tv_nsec) / 1e9;
+	if (secs <= 0)
+		secs = 1e-9;
+	fprintf(stderr, "Total bytes %s: %llu (%s, %s/s)\n",
+		!strcmp(p->verb, "Write") ? "written" : "read",
+		(unsigned long long)p->total, human((double)p->total, size, sizeof(size)),
+		human((double)p->total / secs, speed, sizeof(speed)));
 }
 
 /* Names and reasons come from the archive: quoted (vuar_quote). */
@@ -269,13 +349,15 @@ struct plan {
 	int to_stdout;		/* -xO */
 	int files_from;		/* -T was given */
 	int stdin_list;		/* a -T or -X list is read from stdin */
+	int totals;		/* --totals */
+	unsigned checkpoint;	/* --checkpoint[=N]: every N records */
 	struct vuar_opts o;
 };
 
 enum {
 	OPT_FORMAT = 256, OPT_ZSTD, OPT_EXCLUDE, OPT_STRIP, OPT_NUMERIC,
 	OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_MTIME, OPT_CLAMP, OPT_SORT,
-	OPT_ALWAYS,
+	OPT_ALWAYS, OPT_TOTALS, OPT_CHECKPOINT,
 };
 
 static int is_stdio(const char *archive)
@@ -383,6 +465,13 @@ static int parse_one(struct plan *p, int c, const char *arg)
 		return strv_add(&p->names, arg, strlen(arg)) < 0 ? EXIT_USAGE : 0;
 	case 'v': p->o.verbose = 1; return 0;
 	case 'p': case OPT_ALWAYS: return 0;	/* what vutar always does */
+	case OPT_TOTALS: p->totals = 1; return 0;
+	case OPT_CHECKPOINT:
+		p->checkpoint = arg ? (unsigned)count_arg(arg) : 10;	/* GNU's */
+		if (p->checkpoint > 0 && p->checkpoint <= INT_MAX)
+			return 0;
+		fprintf(stderr, "vutar: --checkpoint=%s: not a count of records\n", arg);
+		return EXIT_USAGE;
 	case 'O': p->to_stdout = 1; return 0;
 	case OPT_NUMERIC: p->o.numeric_owner = 1; return 0;
 	case OPT_OWNER: return parse_owner(p, false, arg);
@@ -472,6 +561,8 @@ static int parse_args(int argc, char **argv, struct plan *p)
 		{ "mtime", required_argument, NULL, OPT_MTIME },
 		{ "clamp-mtime", no_argument, NULL, OPT_CLAMP },
 		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "totals", no_argument, NULL, OPT_TOTALS },
+		{ "checkpoint", optional_argument, NULL, OPT_CHECKPOINT },
 		/* tar's ways to ask for what vutar always keeps */
 		{ "xattrs", no_argument, NULL, OPT_ALWAYS },
 		{ "acls", no_argument, NULL, OPT_ALWAYS },
@@ -561,6 +652,10 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		goto out;
 	prog.on = isatty(2);
+	prog.verb = p.mode == 'c' ? "Write" : "Read";
+	prog.checkpoint = p.checkpoint;
+	prog.next = p.checkpoint;
+	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	signal(SIGUSR1, ask_progress);
 	/* names are bytes, pax headers UTF-8: a locale that cannot hold them
 	 * (C, POSIX) would make libarchive warn about every non-ASCII name,
@@ -573,6 +668,8 @@ int main(int argc, char **argv)
 	names_to_stderr = (p.mode == 'c' && is_stdio(p.archive)) || p.to_stdout;
 	r = run(&p, &msg);
 	progress_clear(&prog);
+	if (p.totals && prog.done)
+		print_totals(&prog);
 	if (r < 0) {
 		fprintf(stderr, "vutar: %s\n", msg ? msg : strerror(-r));
 		r = EXIT_USAGE;
