@@ -217,6 +217,10 @@ int vuar_open_write(const char *archive, const struct vuar_opts *o,
 	r = set_format(a, fmt);
 	if (r == ARCHIVE_OK)
 		r = add_filter(a, f);
+	/* --mtime asks for the same bytes at any time: gzip's header then
+	 * holds no time either (a libarchive without the option writes one) */
+	if (r == ARCHIVE_OK && f == VUAR_FILTER_GZIP && (o->force.mask & VUAR_FORCE_MTIME))
+		archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
 	/* a compressed stream ends where it ends: zeros padded after it are
 	 * trailing garbage to zstd and xz (tar --zstd -t fails), and a zip
 	 * ends with its directory */

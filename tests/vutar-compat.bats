@@ -315,11 +315,14 @@ make_copy() {
 
 @test "--sort=name --mtime=@0 --numeric-owner --owner=0 --group=0 packs the same bytes every time" {
 	umask 022
+	repro=(--sort=name --mtime=@0 --numeric-owner --owner=0 --group=0)
 	make_copy "$T/one" a/f a/b/g c/h top e/1 e/2 e/3 e/10
+	"$VUTAR" -c "${repro[@]}" -zf "$T/1.tgz" -C "$T/one" .
 	sleep 1.1
 	make_copy "$T/two" e/10 e/3 e/2 e/1 top c/h a/b/g a/f
 	[ "$(stat -c %i "$T/one/top")" != "$(stat -c %i "$T/two/top")" ]
-	repro=(--sort=name --mtime=@0 --numeric-owner --owner=0 --group=0)
+	"$VUTAR" -c "${repro[@]}" -z -C "$T/two" . >"$T/2.tgz"
+	cmp "$T/1.tgz" "$T/2.tgz"
 	"$VUTAR" -c "${repro[@]}" -f "$T/1.tar" -C "$T/one" .
 	"$VUTAR" -c "${repro[@]}" -f "$T/1b.tar" -C "$T/one" .
 	"$VUTAR" -c "${repro[@]}" -C "$T/two" . >"$T/2.tar"
