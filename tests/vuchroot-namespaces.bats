@@ -72,6 +72,7 @@ setup() { vc_setup; }
 
 @test "a bound file is not given an owner the host would not give the user" {
 	[ "$VC_VIEW" = vuovl ] || skip "the vuovl view decides"
+	is_root && skip "real root maps every id as itself and may give host files any owner"
 	echo f >"$T/hostfile"
 	run vc --cow --bind "$T/hostfile:/etc/hostfile" "$R" /bin/sh -c \
 		'chown 9:9 /etc/hostfile || echo refused; chmod 640 /etc/hostfile; stat -c "%a %u" /etc/hostfile'
