@@ -350,7 +350,7 @@ struct plan {
 	int files_from;		/* -T was given */
 	int stdin_list;		/* a -T or -X list is read from stdin */
 	int totals;		/* --totals */
-	unsigned checkpoint;	/* --checkpoint[=N]: every N records */
+	int checkpoint;		/* --checkpoint[=N]: every N records */
 	struct vuar_opts o;
 };
 
@@ -365,15 +365,25 @@ static int is_stdio(const char *archive)
 	return !archive || !strcmp(archive, "-");
 }
 
-/* A number option's value: 0..INT_MAX, else -1. */
-static int count_arg(const char *arg)
+/* A count option's value, min..INT_MAX, in *out; NULL (--checkpoint
+ * alone) is GNU tar's default, 10. 0 or the exit status. */
+static int parse_count(const char *arg, int min, const char *opt, int *out)
 {
 	char *end;
 	long n;
 
+	if (!arg) {
+		*out = 10;
+		return 0;
+	}
 	errno = 0;
 	n = strtol(arg, &end, 10);
-	return errno || end == arg || *end || n < 0 || n > INT_MAX ? -1 : (int)n;
+	if (errno || end == arg || *end || n < min || n > INT_MAX) {
+		fprintf(stderr, "vutar: %s=%s: not a count (%d or more)\n", opt, arg, min);
+		return EXIT_USAGE;
+	}
+	*out = (int)n;
+	return 0;
 }
 
 /* -T, -X: the list's lines added to s. 0, or the exit status. */
@@ -466,12 +476,7 @@ static int parse_one(struct plan *p, int c, const char *arg)
 	case 'v': p->o.verbose = 1; return 0;
 	case 'p': case OPT_ALWAYS: return 0;	/* what vutar always does */
 	case OPT_TOTALS: p->totals = 1; return 0;
-	case OPT_CHECKPOINT:
-		p->checkpoint = arg ? (unsigned)count_arg(arg) : 10;	/* GNU's */
-		if (p->checkpoint > 0 && p->checkpoint <= INT_MAX)
-			return 0;
-		fprintf(stderr, "vutar: --checkpoint=%s: not a count of records\n", arg);
-		return EXIT_USAGE;
+	case OPT_CHECKPOINT: return parse_count(arg, 1, "--checkpoint", &p->checkpoint);
 	case 'O': p->to_stdout = 1; return 0;
 	case OPT_NUMERIC: p->o.numeric_owner = 1; return 0;
 	case OPT_OWNER: return parse_owner(p, false, arg);
@@ -492,12 +497,7 @@ static int parse_one(struct plan *p, int c, const char *arg)
 	case 'X': return add_list(p, "-X", arg, &p->excludes);
 	case OPT_EXCLUDE:
 		return strv_add(&p->excludes, arg, strlen(arg)) < 0 ? EXIT_USAGE : 0;
-	case OPT_STRIP:
-		p->o.strip = count_arg(arg);
-		if (p->o.strip >= 0)
-			return 0;
-		fprintf(stderr, "vutar: --strip-components=%s: not a count\n", arg);
-		return EXIT_USAGE;
+	case OPT_STRIP: return parse_count(arg, 0, "--strip-components", &p->o.strip);
 	case OPT_FORMAT:
 		p->o.format = format_named(arg);
 		if (p->o.format != VUAR_FORMAT_AUTO)
@@ -653,8 +653,8 @@ int main(int argc, char **argv)
 		goto out;
 	prog.on = isatty(2);
 	prog.verb = p.mode == 'c' ? "Write" : "Read";
-	prog.checkpoint = p.checkpoint;
-	prog.next = p.checkpoint;
+	prog.checkpoint = (unsigned)p.checkpoint;
+	prog.next = (uint64_t)p.checkpoint;
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	signal(SIGUSR1, ask_progress);
 	/* names are bytes, pax headers UTF-8: a locale that cannot hold them
