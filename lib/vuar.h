@@ -87,6 +87,12 @@ struct vuar_opts {
 	 * group names, -x records none */
 	int numeric_owner;
 	enum vuar_sort sort;		/* -c: a directory's entries */
+	/* --layer: the archive is an OCI/Docker layer diff. -x applies it:
+	 * a ".wh.NAME" member removes NAME, a ".wh..wh..opq" member removes
+	 * what the directory held before this archive; neither is made. -c
+	 * packs DIR as an upper layer: its whiteouts and opaque markers (the
+	 * kernel's too) as those members. */
+	int layer;
 	struct vuar_force force;	/* -c */
 	/* A problem with one entry (entry may be "" for the archive itself);
 	 * warn != 0 for a note that does not fail the run. */
