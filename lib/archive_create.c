@@ -10,6 +10,7 @@
 #include "vuar_int.h"
 #include "sidecar.h"
 #include "lock.h"
+#include "whiteout.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -135,6 +136,10 @@ static const char *group_name(gid_t gid)
  * labels, which are the host's. */
 static bool host_xattr_packed(const struct cctx *c, const char *name)
 {
+	/* the kernel overlay's own markers: a layer diff says them as
+	 * members (--layer), a tree never had them */
+	if (!strncmp(name, "trusted.overlay.", 16) || !strncmp(name, "user.overlay.", 13))
+		return false;
 	if (!strncmp(name, "user.", 5))
 		return true;
 	if (c->sc)
@@ -344,6 +349,52 @@ out:
 	return r;
 }
 
+/*
+ * --layer: a marker member, an empty root-owned file named name in the
+ * archive directory dir (aname less its last component, "" at the top):
+ * a kernel whiteout's ".wh.NAME", or the ".wh..wh..opq" of a directory
+ * the kernel's xattr makes opaque. Returns -errno only to end the run.
+ */
+static int write_marker(struct cctx *c, const char *dir, const char *name,
+			const struct stat *st)
+{
+	char mname[PATH_MAX + 1];
+	struct archive_entry *e;
+	int r;
+
+	if (snprintf(mname, sizeof(mname), "%s%s%s", dir,
+		     *dir && dir[strlen(dir) - 1] != '/' ? "/" : "", name) >= (int)sizeof(mname)) {
+		creport(c, name, "name too long");
+		return 0;
+	}
+	if (vuar_excluded(c->o, mname))
+		return 0;
+	e = archive_entry_new();
+	if (!e)
+		return -ENOMEM;
+	archive_entry_copy_pathname(e, mname);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0);
+	archive_entry_set_size(e, 0);
+	archive_entry_set_nlink(e, 1);
+	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	vuar_override(c->o, e);
+	if (c->o->verbose_name)
+		c->o->verbose_name(c->o->arg, mname);
+	r = write_entry(c, e, -1, mname);
+	archive_entry_free(e);
+	c->n++;
+	return r;
+}
+
+/* aname's directory part, for write_marker. */
+static void dir_of(const char *aname, char *out, size_t size)
+{
+	const char *slash = strrchr(aname, '/');
+
+	snprintf(out, size, "%.*s", slash ? (int)(slash - aname) : 0, aname);
+}
+
 /* One entry: pfd/name on the host, aname in the archive, rel in the
  * sidecar. Returns -errno only for errors that end the whole run. */
 static int walk(struct cctx *c, int pfd, const char *name, char *aname,
@@ -362,6 +413,17 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 		return 0;
 	}
 	isdir = S_ISDIR(st.st_mode);
+	if (c->o->layer && whiteout_is_kernel(&st)) {
+		char dir[PATH_MAX], wname[NAME_MAX + WHITEOUT_PREFIX_LEN + 1];
+
+		if (strlen(name) > WHITEOUT_NAME_MAX) {
+			creport(c, aname, "a whiteout whose name is too long for a layer's .wh. form");
+			return 0;
+		}
+		dir_of(aname, dir, sizeof(dir));
+		snprintf(wname, sizeof(wname), WHITEOUT_PREFIX "%s", name);
+		return write_marker(c, dir, wname, &st);
+	}
 	/* vuovl's placeholder mark (vuovl(1), UPPER LAYER FORMAT): its
 	 * bytes are zeros, its data live below; never pack those */
 	if (c->upper && S_ISREG(st.st_mode) && (st.st_mode & S_ISVTX)) {
@@ -445,6 +507,9 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 	archive_entry_free(e);
 	c->n++;
 	cprogress(c, 0);
+	if (r == 0 && isdir && c->o->layer && whiteout_is_opaque(fd, true) &&
+	    faccessat(fd, WHITEOUT_OPAQUE, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		r = write_marker(c, aname, WHITEOUT_OPAQUE, &st);
 	if (r == 0 && isdir)
 		return walk_dir(c, fd, aname, rel);
 	if (fd >= 0)
@@ -603,6 +668,15 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 			continue;
 		}
 		snprintf(aname, sizeof(aname), "%s", paths[i]);
+		if (*rel == '\0' && o->layer) {
+			/* a layer diff: the top's names, without "./" (as
+			 * image layers are made); the top itself is no member */
+			int fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			aname[0] = '\0';
+			r = fd < 0 ? -errno : walk_dir(&c, fd, aname, "");
+			continue;
+		}
 		if (*rel == '\0') {
 			/* the directory itself: "." packs as "./" */
 			r = walk(&c, root, ".", aname, "");

@@ -14,6 +14,8 @@
 #include "idmap.h"
 #include "acl.h"
 
+#include <dirent.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -49,6 +51,7 @@ struct xctx {
 	size_t ndirs, capdirs;
 	char *buf;
 	size_t bufsize;
+	struct vuar_seen *seen;	/* --layer: what this archive wrote */
 };
 
 static void report(struct xctx *x, const char *entry, const char *fmt, ...)
@@ -154,7 +157,13 @@ static const char *walk_error(int err)
 static int make_room(struct xctx *x, int pfd, const char *name,
 		     const char *rel)
 {
-	if (unlinkat(pfd, name, 0) < 0) {
+	if (x->o->layer) {
+		/* a layer's file replaces a lower layer's whole tree */
+		int r = vuar_remove_tree(pfd, name);
+
+		if (r < 0 && r != -ENOENT)
+			return r;
+	} else if (unlinkat(pfd, name, 0) < 0) {
 		if (errno != EISDIR && errno != EPERM)
 			return errno == ENOENT ? 0 : -errno;
 		if (unlinkat(pfd, name, AT_REMOVEDIR) < 0)
@@ -559,6 +568,102 @@ static void do_hardlink(struct xctx *x, struct archive_entry *e,
 		report(x, entry, "cannot record link: %s", strerror(-r));
 }
 
+/* Removes dir/name unless this archive wrote it (--layer). */
+static void remove_lower(struct xctx *x, int dfd, const char *dir, const char *name,
+			 const char *entry)
+{
+	char rel[PATH_MAX];
+	int r;
+
+	snprintf(rel, sizeof(rel), "%s%s%s", dir, *dir ? "/" : "", name);
+	if (vuar_seen_has(x->seen, rel) || !strcmp(name, SIDECAR_DIR))
+		return;
+	r = vuar_remove_tree(dfd, name);
+	if (r < 0 && r != -ENOENT)
+		report(x, entry, "cannot remove %s: %s", rel, strerror(-r));
+	else if (x->sc)
+		sidecar_unlink(x->sc, rel);	/* -ENOENT: it had no row */
+}
+
+/* What the archive's opaque marker in dir removes: all it held. */
+static void make_opaque(struct xctx *x, int dfd, const char *dir, const char *entry)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+	DIR *d;
+
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		report(x, entry, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	/* names first: removing while reading may skip entries */
+	while ((de = readdir(d))) {
+		char **p;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		p = realloc(names, (n + 1) * sizeof(*names));
+		if (!p || !(p[n] = strdup(de->d_name))) {
+			names = p ? p : names;
+			report(x, entry, "%s", strerror(ENOMEM));
+			break;
+		}
+		names = p;
+		n++;
+	}
+	closedir(d);
+	for (i = 0; i < n; i++) {
+		remove_lower(x, dfd, dir, names[i], entry);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/*
+ * --layer: a whiteout or opaque marker at rel is carried out instead of
+ * made (true), else false. A marker's directory is made when missing,
+ * as any member's parent is.
+ */
+static bool apply_marker(struct xctx *x, const char *rel, const char *entry)
+{
+	const char *target, *slash = strrchr(rel, '/');
+	enum vuar_marker k = vuar_layer_marker(rel, &target);
+	char dir[PATH_MAX];
+	int dfd, r;
+
+	if (k == VUAR_MARK_NONE)
+		return false;
+	if (k == VUAR_MARK_OTHER) {
+		if (x->o->report)
+			x->o->report(x->o->arg, entry, "a reserved whiteout name, passed over", 1);
+		return true;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - rel) : 0, rel);
+	if (*dir && (r = vuar_seen_add(x->seen, dir)) < 0) {
+		report(x, entry, "%s", strerror(-r));
+		return true;
+	}
+	cache_drop(x);	/* what is removed may be the cached parent */
+	dfd = open_dir_beneath(x->root, dir, k == VUAR_MARK_OPAQUE);
+	if (dfd == -ENOENT)
+		return true;	/* nothing below to hide */
+	if (dfd < 0) {
+		report(x, entry, "%s", walk_error(dfd));
+		return true;
+	}
+	if (k == VUAR_MARK_OPAQUE)
+		make_opaque(x, dfd, dir, entry);
+	else
+		remove_lower(x, dfd, dir, target, entry);
+	close(dfd);
+	return true;
+}
+
 /* e, whose member name is entry, goes to name (entry less the
  * components --strip-components drops). */
 static void extract_entry(struct xctx *x, struct archive_entry *e,
@@ -578,6 +683,12 @@ static void extract_entry(struct xctx *x, struct archive_entry *e,
 		report(x, entry, "%s", r == -EPERM ? "refusing a name with '..'"
 		       : r == -EACCES ? "refusing the reserved name " SIDECAR_DIR
 		       : "name too long");
+		return;
+	}
+	if (x->seen && apply_marker(x, rel, entry))
+		return;
+	if (x->seen && (r = vuar_seen_add(x->seen, rel)) < 0) {
+		report(x, entry, "%s", strerror(-r));
 		return;
 	}
 	if (archive_entry_hardlink(e)) {
@@ -711,10 +822,17 @@ int vuar_extract(const char *archive, const char *dir,
 	}
 	x.a = rd.a;
 	x.rd = &rd;
+	if (o->layer && !(x.seen = vuar_seen_new())) {
+		vuar_reader_free(&rd);
+		close(lockfd);
+		close(x.root);
+		return vuar_fail(msg, -ENOMEM, "%s", strerror(ENOMEM));
+	}
 	r = sidecar_open(x.root, dir, NULL, SIDECAR_CREATE | SIDECAR_MANUAL, &x.sc);
 	if (r < 0) {
 		vuar_fail(msg, r, "cannot open the sidecar of %s: %s", dir,
 			  sidecar_open_error() ? sidecar_open_error() : strerror(-r));
+		vuar_seen_free(x.seen);
 		vuar_reader_free(&rd);
 		close(lockfd);
 		close(x.root);
@@ -730,6 +848,7 @@ int vuar_extract(const char *archive, const char *dir,
 		report(&x, "", "cannot save metadata: %s", strerror(-r));
 	if (vuar_reader_close(&rd))
 		x.failed = 1;
+	vuar_seen_free(x.seen);
 	close(lockfd);	/* after the sidecar is saved: the next owner sees it */
 	close(x.root);
 	return x.failed;

@@ -65,4 +65,22 @@ int vuar_acl_to_xattrs(struct archive_entry *e, vuar_xattr_fn fn, void *arg);
 /* Adds the ACL in xattr form (name: system.posix_acl_*) to e. */
 int vuar_acl_add(struct archive_entry *e, const char *name, const void *value, size_t size);
 
+/* archive_layer.c: -x --layer, a layer diff applied (vuar.h) */
+struct vuar_seen;	/* the paths a run wrote, and their parents */
+struct vuar_seen *vuar_seen_new(void);
+void vuar_seen_free(struct vuar_seen *s);
+bool vuar_seen_has(const struct vuar_seen *s, const char *path);
+/* 0, -ENOMEM, -ENAMETOOLONG */
+int vuar_seen_add(struct vuar_seen *s, const char *path);
+/* name in pfd and all beneath it, never through a symlink. 0 or -errno. */
+int vuar_remove_tree(int pfd, const char *name);
+enum vuar_marker {
+	VUAR_MARK_NONE,		/* an ordinary member */
+	VUAR_MARK_WHITEOUT,	/* ".wh.NAME": *target is NAME */
+	VUAR_MARK_OPAQUE,	/* ".wh..wh..opq" */
+	VUAR_MARK_OTHER,	/* another reserved ".wh." name: passed over */
+};
+/* What the member at the cleaned path rel marks. */
+enum vuar_marker vuar_layer_marker(const char *rel, const char **target);
+
 #endif

@@ -102,7 +102,7 @@ umnt() {
 	for i in \$(seq 50); do pgrep -f \"vuovl.*\$T/m\" >/dev/null || return 0; sleep 0.1; done
 	return 1
 }
-trap 'fusermount3 -u -z \"\$T/m\" 2>/dev/null; chown -R 0:0 \"\$T\" 2>/dev/null || true' EXIT
+trap 'fusermount3 -u -z \"\$T/m\" 2>/dev/null || true; chown -R 0:0 \"\$T\" 2>/dev/null || true' EXIT
 "
 	if is_root; then
 		bash -c "$pre$1"

@@ -71,6 +71,10 @@ static void usage(FILE *f)
 "                       mtime (a DATE starting with / or .)\n"
 "      --clamp-mtime    with --mtime: only for the files newer than DATE\n"
 "      --sort=ORDER     name (default: byte order), none (directory order), inode\n"
+"Layers (OCI/Docker image layer diffs):\n"
+"      --layer, --diff  -c: pack DIR, an upper layer, as a layer diff (whiteouts\n"
+"                       as .wh.NAME, opaque directories as .wh..wh..opq);\n"
+"                       -x: apply the archive as one (.wh. members remove)\n"
 "  -z, -J, --zstd, -j   compress (-c) with gzip, xz, zstd, bzip2; otherwise the\n"
 "                       archive name's suffix decides (.gz .xz .zst .bz2 .lz4)\n"
 "      --format=FMT     pax, gnu, ustar, cpio, newc or zip (-c); without it\n"
@@ -357,7 +361,7 @@ struct plan {
 enum {
 	OPT_FORMAT = 256, OPT_ZSTD, OPT_EXCLUDE, OPT_STRIP, OPT_NUMERIC,
 	OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_MTIME, OPT_CLAMP, OPT_SORT,
-	OPT_ALWAYS, OPT_TOTALS, OPT_CHECKPOINT,
+	OPT_ALWAYS, OPT_TOTALS, OPT_CHECKPOINT, OPT_LAYER,
 };
 
 static int is_stdio(const char *archive)
@@ -485,6 +489,7 @@ static int parse_one(struct plan *p, int c, const char *arg)
 	case OPT_MTIME: return parse_mtime(p, arg);
 	case OPT_CLAMP: p->o.force.mask |= VUAR_FORCE_CLAMP; return 0;
 	case OPT_SORT: return parse_sort(p, arg);
+	case OPT_LAYER: p->o.layer = 1; return 0;
 	case 'f': p->archive = arg; return 0;
 	case 'C': p->dir = arg; return 0;
 	case 'z': p->o.filter = VUAR_FILTER_GZIP; return 0;
@@ -519,6 +524,10 @@ static int check_plan(struct plan *p)
 	}
 	if ((p->o.force.mask & VUAR_FORCE_CLAMP) && !(p->o.force.mask & VUAR_FORCE_MTIME)) {
 		fprintf(stderr, "vutar: --clamp-mtime needs --mtime\n");
+		return EXIT_USAGE;
+	}
+	if (p->o.layer && p->mode == 't') {
+		fprintf(stderr, "vutar: --layer goes with -x or -c\n");
 		return EXIT_USAGE;
 	}
 	if (p->to_stdout && p->mode != 'x') {
@@ -561,6 +570,8 @@ static int parse_args(int argc, char **argv, struct plan *p)
 		{ "mtime", required_argument, NULL, OPT_MTIME },
 		{ "clamp-mtime", no_argument, NULL, OPT_CLAMP },
 		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "layer", no_argument, NULL, OPT_LAYER },
+		{ "diff", no_argument, NULL, OPT_LAYER },
 		{ "totals", no_argument, NULL, OPT_TOTALS },
 		{ "checkpoint", optional_argument, NULL, OPT_CHECKPOINT },
 		/* tar's ways to ask for what vutar always keeps */
