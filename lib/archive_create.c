@@ -15,10 +15,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <stdbool.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,15 +26,11 @@
 
 struct cctx {
 	const struct vuar_opts *o;
-	struct archive *a;
-	struct archive_entry_linkresolver *lr;
+	struct vuar_writer w;
 	struct sidecar *sc;
 	char *prefix;	/* DIR's path inside the layer whose sidecar sc is;
 			   NULL when DIR is the layer root */
-	int failed;
 	bool upper;	/* DIR is a vuovl upper layer (it has .vuovl/work) */
-	uint64_t n, bytes;
-	char *buf;
 };
 
 /* The sidecar key of rel (a path beneath DIR): rel itself, or rel
@@ -60,76 +54,6 @@ static int sc_get(const struct cctx *c, const char *rel, const struct stat *st,
 	return sidecar_get(c->sc, sc_key(c, rel, kbuf, sizeof(kbuf)), st, m);
 }
 
-static void creport(struct cctx *c, const char *entry, const char *why)
-{
-	size_t n = strlen(entry);
-
-	/* libarchive's messages may name the entry again */
-	if (why && n && !strncmp(why, entry, n) && !strncmp(why + n, ": ", 2))
-		why += n + 2;
-	c->failed = 1;
-	if (c->o->report)
-		c->o->report(c->o->arg, entry, why, 0);
-}
-
-/*
- * The archive's size before compression, with the padding of its last
- * block that libarchive adds outside its count: GNU tar's "Total bytes
- * written". A compressed stream's tar is never padded.
- */
-static uint64_t archive_size(struct archive *a)
-{
-	uint64_t n = (uint64_t)archive_filter_bytes(a, 0);
-	int last = archive_write_get_bytes_in_last_block(a);
-	uint64_t unit = (uint64_t)(last > 0 ? last : archive_write_get_bytes_per_block(a));
-
-	if (archive_filter_count(a) > 1 || unit <= 1)
-		return n;
-	return (n + unit - 1) / unit * unit;
-}
-
-static void cprogress(struct cctx *c, int done)
-{
-	struct vuar_progress p = {
-		.entries = c->n,
-		.bytes = c->bytes,
-		.archive_bytes = done ? archive_size(c->a)
-			: (uint64_t)archive_filter_bytes(c->a, 0),
-		.done = done,
-	};
-
-	if (c->o->progress)
-		c->o->progress(c->o->arg, &p);
-}
-
-static const char *user_name(uid_t uid)
-{
-	static uid_t last = (uid_t)-1;
-	static char name[VMETA_NAME_MAX];
-	struct passwd *pw;
-
-	if (uid != last) {
-		pw = getpwuid(uid);
-		snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "");
-		last = uid;
-	}
-	return name;
-}
-
-static const char *group_name(gid_t gid)
-{
-	static gid_t last = (gid_t)-1;
-	static char name[VMETA_NAME_MAX];
-	struct group *gr;
-
-	if (gid != last) {
-		gr = getgrgid(gid);
-		snprintf(name, sizeof(name), "%s", gr ? gr->gr_name : "");
-		last = gid;
-	}
-	return name;
-}
-
 /* The xattrs taken from the file itself: user.*, and where no sidecar
  * keeps them (a mounted view shows its virtual ones, a tree root made)
  * file capabilities, ACLs and trusted.* too; never a security module's
@@ -148,34 +72,13 @@ static bool host_xattr_packed(const struct cctx *c, const char *name)
 	       !strncmp(name, "system.posix_acl_", 17);
 }
 
-static int by_string(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-#define XATTR_NAMES_SIZE 4096
-
-/* The names of a listxattr-style list (len bytes), in byte order in
- * out: the order a file's or a sidecar's list has follows its history,
- * and two copies of a tree must pack the same bytes. Returns how many. */
-static size_t sorted_names(char *names, ssize_t len, char **out)
-{
-	size_t n = 0;
-	ssize_t i;
-
-	for (i = 0; i < len; i += (ssize_t)strlen(names + i) + 1)
-		out[n++] = names + i;
-	qsort(out, n, sizeof(*out), by_string);
-	return n;
-}
-
 static void add_host_xattrs(struct cctx *c, struct archive_entry *e, int fd)
 {
-	char names[XATTR_NAMES_SIZE], val[65536], *sorted[XATTR_NAMES_SIZE / 2];
+	char names[VUAR_XATTR_NAMES], val[65536], *sorted[VUAR_XATTR_NAMES / 2];
 	size_t n, i;
 	ssize_t v;
 
-	n = sorted_names(names, flistxattr(fd, names, sizeof(names)), sorted);
+	n = vuar_sorted_names(names, flistxattr(fd, names, sizeof(names)), sorted);
 	for (i = 0; i < n; i++) {
 		if (!host_xattr_packed(c, sorted[i]))
 			continue;
@@ -187,13 +90,13 @@ static void add_host_xattrs(struct cctx *c, struct archive_entry *e, int fd)
 
 static void add_sidecar_xattrs(struct cctx *c, struct archive_entry *e, const char *rel)
 {
-	char names[XATTR_NAMES_SIZE], val[65536], *sorted[XATTR_NAMES_SIZE / 2];
+	char names[VUAR_XATTR_NAMES], val[65536], *sorted[VUAR_XATTR_NAMES / 2];
 	char kbuf[PATH_MAX * 2];
 	const char *key = sc_key(c, rel, kbuf, sizeof(kbuf));
 	size_t n, i;
 	ssize_t v;
 
-	n = sorted_names(names, sidecar_xattr_list(c->sc, key, names, sizeof(names)), sorted);
+	n = vuar_sorted_names(names, sidecar_xattr_list(c->sc, key, names, sizeof(names)), sorted);
 	for (i = 0; i < n; i++) {
 		v = sidecar_xattr_get(c->sc, key, sorted[i], val, sizeof(val));
 		if (v < 0)
@@ -213,63 +116,6 @@ static void add_xattrs(struct cctx *c, struct archive_entry *e, int fd,
 		add_host_xattrs(c, e, fd);
 	if (c->sc)
 		add_sidecar_xattrs(c, e, rel);
-}
-
-static int copy_data(struct cctx *c, int fd, const char *entry)
-{
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, c->buf, 256 * 1024);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return 0;
-		if (archive_write_data(c->a, c->buf, (size_t)n) < 0) {
-			creport(c, entry, archive_error_string(c->a));
-			return -EIO;
-		}
-		c->bytes += (uint64_t)n;
-		cprogress(c, 0);
-	}
-}
-
-static int write_entry(struct cctx *c, struct archive_entry *e, int fd,
-		       const char *entry)
-{
-	struct archive_entry *spare = NULL;
-	int r, with_data;
-
-	/* vuovl's whiteouts share one inode: each is its own entry */
-	{
-		const char *p = archive_entry_pathname(e), *b = p ? strrchr(p, '/') : NULL;
-
-		b = b ? b + 1 : p;
-		if (b && !strncmp(b, ".wh.", 4) && archive_entry_filetype(e) == AE_IFREG)
-			archive_entry_set_nlink(e, 1);
-	}
-	archive_entry_linkify(c->lr, &e, &spare);
-	if (!e)
-		return 0;
-	if (archive_entry_hardlink(e)) {
-		/* a link's xattrs and ACLs are its target's, written once:
-		 * GNU tar writes none on a link, and extracts them from it */
-		archive_entry_xattr_clear(e);
-		archive_entry_acl_clear(e);
-	}
-	with_data = fd >= 0 && !archive_entry_hardlink(e) &&
-		archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0;
-	r = archive_write_header(c->a, e);
-	if (r < ARCHIVE_WARN) {
-		creport(c, entry, archive_error_string(c->a));
-		return r == ARCHIVE_FATAL ? -EIO : 0;
-	}
-	if (with_data && copy_data(c, fd, entry) < 0)
-		return -EIO;
-	return 0;
 }
 
 static int walk(struct cctx *c, int pfd, const char *name, char *aname,
@@ -330,7 +176,7 @@ static int walk_dir(struct cctx *c, int fd, char *aname, const char *rel)
 	sort_entries(ents, n, c->o->sort);
 	for (i = 0; i < n && r == 0; i++) {
 		if (alen + strlen(ents[i]->d_name) + 2 >= PATH_MAX) {
-			creport(c, ents[i]->d_name, "name too long");
+			vuar_writer_report(&c->w, ents[i]->d_name, "name too long");
 			continue;
 		}
 		snprintf(aname + alen, PATH_MAX - alen, "%s%s",
@@ -364,7 +210,7 @@ static int write_marker(struct cctx *c, const char *dir, const char *name,
 
 	if (snprintf(mname, sizeof(mname), "%s%s%s", dir,
 		     *dir && dir[strlen(dir) - 1] != '/' ? "/" : "", name) >= (int)sizeof(mname)) {
-		creport(c, name, "name too long");
+		vuar_writer_report(&c->w, name, "name too long");
 		return 0;
 	}
 	if (vuar_excluded(c->o, mname))
@@ -378,12 +224,8 @@ static int write_marker(struct cctx *c, const char *dir, const char *name,
 	archive_entry_set_size(e, 0);
 	archive_entry_set_nlink(e, 1);
 	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
-	vuar_override(c->o, e);
-	if (c->o->verbose_name)
-		c->o->verbose_name(c->o->arg, mname);
-	r = write_entry(c, e, -1, mname);
+	r = vuar_writer_add(&c->w, e, -1, mname);
 	archive_entry_free(e);
-	c->n++;
 	return r;
 }
 
@@ -409,7 +251,7 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 	if (vuar_excluded(c->o, aname))
 		return 0;
 	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		creport(c, aname, strerror(errno));
+		vuar_writer_report(&c->w, aname, strerror(errno));
 		return 0;
 	}
 	isdir = S_ISDIR(st.st_mode);
@@ -417,7 +259,7 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 		char dir[PATH_MAX], wname[NAME_MAX + WHITEOUT_PREFIX_LEN + 1];
 
 		if (strlen(name) > WHITEOUT_NAME_MAX) {
-			creport(c, aname, "a whiteout whose name is too long for a layer's .wh. form");
+			vuar_writer_report(&c->w, aname, "a whiteout whose name is too long for a layer's .wh. form");
 			return 0;
 		}
 		dir_of(aname, dir, sizeof(dir));
@@ -427,7 +269,7 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 	/* vuovl's placeholder mark (vuovl(1), UPPER LAYER FORMAT): its
 	 * bytes are zeros, its data live below; never pack those */
 	if (c->upper && S_ISREG(st.st_mode) && (st.st_mode & S_ISVTX)) {
-		creport(c, aname, "a placeholder whose data are in a lower layer "
+		vuar_writer_report(&c->w, aname, "a placeholder whose data are in a lower layer "
 			"(pack the mounted view instead)");
 		return 0;
 	}
@@ -435,7 +277,7 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 		fd = openat(pfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
 			    (isdir ? O_DIRECTORY : 0));
 		if (fd < 0) {
-			creport(c, aname, strerror(errno));
+			vuar_writer_report(&c->w, aname, strerror(errno));
 			return 0;
 		}
 	}
@@ -452,7 +294,7 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 	/* a directory's name ends in '/' in a tar, as tar writes it; cpio
 	 * names have none (bsdtar, GNU cpio) */
 	if (isdir && aname[strlen(aname) - 1] != '/' &&
-	    (archive_format(c->a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_CPIO) {
+	    (archive_format(c->w.a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_CPIO) {
 		char dname[PATH_MAX + 1];
 
 		snprintf(dname, sizeof(dname), "%s/", aname);
@@ -460,8 +302,8 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 	} else {
 		archive_entry_copy_pathname(e, aname);
 	}
-	archive_entry_copy_uname(e, user_name(st.st_uid));
-	archive_entry_copy_gname(e, group_name(st.st_gid));
+	archive_entry_copy_uname(e, vuar_user_name(st.st_uid));
+	archive_entry_copy_gname(e, vuar_group_name(st.st_gid));
 	if (sc_get(c, rel, &st, &m) == 0) {
 		if (m.mask & VMETA_UID) {
 			archive_entry_set_uid(e, m.uid);
@@ -492,7 +334,7 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 		ssize_t n = readlinkat(pfd, name, target, sizeof(target) - 1);
 
 		if (n < 0) {
-			creport(c, aname, strerror(errno));
+			vuar_writer_report(&c->w, aname, strerror(errno));
 			archive_entry_free(e);
 			return 0;
 		}
@@ -500,13 +342,8 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 		archive_entry_copy_symlink(e, target);
 	}
 	add_xattrs(c, e, fd, rel);
-	vuar_override(c->o, e);
-	if (c->o->verbose_name)
-		c->o->verbose_name(c->o->arg, archive_entry_pathname(e));
-	r = write_entry(c, e, fd, aname);
+	r = vuar_writer_add(&c->w, e, fd, aname);
 	archive_entry_free(e);
-	c->n++;
-	cprogress(c, 0);
 	if (r == 0 && isdir && c->o->layer && whiteout_is_opaque(fd, true) &&
 	    faccessat(fd, WHITEOUT_OPAQUE, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		r = write_marker(c, aname, WHITEOUT_OPAQUE, &st);
@@ -515,20 +352,6 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 	if (fd >= 0)
 		close(fd);
 	return r;
-}
-
-static int setup_writer(struct cctx *c, const char *archive,
-			const struct vuar_opts *o, const char **msg)
-{
-	int r = vuar_open_write(archive, o, &c->a, msg);
-
-	if (r < 0)
-		return r;
-	c->lr = archive_entry_linkresolver_new();
-	if (!c->lr)
-		return -ENOMEM;
-	archive_entry_linkresolver_set_strategy(c->lr, archive_format(c->a));
-	return 0;
 }
 
 static int count_below(const char *path, const struct vmeta *m, void *arg)
@@ -646,10 +469,8 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 		close(root);
 		return r;
 	}
-	c.buf = malloc(256 * 1024);
-	r = c.buf ? setup_writer(&c, archive, o, msg) : -ENOMEM;
+	r = vuar_writer_open(&c.w, archive, o, msg);
 	if (r < 0) {
-		free(c.buf);
 		sidecar_close(c.sc);
 		free(c.prefix);
 		close(lockfd);
@@ -661,7 +482,7 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 		int pfd, cr = vuar_clean_path(paths[i], rel);
 
 		if (cr != 0) {
-			creport(&c, paths[i], cr == 1 ? "refusing an absolute path"
+			vuar_writer_report(&c.w, paths[i], cr == 1 ? "refusing an absolute path"
 				: cr == -EPERM ? "refusing a name with '..'"
 				: cr == -EACCES ? "refusing the reserved name " SIDECAR_DIR
 				: "name too long");
@@ -699,7 +520,7 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 				close(fd);
 			}
 			if (nfd < 0) {
-				creport(&c, paths[i], strerror(errno));
+				vuar_writer_report(&c.w, paths[i], strerror(errno));
 				continue;
 			}
 			pfd = nfd;
@@ -710,17 +531,11 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 		close(pfd);
 	}
 	if (r < 0 && r != -EIO)
-		creport(&c, "", strerror(-r));
-	if (archive_write_close(c.a) != ARCHIVE_OK)
-		creport(&c, "", archive_error_string(c.a));
-	else
-		cprogress(&c, 1);
-	archive_write_free(c.a);
-	archive_entry_linkresolver_free(c.lr);
+		vuar_writer_report(&c.w, "", strerror(-r));
+	r = vuar_writer_close(&c.w);
 	sidecar_close(c.sc);
 	free(c.prefix);
-	free(c.buf);
 	close(lockfd);
 	close(root);
-	return c.failed;
+	return r;
 }

@@ -6,6 +6,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "vuar.h"
 
@@ -64,6 +66,37 @@ typedef int (*vuar_xattr_fn)(void *arg, const char *name, const void *value, siz
 int vuar_acl_to_xattrs(struct archive_entry *e, vuar_xattr_fn fn, void *arg);
 /* Adds the ACL in xattr form (name: system.posix_acl_*) to e. */
 int vuar_acl_add(struct archive_entry *e, const char *name, const void *value, size_t size);
+
+/* archive_writer.c: the writing end of -c (a directory, or a view) */
+struct vuar_writer {
+	const struct vuar_opts *o;
+	struct archive *a;
+	struct archive_entry_linkresolver *lr;
+	int failed;		/* something was reported */
+	uint64_t n, bytes;	/* entries, data */
+	char *buf;
+};
+/* The archive with o's format and compression, for writing. 0, or
+ * -errno said in msg. */
+int vuar_writer_open(struct vuar_writer *w, const char *archive,
+		     const struct vuar_opts *o, const char **msg);
+/* e (named entry in messages) with its data read from fd (-1: none),
+ * after o's overrides (--owner, --mtime...); linked to an earlier entry
+ * of its inode. -errno only when the archive cannot go on. */
+int vuar_writer_add(struct vuar_writer *w, struct archive_entry *e, int fd,
+		    const char *entry);
+/* A problem with one entry: said, and the run fails. */
+void vuar_writer_report(struct vuar_writer *w, const char *entry, const char *why);
+/* Ends the archive, frees; 1 when something was reported, else 0. */
+int vuar_writer_close(struct vuar_writer *w);
+/* The host's names of ids ("" for none), for entries' uname, gname. */
+const char *vuar_user_name(uid_t uid);
+const char *vuar_group_name(gid_t gid);
+/* The names of a listxattr-style list (len bytes), in byte order in
+ * out: the order a file's or a sidecar's list has follows its history,
+ * and two copies of a tree must pack the same bytes. Returns how many. */
+size_t vuar_sorted_names(char *names, ssize_t len, char **out);
+#define VUAR_XATTR_NAMES 4096	/* the longest list packed */
 
 /* archive_layer.c: -x --layer, a layer diff applied (vuar.h) */
 struct vuar_seen;	/* the paths a run wrote, and their parents */
