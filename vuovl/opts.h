@@ -5,10 +5,8 @@
 #ifndef VUOVL_OPTS_H
 #define VUOVL_OPTS_H
 
-#ifndef FUSE_USE_VERSION
-#define FUSE_USE_VERSION 312
-#endif
-#include <fuse_lowlevel.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "view.h"
 #include "log.h"
@@ -48,6 +46,9 @@ struct vo_opts {
 		int64_t squash_to_uid, squash_to_gid;	/* -1: none */
 	} compat;
 };
+/* libfuse's (opts.c includes it): the struct above is all vutar, which
+ * opens a stack with no FUSE, needs of this header (stack.h) */
+struct fuse_args;
 int opts_parse(struct fuse_args *args, struct vo_opts *o);
 /* opts_compat.c: checks the fuse-overlayfs and overlay options and
  * turns them into vuovl's (volatile, kernel markers...). 0 or -EINVAL
