@@ -347,6 +347,11 @@ PY
 	run "$VUTAR" -c --oci "$T/out" -C "$T/src"
 	[ "$status" -eq 1 ]
 	[ "$output" = "vutar: --oci $T/out: -c needs a tag: DIR:TAG" ]
+	# the layout inside the tree packed: refused before anything is made
+	run "$VUTAR" -c --oci "$T/src/img:t" -C "$T/src"
+	[ "$status" -eq 1 ]
+	[ "$output" = "vutar: $T/src/img: within $T/src, the directory packed: the layer would hold its own image" ]
+	[ ! -e "$T/src/img" ]
 }
 
 @test "--oci-base puts the new layer over the base image, its config kept" {

@@ -317,6 +317,36 @@ static int check_tag(const char *dirtag, const char *tag, const char **msg)
 	return 0;
 }
 
+/* DIR's absolute name, or its parent's when DIR is still to be made. */
+static char *where(const char *dir)
+{
+	char *d = realpath(dir, NULL), *parent, *slash;
+
+	if (d || !(parent = strdup(dir)))
+		return d;
+	slash = strrchr(parent, '/');
+	if (slash)
+		*slash = '\0';
+	d = realpath(slash ? (*parent ? parent : "/") : ".", NULL);
+	free(parent);
+	return d;
+}
+
+/* DIR within SRC: the layer would pack the blobs being written. */
+static int check_inside(const char *dir, const char *src, const char **msg)
+{
+	char *d = where(dir), *s = realpath(src, NULL);
+	size_t n = s ? strlen(s) : 0;
+	int r = 0;
+
+	if (d && s && !strncmp(d, s, n) && (d[n] == '/' || d[n] == '\0' || n == 1))
+		r = oci_fail(msg, -EINVAL, "%s: within %s, the directory packed: the layer "
+			     "would hold its own image", dir, src);
+	free(d);
+	free(s);
+	return r;
+}
+
 static int build(struct build *b, const char *src, const struct oci_opts *oo,
 		 const struct vuar_opts *o, const char **msg)
 {
@@ -355,6 +385,8 @@ int oci_create(const char *dirtag, const char *src, const struct oci_opts *oo,
 	if (r < 0)
 		return r;
 	r = check_tag(dirtag, b.tag, msg);
+	if (r == 0)
+		r = check_inside(dir, src, msg);
 	if (r == 0)
 		r = oci_layout_open(dir, true, &b.l, msg);
 	if (r == 0)
