@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "oci_int.h"
+#include "vuar.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -91,17 +92,19 @@ static int tag_match(const char *ref, const char *tag)
 	return 0;
 }
 
-/* The tags of index, for a message. */
+/* The tags of index, for a message (its own buffers: a message quotes
+ * the tag with oci_q beside it). */
 static const char *tag_list(const struct json *index)
 {
-	static char buf[512];
+	static char buf[512], q[256];
 	const struct json *d;
 	size_t k = 0;
 
 	buf[0] = '\0';
 	for (d = json_get(index, "manifests")->child; d && k < sizeof(buf); d = d->next)
 		k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s%s", k ? ", " : "",
-				      ref_name(d) ? oci_q(ref_name(d)) : "(no name)");
+				      ref_name(d) ? vuar_quote(ref_name(d), q, sizeof(q))
+				      : "(no name)");
 	return buf;
 }
 
