@@ -253,10 +253,11 @@ json.dump(index, open(d + "/index.json", "w"))
 PY
 }
 
-@test "a layer of an unknown media type, or a config that lies about the layers, is refused" {
+@test "a layer of an unknown media type, or a config that lies about its layers, is refused" {
 	vutar_mktar "$T/a.tar" "f a"
 	oci_mk "$T/img" t "$T/a.tar"
 	cp -r "$T/img" "$T/img2"
+	cp -r "$T/img" "$T/img3"
 	oci_edit_image "$T/img" 'm["layers"][0]["mediaType"] += "+encrypted"'
 	run "$VUTAR" -x --oci "$T/img" -C "$T/root"
 	[ "$status" -eq 1 ]
@@ -265,6 +266,11 @@ PY
 	run "$VUTAR" -x --oci "$T/img2" -C "$T/root"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *": its rootfs.diff_ids do not name the manifest's 1 layers" ]]
+	# an uncompressed layer's diff_id is its digest
+	oci_edit_image "$T/img3" 'c["rootfs"]["diff_ids"][0] = "sha256:" + "1" * 64'
+	run "$VUTAR" -x --oci "$T/img3" -C "$T/root"
+	[ "$status" -eq 1 ]
+	[ "$output" = "vutar: $T/img3: config: diff_id 1, sha256:$(printf '1%.0s' {1..64}), is not the digest of its uncompressed layer" ]
 	[ -z "$(ls -A "$T/root")" ]
 }
 

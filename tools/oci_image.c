@@ -200,6 +200,29 @@ static int find_manifest(const struct oci_layout *l, const struct json *desc,
 	return r;
 }
 
+/* An uncompressed layer's diff_id is its digest, checked already: one
+ * that differs is a lie. (A compressed layer's would need the layer
+ * inflated first; the manifest's digest covers the bytes read.) */
+static int check_diff_ids(const struct oci_layout *l, const struct oci_image *img,
+			  const struct json *id, const char **msg)
+{
+	const char *s;
+	int i;
+
+	for (i = 0; i < img->nlayers; i++, id = id->next) {
+		s = json_str(id);
+		if (!s)
+			return oci_fail(msg, -EINVAL, "%s: config: diff_id %d is not a string",
+					l->name, i + 1);
+		if ((!strcmp(img->layers[i].media, OCI_MT_LAYER) ||
+		     !strcmp(img->layers[i].media, "application/vnd.docker.image.rootfs.diff.tar")) &&
+		    (strncmp(s, "sha256:", 7) || strcmp(s + 7, img->layers[i].hex)))
+			return oci_fail(msg, -EINVAL, "%s: config: diff_id %d, %s, is not the digest "
+					"of its uncompressed layer", l->name, i + 1, oci_q(s));
+	}
+	return 0;
+}
+
 /* The manifest's config, read and checked; its diff_ids one a layer. */
 static int load_config(const struct oci_layout *l, struct oci_image *img, const char **msg)
 {
@@ -220,7 +243,7 @@ static int load_config(const struct oci_layout *l, struct oci_image *img, const 
 	if (!diff || diff->type != JSON_ARRAY || diff->n != (size_t)img->nlayers)
 		return oci_fail(msg, -EINVAL, "%s: config sha256:%s: its rootfs.diff_ids do not "
 				"name the manifest's %d layers", l->name, d.hex, img->nlayers);
-	return 0;
+	return check_diff_ids(l, img, diff->child, msg);
 }
 
 /* The manifest's layers: descriptors of known types (not opened yet). */
