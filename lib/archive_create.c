@@ -195,18 +195,14 @@ out:
 	return r;
 }
 
-/*
- * --layer: a marker member, an empty root-owned file named name in the
- * archive directory dir (aname less its last component, "" at the top):
- * a kernel whiteout's ".wh.NAME", or the ".wh..wh..opq" of a directory
- * the kernel's xattr makes opaque. Returns -errno only to end the run.
- */
+/* --layer: the marker member name in the archive directory dir
+ * (aname less its last component, "" at the top): a kernel whiteout's
+ * ".wh.NAME", or the ".wh..wh..opq" of a directory the kernel's xattr
+ * makes opaque. -errno only to end the run. */
 static int write_marker(struct cctx *c, const char *dir, const char *name,
 			const struct stat *st)
 {
 	char mname[PATH_MAX + 1];
-	struct archive_entry *e;
-	int r;
 
 	if (snprintf(mname, sizeof(mname), "%s%s%s", dir,
 		     *dir && dir[strlen(dir) - 1] != '/' ? "/" : "", name) >= (int)sizeof(mname)) {
@@ -215,18 +211,7 @@ static int write_marker(struct cctx *c, const char *dir, const char *name,
 	}
 	if (vuar_excluded(c->o, mname))
 		return 0;
-	e = archive_entry_new();
-	if (!e)
-		return -ENOMEM;
-	archive_entry_copy_pathname(e, mname);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0);
-	archive_entry_set_size(e, 0);
-	archive_entry_set_nlink(e, 1);
-	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
-	r = vuar_writer_add(&c->w, e, -1, mname);
-	archive_entry_free(e);
-	return r;
+	return vuar_writer_marker(&c->w, mname, &st->st_mtim);
 }
 
 /* aname's directory part, for write_marker. */
@@ -255,6 +240,13 @@ static int walk(struct cctx *c, int pfd, const char *name, char *aname,
 		return 0;
 	}
 	isdir = S_ISDIR(st.st_mode);
+	if (c->o->layer && S_ISREG(st.st_mode) && whiteout_is_reserved(name)) {
+		char dir[PATH_MAX];
+
+		/* the upper's own markers, as every layer writes them */
+		dir_of(aname, dir, sizeof(dir));
+		return write_marker(c, dir, name, &st);
+	}
 	if (c->o->layer && whiteout_is_kernel(&st)) {
 		char dir[PATH_MAX], wname[NAME_MAX + WHITEOUT_PREFIX_LEN + 1];
 
@@ -382,7 +374,7 @@ static int refuse_bare_upper(struct cctx *c, int root, const char *dir, const ch
 		return 0;
 	return vuar_fail(msg, -EXDEV, "%s is a vuovl upper layer with %u change%s to the "
 			 "layers below it (chown, chmod, placeholders) that it cannot pack "
-			 "alone: mount the view and pack the mount point", dir, n,
+			 "alone: name its lowers (-o lowerdir=...) or pack the mounted view", dir, n,
 			 n == 1 ? "" : "s");
 }
 

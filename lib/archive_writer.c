@@ -174,6 +174,24 @@ int vuar_writer_add(struct vuar_writer *w, struct archive_entry *e, int fd,
 	return r;
 }
 
+int vuar_writer_marker(struct vuar_writer *w, const char *name, const struct timespec *mtime)
+{
+	struct archive_entry *e = archive_entry_new();
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	archive_entry_copy_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0);
+	archive_entry_set_size(e, 0);
+	archive_entry_set_nlink(e, 1);
+	archive_entry_set_mtime(e, mtime->tv_sec, mtime->tv_nsec);
+	r = vuar_writer_add(w, e, -1, name);
+	archive_entry_free(e);
+	return r;
+}
+
 int vuar_writer_open(struct vuar_writer *w, const char *archive,
 		     const struct vuar_opts *o, const char **msg)
 {

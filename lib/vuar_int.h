@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "vuar.h"
 
@@ -85,6 +86,9 @@ int vuar_writer_open(struct vuar_writer *w, const char *archive,
  * of its inode. -errno only when the archive cannot go on. */
 int vuar_writer_add(struct vuar_writer *w, struct archive_entry *e, int fd,
 		    const char *entry);
+/* A layer diff's marker member (".wh.NAME", ".wh..wh..opq"): an empty
+ * file, root's, mode 0, as image builders write them. */
+int vuar_writer_marker(struct vuar_writer *w, const char *name, const struct timespec *mtime);
 /* A problem with one entry: said, and the run fails. */
 void vuar_writer_report(struct vuar_writer *w, const char *entry, const char *why);
 /* Ends the archive, frees; 1 when something was reported, else 0. */

@@ -236,7 +236,7 @@ PY
 	vo_umount "$T/m"
 	run "$VUTAR" -cf "$T/u.tar" -C "$T/u"
 	[ "$status" = 1 ]
-	[[ "$output" == "vutar: $T/u is a vuovl upper layer with 1 change to the layers below it"*"mount the view and pack the mount point" ]]
+	[[ "$output" == "vutar: $T/u is a vuovl upper layer with 1 change to the layers below it"*"name its lowers (-o lowerdir=...) or pack the mounted view" ]]
 	[ ! -e "$T/u.tar" ]
 	# a placeholder (a times-only change of a lower file) is never zeros
 	vo_mount_stack

@@ -24,7 +24,7 @@ make_lower() {
 	vutar_mktar "$T/base.tar" "d etc" "f etc/passwd root:x:0:0" "f etc/group g" \
 		"d usr" "d usr/lib" "f usr/lib/a aa" "f usr/lib/b bb" "d usr/share" \
 		"d usr/share/doc" "f usr/share/doc/x xx" "d var" "f var/v vv" \
-		"l usr/lib/ln a" "f owned o"
+		"l usr/lib/ln a" "f owned o" "d dev"
 	python3 - "$T/base.tar" <<'PY'
 import sys, tarfile
 src = sys.argv[1]
@@ -35,6 +35,9 @@ with tarfile.open(src) as t:
         if m.name == "owned":
             m.uid, m.gid, m.mode = 1234, 2345, 0o4755
         members.append((m, data))
+null = tarfile.TarInfo("dev/null")
+null.type, null.devmajor, null.devminor, null.mode = tarfile.CHRTYPE, 1, 3, 0o666
+members.append((null, None))
 import io
 with tarfile.open(src, "w", format=tarfile.PAX_FORMAT) as t:
     for m, data in members:
@@ -164,4 +167,113 @@ PY
 	[[ "$output" == "vutar: --layer goes with -x or -c" ]]
 	run "$VUTAR" --help
 	[[ "$output" == *"--layer, --diff"* ]]
+}
+
+# Two lowers and an upper changed by root in a view: whiteouts, an
+# opaque directory, rows about lower files (chmod, chown: no copy-up),
+# a copy-up, new files, a hard link, a device node.
+make_stack() {
+	make_lower
+	mkdir -p "$T/src0/usr/lib" "$T/src0/srv" "$T/L0" "$T/U" "$T/m"
+	echo over >"$T/src0/usr/lib/b"
+	echo srv >"$T/src0/srv/s"
+	# a layer as an image's: root's files, extracted by the user
+	"$VUTAR" -c --owner=0 --group=0 -C "$T/src0" -f "$T/l0.tar" .
+	"$VUTAR" -x -f "$T/l0.tar" -C "$T/L0"
+	vo_fakeroot "
+		\"\$V\" -o lowerdir=\$T/L0:\$T/L,upperdir=\$T/U \$T/m
+		rm \$T/m/usr/lib/a
+		rm -r \$T/m/var
+		rm -r \$T/m/usr/share && mkdir \$T/m/usr/share && echo f >\$T/m/usr/share/f
+		chmod 0600 \$T/m/etc/group
+		chown 4321:765 \$T/m/srv/s
+		echo more >>\$T/m/etc/passwd
+		mkdir \$T/m/opt && echo e >\$T/m/opt/e && ln \$T/m/opt/e \$T/m/opt/hard
+		'$VUTAR' -c -C \$T/m -f \$T/view.tar .
+		umnt"
+}
+
+# The members' listing and data of an archive, as files to diff.
+unpack_plain() {
+	mkdir -p "$2"
+	tar_listing "$1" >"$2.list"
+	tar -x --no-same-owner -f "$1" -C "$2" --exclude 'dev/null'
+}
+
+@test "-c --stack packs, without a mount, what a mount of the same layers packs" {
+	need_fuse
+	need_fakeroot
+	make_stack
+	"$VUTAR" -c --stack -o "lowerdir=$T/L0:$T/L,upperdir=$T/U" -f "$T/stack.tar"
+	diff <(tar_listing "$T/view.tar") <(tar_listing "$T/stack.tar")
+	unpack_plain "$T/view.tar" "$T/a"
+	unpack_plain "$T/stack.tar" "$T/b"
+	diff -r --no-dereference "$T/a" "$T/b"
+	# root-owned as the view shows it; the device is a device
+	tar_listing "$T/stack.tar" | grep -q '^crw-rw-rw- 0/0 .*dev/null$'
+	tar_listing "$T/stack.tar" | grep -q '^-rw-r--r-- 4321/765 .*srv/s$'
+	# names beneath the view, and a view file's rules
+	"$VUTAR" -c --stack -o "lowerdir=$T/L0:$T/L,upperdir=$T/U" -f "$T/part.tar" etc srv
+	[ "$(tar -tf "$T/part.tar" | LC_ALL=C sort | tr '\n' ' ')" = "etc/ etc/group etc/passwd srv/ srv/s " ]
+	printf 'lowerdir %s:%s\nupperdir %s\nhide /srv\n' "$T/L0" "$T/L" "$T/U" >"$T/view"
+	"$VUTAR" -c --stack -o "view=$T/view" -f "$T/ruled.tar"
+	! tar -tf "$T/ruled.tar" | grep -q srv
+	tar -tf "$T/ruled.tar" | grep -qx './opt/e'
+	# the layers were only read
+	[ ! -e "$T/L/.vuovl/work" ]
+}
+
+@test "-c --layer over lowers: changes to lower files carry their data; applied, it is the view" {
+	need_fuse
+	need_fakeroot
+	make_stack
+	# alone, the upper is refused: it holds rows about lower files
+	run "$VUTAR" -c --layer -C "$T/U" -f "$T/bare.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"name its lowers (-o lowerdir=...)"* ]]
+	"$VUTAR" -c --layer -C "$T/U" -o "lowerdir=$T/L0:$T/L" -f "$T/diff.tar"
+	tar_listing "$T/diff.tar" >"$T/diff.txt"
+	grep -q '^-rw------- 0/0 1 .*etc/group$' "$T/diff.txt"
+	grep -q '^-rw-r--r-- 4321/765 4 .*srv/s$' "$T/diff.txt"
+	grep -q '^---------- 0/0 0 .*usr/lib/.wh.a$' "$T/diff.txt"
+	! grep -q 'usr/lib/b\|doc' "$T/diff.txt"
+	# the base is the two lowers flattened, as an image's earlier layers
+	"$VUTAR" -c --stack -o "lowerdir=$T/L0:$T/L" -f "$T/base2.tar"
+	mkdir "$T/R"
+	"$VUTAR" -x -f "$T/base2.tar" -C "$T/R"
+	"$VUTAR" -x --layer -f "$T/diff.tar" -C "$T/R"
+	diff <(tar_listing "$T/view.tar") <(tree_listing "$T/R")
+	# byte-reproducible: the same layers, the same diff
+	"$VUTAR" -c --layer -C "$T/U" -o "lowerdir=$T/L0:$T/L" -f "$T/diff2.tar"
+	cmp "$T/diff.tar" "$T/diff2.tar"
+}
+
+@test "--stack, -o: usage errors and a stack that cannot be opened say one line" {
+	run "$VUTAR" -c --stack -f "$T/x.tar"
+	[ "$status" -eq 1 ]
+	[ "$output" = "vutar: --stack needs -o lowerdir=... (or upperdir=, view=)" ]
+	run "$VUTAR" -x -o "lowerdir=$T" -f "$T/x.tar"
+	[ "$status" -eq 1 ]
+	[ "$output" = "vutar: -o names layers for -c --stack or -c --layer" ]
+	run "$VUTAR" -c --stack -C "$T" -o "lowerdir=$T" -f "$T/x.tar"
+	[ "$output" = "vutar: --stack packs the view -o names: no -C" ]
+	run "$VUTAR" -c --stack -o "lowerdir=$T/nowhere" -f "$T/x.tar"
+	[ "$status" -eq 1 ]
+	[ "$output" = "vutar: lowerdir $T/nowhere: No such file or directory" ]
+	run "$VUTAR" -c --stack -o "frob=1" -f "$T/x.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "vutar: "*frob* ]]
+}
+
+@test "-c --stack waits for a layer's writer, then names it" {
+	need_fuse
+	mkdir -p "$T/L" "$T/U" "$T/m"
+	echo a >"$T/L/a"
+	vo_mount_fg "$T/m" -o "lowerdir=$T/L,upperdir=$T/U"
+	VUOVL_LOCK_WAIT=200 run "$VUTAR" -c --stack -o "lowerdir=$T/L,upperdir=$T/U" -f "$T/x.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "vutar: upperdir $T/U: "*"$VO_PID"* ]]
+	vo_umount "$T/m"
+	"$VUTAR" -c --stack -o "lowerdir=$T/L,upperdir=$T/U" -f "$T/x.tar"
+	tar -tf "$T/x.tar" | grep -qx './a'
 }

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "log.h"
 #include "vuar.h"
+#include "vutar_view.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -74,7 +75,11 @@ static void usage(FILE *f)
 "Layers (OCI/Docker image layer diffs):\n"
 "      --layer, --diff  -c: pack DIR, an upper layer, as a layer diff (whiteouts\n"
 "                       as .wh.NAME, opaque directories as .wh..wh..opq);\n"
+"                       with -o lowerdir=, data and metadata from the view\n"
 "                       -x: apply the archive as one (.wh. members remove)\n"
+"      --stack          -c: pack the view of the layers -o names, no mount\n"
+"  -o, --options=OPTS   vuovl's: lowerdir=DIR[:DIR...],upperdir=DIR,view=FILE,\n"
+"                       and its rules (bind=, hide=...)\n"
 "  -z, -J, --zstd, -j   compress (-c) with gzip, xz, zstd, bzip2; otherwise the\n"
 "                       archive name's suffix decides (.gz .xz .zst .bz2 .lz4)\n"
 "      --format=FMT     pax, gnu, ustar, cpio, newc or zip (-c); without it\n"
@@ -355,13 +360,16 @@ struct plan {
 	int stdin_list;		/* a -T or -X list is read from stdin */
 	int totals;		/* --totals */
 	int checkpoint;		/* --checkpoint[=N]: every N records */
+	int dir_given;		/* -C was given */
+	int stack;		/* --stack */
+	struct vutar_stack view;	/* -o: the layers -c reads through */
 	struct vuar_opts o;
 };
 
 enum {
 	OPT_FORMAT = 256, OPT_ZSTD, OPT_EXCLUDE, OPT_STRIP, OPT_NUMERIC,
 	OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_MTIME, OPT_CLAMP, OPT_SORT,
-	OPT_ALWAYS, OPT_TOTALS, OPT_CHECKPOINT, OPT_LAYER,
+	OPT_ALWAYS, OPT_TOTALS, OPT_CHECKPOINT, OPT_LAYER, OPT_STACK,
 };
 
 static int is_stdio(const char *archive)
@@ -491,7 +499,16 @@ static int parse_one(struct plan *p, int c, const char *arg)
 	case OPT_SORT: return parse_sort(p, arg);
 	case OPT_LAYER: p->o.layer = 1; return 0;
 	case 'f': p->archive = arg; return 0;
-	case 'C': p->dir = arg; return 0;
+	case 'C': p->dir = arg; p->dir_given = 1; return 0;
+	case OPT_STACK: p->stack = 1; return 0;
+	case 'o': {
+		char err[4400];
+
+		if (vutar_stack_option(&p->view, arg, err, sizeof(err)) == 0)
+			return 0;
+		fprintf(stderr, "vutar: %s\n", err);
+		return EXIT_USAGE;
+	}
 	case 'z': p->o.filter = VUAR_FILTER_GZIP; return 0;
 	case 'J': p->o.filter = VUAR_FILTER_XZ; return 0;
 	case 'j': p->o.filter = VUAR_FILTER_BZIP2; return 0;
@@ -528,6 +545,27 @@ static int check_plan(struct plan *p)
 	}
 	if (p->o.layer && p->mode == 't') {
 		fprintf(stderr, "vutar: --layer goes with -x or -c\n");
+		return EXIT_USAGE;
+	}
+	if (p->stack && p->mode != 'c') {
+		fprintf(stderr, "vutar: --stack goes with -c\n");
+		return EXIT_USAGE;
+	}
+	if (p->stack && (p->o.layer || p->dir_given)) {
+		fprintf(stderr, "vutar: --stack packs the view -o names: no %s\n",
+			p->o.layer ? "--layer" : "-C");
+		return EXIT_USAGE;
+	}
+	if (p->stack && !p->view.given) {
+		fprintf(stderr, "vutar: --stack needs -o lowerdir=... (or upperdir=, view=)\n");
+		return EXIT_USAGE;
+	}
+	if (p->view.given && !p->stack && !(p->mode == 'c' && p->o.layer)) {
+		fprintf(stderr, "vutar: -o names layers for -c --stack or -c --layer\n");
+		return EXIT_USAGE;
+	}
+	if (p->o.layer && p->view.given && p->view.upperdir) {
+		fprintf(stderr, "vutar: -c --layer: the upper layer is -C DIR, not upperdir=\n");
 		return EXIT_USAGE;
 	}
 	if (p->to_stdout && p->mode != 'x') {
@@ -571,6 +609,8 @@ static int parse_args(int argc, char **argv, struct plan *p)
 		{ "clamp-mtime", no_argument, NULL, OPT_CLAMP },
 		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "layer", no_argument, NULL, OPT_LAYER },
+		{ "stack", no_argument, NULL, OPT_STACK },
+		{ "options", required_argument, NULL, 'o' },
 		{ "diff", no_argument, NULL, OPT_LAYER },
 		{ "totals", no_argument, NULL, OPT_TOTALS },
 		{ "checkpoint", optional_argument, NULL, OPT_CHECKPOINT },
@@ -592,7 +632,7 @@ static int parse_args(int argc, char **argv, struct plan *p)
 
 	/* '-' first: names come back in their place among the options,
 	 * so -T lists and names keep the command line's order */
-	while ((c = getopt_long(argc, argv, "-xctvpf:C:OT:X:zJjhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-xctvpf:C:OT:X:zJjhVo:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'x': case 'c': case 't':
 			if (p->mode && p->mode != c) {
@@ -619,7 +659,7 @@ static int parse_args(int argc, char **argv, struct plan *p)
 	return check_plan(p);
 }
 
-static int run(const struct plan *p, const char **msg)
+static int run(struct plan *p, const char **msg)
 {
 	static char *dot[] = { "." };
 
@@ -629,6 +669,18 @@ static int run(const struct plan *p, const char **msg)
 		return vuar_extract(p->archive, p->dir, &p->o, msg);
 	if (p->mode == 't')
 		return vuar_list(p->archive, stdout, &p->o, msg);
+	if (p->stack)
+		return vutar_pack_stack(p->archive, &p->view,
+					p->names.n || p->files_from ? p->names.v : dot,
+					p->names.n || p->files_from ? p->names.n : 1, &p->o, msg);
+	if (p->o.layer && p->view.given) {
+		if (p->names.n || p->files_from) {
+			fprintf(stderr, "vutar: -c --layer packs the whole upper layer: no NAMEs\n");
+			return -EINVAL;
+		}
+		return vutar_pack_layer(p->archive, p->dir, &p->view,
+					&p->o, msg);
+	}
 	/* the whole directory when no path is named (an empty -T list
 	 * names none: an empty archive, as GNU tar makes) */
 	if (p->names.n == 0 && !p->files_from)
@@ -653,6 +705,7 @@ int main(int argc, char **argv)
 	int nargs, r;
 
 	vu_log_init(argv[0]);
+	vutar_stack_init(&p.view);
 	args = expand_old_style(argc, argv, &nargs, &letters);
 	if (!args) {
 		fprintf(stderr, "vutar: %s\n", strerror(ENOMEM));
@@ -682,7 +735,8 @@ int main(int argc, char **argv)
 	if (p.totals && prog.done)
 		print_totals(&prog);
 	if (r < 0) {
-		fprintf(stderr, "vutar: %s\n", msg ? msg : strerror(-r));
+		if (!msg || *msg)	/* "": said already */
+			fprintf(stderr, "vutar: %s\n", msg ? msg : strerror(-r));
 		r = EXIT_USAGE;
 	} else if (fflush(stdout) != 0) {
 		fprintf(stderr, "vutar: cannot write the output: %s\n", strerror(errno));
@@ -697,6 +751,7 @@ out:
 	free(letters);
 	strv_release(&p.names);
 	strv_release(&p.excludes);
+	vutar_stack_release(&p.view);
 	vuar_mode_free(p.modes);
 	return r;
 }

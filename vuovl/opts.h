@@ -18,6 +18,10 @@ struct vo_opts {
 	char *lowerdir, *upperdir, *metadb;
 	struct view view;	/* rules, in order (view.h) */
 	int check;		/* --check: print the view, do not mount */
+	/* vutar -c --stack, --layer: the layers are read, never written
+	 * (each locked shared, the upper too; no work dir, no root owner
+	 * recorded, the sidecars read-only) */
+	int reader;
 	char *source;		/* mount(8)'s first argument: ignored */
 	char *nonopt[2];
 	int nnonopt;

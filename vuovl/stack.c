@@ -45,7 +45,7 @@ static int lock_one(struct layer *l, const char *opt, const char *path, bool upp
 }
 
 static int open_one(struct layer *l, const char *opt, const char *path, bool upper,
-		    bool lock)
+		    bool lock, bool reader)
 {
 	char *real = realpath(path, NULL);
 	int err;
@@ -65,7 +65,7 @@ static int open_one(struct layer *l, const char *opt, const char *path, bool upp
 		fprintf(stderr, "%s: %s %s is the upperdir itself\n", vu_progname, opt, path);
 		err = -ELOOP;
 	} else if (lock)
-		err = lock_one(l, opt, path, upper);
+		err = lock_one(l, opt, path, upper && !reader);
 	free(real);
 	return err;
 }
@@ -131,15 +131,15 @@ static int open_sidecars(const struct vo_opts *o)
 
 	for (i = 0; i < vo.nlayers; i++) {
 		struct layer *l = &vo.layers[i];
-		unsigned fl = l->upper ? SIDECAR_CREATE : SIDECAR_RDONLY;
+		unsigned fl = l->upper && !o->reader ? SIDECAR_CREATE : SIDECAR_RDONLY;
 		const char *db = l->upper ? o->metadb : NULL;
 
 		if (l->fd < 0)
 			continue;	/* no upper */
 
 		err = sidecar_open(l->fd, l->path, db, fl, &l->sc);
-		if (err == -ENOENT && !l->upper)
-			continue;	/* a lower layer without virtual metadata */
+		if (err == -ENOENT && (!l->upper || o->reader))
+			continue;	/* a layer without virtual metadata */
 		if (err) {
 			const char *why = sidecar_open_error();
 
@@ -330,7 +330,7 @@ enum vo_exit stack_open(const struct vo_opts *o)
 		return err == -EINVAL ? VO_EXIT_USAGE : VO_EXIT_RESOURCE;
 	}
 	vo.has_upper = o->upperdir != NULL;
-	vo.ro = o->ro;
+	vo.ro = o->ro || o->reader;
 	vo.kernel_markers = o->kernel_markers;
 	vo.volatile_ = o->volatile_;
 	vo.dirahead = !o->nodirahead;
@@ -358,10 +358,12 @@ enum vo_exit stack_open(const struct vo_opts *o)
 	status = VO_EXIT_LAYER;
 	vo.layers[0].fd = vo.layers[0].workfd = -1;
 	base = 1;
-	if (vo.has_upper && open_one(&vo.layers[0], "upperdir", o->upperdir, true, !o->check))
+	if (vo.has_upper && open_one(&vo.layers[0], "upperdir", o->upperdir, true, !o->check,
+				     o->reader))
 		goto out;
 	for (i = 0; i < n; i++)
-		if (open_one(&vo.layers[base + i], "lowerdir", lowers[i], false, !o->check))
+		if (open_one(&vo.layers[base + i], "lowerdir", lowers[i], false, !o->check,
+			     o->reader))
 			goto out;
 	if (check_nesting())
 		goto out;
@@ -374,9 +376,9 @@ enum vo_exit stack_open(const struct vo_opts *o)
 			add_self(mp);
 		free(mp);
 	}
-	if (vo.has_upper && prepare_upper(o, !o->check))
+	if (vo.has_upper && !o->reader && prepare_upper(o, !o->check))
 		goto out;
-	status = open_sidecars(o) || (!o->check && settle_root_owner(o))
+	status = open_sidecars(o) || (!o->check && !o->reader && settle_root_owner(o))
 		 ? VO_EXIT_SIDECAR : VO_EXIT_OK;
 	if (!status)
 		status = rules_open(&o->view);
