@@ -84,7 +84,8 @@ static int make_layer(struct build *b, const char *src, const struct oci_opts *o
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	r = vuar_create(path, src, b->names, b->nnames, &o2, msg);
+	r = oo->pack ? oo->pack(oo->pack_arg, path, src, &o2, msg)
+		     : vuar_create(path, src, b->names, b->nnames, &o2, msg);
 	if (r != 0) {
 		unlinkat(b->l.blobs, tmp, 0);	/* nothing names it */
 		close(fd);

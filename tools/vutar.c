@@ -8,6 +8,7 @@
 #include "config.h"
 #include "log.h"
 #include "vuar.h"
+#include "vutar_oci.h"
 #include "vutar_view.h"
 
 #include <errno.h>
@@ -80,6 +81,12 @@ static void usage(FILE *f)
 "      --stack          -c: pack the view of the layers -o names, no mount\n"
 "  -o, --options=OPTS   vuovl's: lowerdir=DIR[:DIR...],upperdir=DIR,view=FILE,\n"
 "                       and its rules (bind=, hide=...)\n"
+"OCI image layouts (vutar(1), OCI IMAGE LAYOUTS), in place of -f:\n"
+"      --oci=DIR[:TAG]  -x: the image's layers applied into DIR of -C; -c: DIR of\n"
+"                       -C packed as a one-layer image named TAG in the layout\n"
+"      --oci-base=TAG0  -c: the new layer over image TAG0 of the same layout\n"
+"      --stack          -x --oci: each layer in DIR/layers/NNN, lowerdir= printed\n"
+"      --oci-config=FILE  -x: the image's config (Env, Cmd...) saved in FILE\n"
 "  -z, -J, --zstd, -j   compress (-c) with gzip, xz, zstd, bzip2; otherwise the\n"
 "                       archive name's suffix decides (.gz .xz .zst .bz2 .lz4)\n"
 "      --format=FMT     pax, gnu, ustar, cpio, newc or zip (-c); without it\n"
@@ -363,6 +370,8 @@ struct plan {
 	int dir_given;		/* -C was given */
 	int stack;		/* --stack */
 	struct vutar_stack view;	/* -o: the layers -c reads through */
+	const char *oci;	/* --oci=DIR[:TAG] */
+	struct oci_opts oci_o;	/* --oci-config, --oci-base */
 	struct vuar_opts o;
 };
 
@@ -370,6 +379,7 @@ enum {
 	OPT_FORMAT = 256, OPT_ZSTD, OPT_EXCLUDE, OPT_STRIP, OPT_NUMERIC,
 	OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_MTIME, OPT_CLAMP, OPT_SORT,
 	OPT_ALWAYS, OPT_TOTALS, OPT_CHECKPOINT, OPT_LAYER, OPT_STACK,
+	OPT_OCI, OPT_OCI_BASE, OPT_OCI_CONFIG,
 };
 
 static int is_stdio(const char *archive)
@@ -498,6 +508,9 @@ static int parse_one(struct plan *p, int c, const char *arg)
 	case OPT_CLAMP: p->o.force.mask |= VUAR_FORCE_CLAMP; return 0;
 	case OPT_SORT: return parse_sort(p, arg);
 	case OPT_LAYER: p->o.layer = 1; return 0;
+	case OPT_OCI: p->oci = arg; return 0;
+	case OPT_OCI_BASE: p->oci_o.base = arg; return 0;
+	case OPT_OCI_CONFIG: p->oci_o.config = arg; return 0;
 	case 'f': p->archive = arg; return 0;
 	case 'C': p->dir = arg; p->dir_given = 1; return 0;
 	case OPT_STACK: p->stack = 1; return 0;
@@ -531,6 +544,33 @@ static int parse_one(struct plan *p, int c, const char *arg)
 	return -1;
 }
 
+/* --oci and its options (the rest of check_plan's checks done): -1 to
+ * go on, or the exit status. */
+static int check_oci(struct plan *p)
+{
+	const char *why = NULL;
+
+	if (p->mode == 't')
+		why = "--oci goes with -x or -c";
+	else if (p->archive || p->to_stdout || p->names.n || p->files_from)
+		why = "--oci is the archive: no -f, -O or NAMEs with it";
+	else if ((p->stack || p->oci_o.config) && p->mode != 'x')
+		why = "--stack and --oci-config go with -x --oci";
+	else if (p->oci_o.base && p->mode != 'c')
+		why = "--oci-base goes with -c --oci";
+	else if (p->view.given && !(p->mode == 'c' && p->o.layer))
+		why = "-o names layers for -c --layer --oci";
+	else if (p->view.given && p->view.upperdir)
+		why = "-c --layer: the upper layer is -C DIR, not upperdir=";
+	if (why) {
+		fprintf(stderr, "vutar: %s\n", why);
+		return EXIT_USAGE;
+	}
+	p->o.excludes = p->excludes.v;
+	p->o.nexcludes = p->excludes.n;
+	return -1;
+}
+
 /* What the options ask, checked together. -1 to go on, or the exit status. */
 static int check_plan(struct plan *p)
 {
@@ -547,8 +587,14 @@ static int check_plan(struct plan *p)
 		fprintf(stderr, "vutar: --layer goes with -x or -c\n");
 		return EXIT_USAGE;
 	}
+	if (p->oci)
+		return check_oci(p);
 	if (p->stack && p->mode != 'c') {
-		fprintf(stderr, "vutar: --stack goes with -c\n");
+		fprintf(stderr, "vutar: --stack goes with -c, or -x --oci\n");
+		return EXIT_USAGE;
+	}
+	if (p->oci_o.base || p->oci_o.config) {
+		fprintf(stderr, "vutar: --oci-base and --oci-config go with --oci\n");
 		return EXIT_USAGE;
 	}
 	if (p->stack && (p->o.layer || p->dir_given)) {
@@ -610,6 +656,9 @@ static int parse_args(int argc, char **argv, struct plan *p)
 		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "layer", no_argument, NULL, OPT_LAYER },
 		{ "stack", no_argument, NULL, OPT_STACK },
+		{ "oci", required_argument, NULL, OPT_OCI },
+		{ "oci-base", required_argument, NULL, OPT_OCI_BASE },
+		{ "oci-config", required_argument, NULL, OPT_OCI_CONFIG },
 		{ "options", required_argument, NULL, 'o' },
 		{ "diff", no_argument, NULL, OPT_LAYER },
 		{ "totals", no_argument, NULL, OPT_TOTALS },
@@ -659,10 +708,29 @@ static int parse_args(int argc, char **argv, struct plan *p)
 	return check_plan(p);
 }
 
+/* -c --layer --oci -o lowerdir=: the image's layer read through the view */
+static int pack_layer(void *arg, const char *archive, const char *src,
+		      const struct vuar_opts *o, const char **msg)
+{
+	return vutar_pack_layer(archive, src, arg, o, msg);
+}
+
 static int run(struct plan *p, const char **msg)
 {
 	static char *dot[] = { "." };
 
+	if (p->oci) {
+		struct oci_opts oo = p->oci_o;
+
+		oo.stack = p->stack;
+		oo.layer = p->o.layer;
+		if (p->view.given) {
+			oo.pack = pack_layer;
+			oo.pack_arg = &p->view;
+		}
+		return p->mode == 'x' ? oci_extract(p->oci, p->dir, &oo, &p->o, msg)
+				      : oci_create(p->oci, p->dir, &oo, &p->o, msg);
+	}
 	if (p->mode == 'x' && p->to_stdout)
 		return vuar_cat(p->archive, 1, &p->o, msg);
 	if (p->mode == 'x')

@@ -17,6 +17,12 @@ struct oci_opts {
 	const char *config;	/* -x --oci-config=FILE: the image config saved */
 	const char *base;	/* -c --oci-base=TAG0: the image built upon */
 	bool layer;		/* -c --layer: SRC is an upper layer */
+	/* -c: what packs the layer in place of vuar_create(archive, src,
+	 * SRC's entries...) when set (vutar -c --layer -o lowerdir=: the
+	 * diff read through the view, vutar_view.h); arg is pack_arg */
+	int (*pack)(void *arg, const char *archive, const char *src,
+		    const struct vuar_opts *o, const char **msg);
+	void *pack_arg;
 };
 
 /* -x --oci DIR[:TAG] -C ROOT. Every blob the image needs is checked
