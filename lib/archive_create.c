@@ -88,25 +88,25 @@ static void add_host_xattrs(struct cctx *c, struct archive_entry *e, int fd)
 	}
 }
 
+struct sc_key {
+	struct sidecar *sc;
+	const char *key;
+};
+
+static ssize_t sidecar_value(void *arg, const char *name, void *buf, size_t size)
+{
+	const struct sc_key *k = arg;
+
+	return sidecar_xattr_get(k->sc, k->key, name, buf, size);
+}
+
 static void add_sidecar_xattrs(struct cctx *c, struct archive_entry *e, const char *rel)
 {
-	char names[VUAR_XATTR_NAMES], val[65536], *sorted[VUAR_XATTR_NAMES / 2];
-	char kbuf[PATH_MAX * 2];
-	const char *key = sc_key(c, rel, kbuf, sizeof(kbuf));
-	size_t n, i;
-	ssize_t v;
+	char names[VUAR_XATTR_NAMES], kbuf[PATH_MAX * 2];
+	struct sc_key k = { c->sc, sc_key(c, rel, kbuf, sizeof(kbuf)) };
 
-	n = vuar_sorted_names(names, sidecar_xattr_list(c->sc, key, names, sizeof(names)), sorted);
-	for (i = 0; i < n; i++) {
-		v = sidecar_xattr_get(c->sc, key, sorted[i], val, sizeof(val));
-		if (v < 0)
-			continue;
-		/* ACLs go as ACLs (SCHILY.acl.*), as tar --acls reads them */
-		if (!strncmp(sorted[i], "system.posix_acl_", 17) &&
-		    vuar_acl_add(e, sorted[i], val, (size_t)v) == 0)
-			continue;
-		archive_entry_xattr_add_entry(e, sorted[i], val, (size_t)v);
-	}
+	vuar_add_xattrs(e, names, sidecar_xattr_list(c->sc, k.key, names, sizeof(names)),
+			sidecar_value, &k);
 }
 
 static void add_xattrs(struct cctx *c, struct archive_entry *e, int fd,

@@ -106,6 +106,26 @@ size_t vuar_sorted_names(char *names, ssize_t len, char **out)
 	return n;
 }
 
+void vuar_add_xattrs(struct archive_entry *e, char *names, ssize_t len,
+		     vuar_xattr_get_fn get, void *arg)
+{
+	char val[65536], *sorted[VUAR_XATTR_NAMES / 2];
+	size_t n, i;
+	ssize_t v;
+
+	n = vuar_sorted_names(names, len, sorted);
+	for (i = 0; i < n; i++) {
+		v = get(arg, sorted[i], val, sizeof(val));
+		if (v < 0)
+			continue;
+		/* ACLs go as ACLs (SCHILY.acl.*), as tar --acls reads them */
+		if (!strncmp(sorted[i], "system.posix_acl_", 17) &&
+		    vuar_acl_add(e, sorted[i], val, (size_t)v) == 0)
+			continue;
+		archive_entry_xattr_add_entry(e, sorted[i], val, (size_t)v);
+	}
+}
+
 static int copy_data(struct vuar_writer *w, int fd, const char *entry)
 {
 	ssize_t n;

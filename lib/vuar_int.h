@@ -101,6 +101,13 @@ const char *vuar_group_name(gid_t gid);
  * and two copies of a tree must pack the same bytes. Returns how many. */
 size_t vuar_sorted_names(char *names, ssize_t len, char **out);
 #define VUAR_XATTR_NAMES 4096	/* the longest list packed */
+/* A virtual xattr's value (a sidecar's, a view's): size or -errno. */
+typedef ssize_t (*vuar_xattr_get_fn)(void *arg, const char *name, void *buf, size_t size);
+/* The xattrs named in names (a listxattr-style list of len bytes, len
+ * < 0: none) added to e in byte order, their values from get; POSIX
+ * ACLs as ACLs. */
+void vuar_add_xattrs(struct archive_entry *e, char *names, ssize_t len,
+		     vuar_xattr_get_fn get, void *arg);
 
 /* archive_layer.c: -x --layer, a layer diff applied (vuar.h) */
 struct vuar_seen;	/* the paths a run wrote, and their parents */

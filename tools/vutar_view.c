@@ -125,6 +125,11 @@ int vutar_stack_option(struct vutar_stack *s, const char *arg, char *err, size_t
 	return r;
 }
 
+static ssize_t view_value(void *arg, const char *name, void *buf, size_t size)
+{
+	return meta_xattr_get(arg, name, buf, size);
+}
+
 /* The view's user.* xattrs of v (from the host copy holding its
  * metadata) and its virtual ones (sidecars: capabilities, ACLs,
  * trusted.*), each list in byte order. */
@@ -145,18 +150,7 @@ static void add_xattrs(struct vnode *v, struct archive_entry *e, int xfd)
 				archive_entry_xattr_add_entry(e, sorted[i], val, (size_t)len);
 		}
 	}
-	len = meta_xattr_list(v, names, sizeof(names));
-	n = vuar_sorted_names(names, len, sorted);
-	for (i = 0; i < n; i++) {
-		len = meta_xattr_get(v, sorted[i], val, sizeof(val));
-		if (len < 0)
-			continue;
-		/* ACLs go as ACLs (SCHILY.acl.*), as tar --acls reads them */
-		if (!strncmp(sorted[i], "system.posix_acl_", 17) &&
-		    vuar_acl_add(e, sorted[i], val, (size_t)len) == 0)
-			continue;
-		archive_entry_xattr_add_entry(e, sorted[i], val, (size_t)len);
-	}
+	vuar_add_xattrs(e, names, meta_xattr_list(v, names, sizeof(names)), view_value, v);
 }
 
 /* Names: the sidecar's when it has a row (none: ids only), else the
