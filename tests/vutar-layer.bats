@@ -270,7 +270,7 @@ unpack_plain() {
 	mkdir -p "$T/L" "$T/U" "$T/m"
 	echo a >"$T/L/a"
 	vo_mount_fg "$T/m" -o "lowerdir=$T/L,upperdir=$T/U"
-	VUOVL_LOCK_WAIT=0.2 run "$VUTAR" -c --stack -o "lowerdir=$T/L,upperdir=$T/U" -f "$T/x.tar"
+	run env VUOVL_LOCK_WAIT=0.2 "$VUTAR" -c --stack -o "lowerdir=$T/L,upperdir=$T/U" -f "$T/x.tar"
 	[ "$status" -eq 1 ]
 	[[ "$output" == "vutar: upperdir $T/U: "*"$VO_PID"* ]]
 	vo_umount "$T/m"
