@@ -28,6 +28,7 @@ static void progress(struct vuar_reader *r, int done)
 		.entries = r->entries,
 		.bytes = r->bytes,
 		.archive_bytes = (uint64_t)archive_filter_bytes(r->a, 0),
+		.input_bytes = (uint64_t)archive_filter_bytes(r->a, -1),
 		.done = done,
 	};
 

@@ -64,6 +64,8 @@ struct vuar_progress {
 	uint64_t entries;	/* members handled */
 	uint64_t bytes;		/* their data */
 	uint64_t archive_bytes;	/* the archive's, before compression */
+	uint64_t input_bytes;	/* -x, -t: the archive's as stored (compressed),
+				   read so far; 0 for -c */
 	int done;		/* the last call: the archive is whole */
 };
 

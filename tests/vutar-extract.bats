@@ -122,7 +122,8 @@ PY
 	[[ "$output" != *entries* ]]
 	rm -rf "$T/root" && mkdir "$T/root"
 	out=$(script -qec "'$VUTAR' -xf '$T/rootfs.tar.gz' -C '$T/root'" /dev/null)
-	[[ "$out" == *"vutar: "*" entries, "*" MiB"* ]]
+	# as pv: data, rate, and of a file's known size how much and how long
+	[[ "$out" =~ vutar:\ [0-9]+\ entries,\ [0-9.]+[KMG]?i?B,\ [0-9.]+[KMG]?i?B/s,\ [0-9]+%\ of\ [0-9.]+[KMG]?i?B,\ [0-9]+:[0-9][0-9]\ left ]]
 	[ -x "$T/root/bin/busybox" ]
 }
 

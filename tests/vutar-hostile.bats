@@ -225,5 +225,16 @@ PY
 	cat <&7 >/dev/null
 	exec 7<&-
 	wait "$pid"
-	grep -q '^vutar: [0-9]* entries, [0-9.]* MiB$' "$T/err"
+	grep -q '^vutar: [0-9]* entr[a-z]*, [0-9.]*[KMG]*i*B, [0-9.]*[KMG]*i*B/s$' "$T/err"
+	# reading a file, its size is known: how far, and how long is left, as pv
+	"$VUTAR" -cf "$T/big.tar" -C "$T" big
+	"$VUTAR" -xOf "$T/big.tar" >"$T/fifo" 2>"$T/err" &
+	pid=$!
+	exec 7<"$T/fifo"
+	head -c 1M <&7 >/dev/null
+	kill -USR1 "$pid"
+	cat <&7 >/dev/null
+	exec 7<&-
+	wait "$pid"
+	grep -q '^vutar: 1 entry, [0-9.]*[KMG]*i*B, [0-9.]*[KMG]*i*B/s, [0-9]*% of 51MiB, [0-9]*:[0-9][0-9] left$' "$T/err"
 }

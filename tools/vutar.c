@@ -39,6 +39,7 @@ struct progress {
 	uint64_t next;		/* the record count of the next message */
 	struct timespec start;	/* --totals: the speed's */
 	uint64_t total;		/* the archive's bytes, once done */
+	uint64_t size;		/* -x, -t: the archive file's size, 0 unknown */
 	int done;
 };
 
@@ -143,10 +144,52 @@ static void checkpoints(struct progress *p, uint64_t archive_bytes)
 	}
 }
 
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static const char *human(double n, char *buf, size_t size);
+
+/* As pv shows it: "1234 entries, 45MiB, 12MiB/s", and when the archive's
+ * size is known "..., 37% of 120MiB, 0:08 left". */
+static const char *progress_line(const struct progress *p, const struct vuar_progress *v,
+				 char *buf, size_t size)
+{
+	char data[32], rate[32], whole[32];
+	double secs = seconds_since(&p->start), part;
+	long left;
+	int n;
+
+	if (secs < 1e-3)
+		secs = 1e-3;
+	/* the rate of the archive as read, when its size is known (so the
+	 * time left follows from it), else of the files' data */
+	n = snprintf(buf, size, "%llu entr%s, %s, %s/s", (unsigned long long)v->entries,
+		     v->entries == 1 ? "y" : "ies", human((double)v->bytes, data, sizeof(data)),
+		     human((double)(p->size && v->input_bytes ? v->input_bytes : v->bytes) / secs,
+			   rate, sizeof(rate)));
+	if (p->size && v->input_bytes && n > 0 && (size_t)n < size) {
+		part = (double)v->input_bytes / (double)p->size;
+		if (part > 1)
+			part = 1;
+		left = (long)(secs / part - secs + 0.5);
+
+		snprintf(buf + n, size - (size_t)n, ", %d%% of %s, %ld:%02ld left",
+			 (int)(part * 100), human((double)p->size, whole, sizeof(whole)),
+			 left / 60, left % 60);
+	}
+	return buf;
+}
+
 static void on_progress(void *arg, const struct vuar_progress *v)
 {
 	struct progress *p = arg;
 	struct timespec now;
+	char line[160];
 
 	checkpoints(p, v->archive_bytes);
 	if (v->done) {
@@ -157,8 +200,7 @@ static void on_progress(void *arg, const struct vuar_progress *v)
 	if (progress_asked) {
 		progress_asked = 0;
 		progress_clear(p);
-		fprintf(stderr, "vutar: %llu entries, %.1f MiB\n",
-			(unsigned long long)v->entries, (double)v->bytes / (1024.0 * 1024.0));
+		fprintf(stderr, "vutar: %s\n", progress_line(p, v, line, sizeof(line)));
 		return;
 	}
 	if (!p->on || v->done)
@@ -169,8 +211,7 @@ static void on_progress(void *arg, const struct vuar_progress *v)
 	    (now.tv_nsec - p->last.tv_nsec) < 250000000L)
 		return;
 	p->last = now;
-	fprintf(stderr, "\r\033[Kvutar: %llu entries, %.1f MiB",
-		(unsigned long long)v->entries, (double)v->bytes / (1024.0 * 1024.0));
+	fprintf(stderr, "\r\033[Kvutar: %s", progress_line(p, v, line, sizeof(line)));
 	p->shown = 1;
 }
 
@@ -784,6 +825,14 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		goto out;
 	prog.on = isatty(2);
+	/* the size a percentage is of: an archive read from a file */
+	if (p.mode != 'c' && !p.oci) {
+		struct stat st;
+
+		if ((is_stdio(p.archive) ? fstat(0, &st) : stat(p.archive, &st)) == 0 &&
+		    S_ISREG(st.st_mode))
+			prog.size = (uint64_t)st.st_size;
+	}
 	prog.verb = p.mode == 'c' ? "Write" : "Read";
 	prog.checkpoint = (unsigned)p.checkpoint;
 	prog.next = (uint64_t)p.checkpoint;
