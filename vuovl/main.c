@@ -150,6 +150,29 @@ static struct transport_conf transport_conf_of(const struct vo_opts *o)
 	return c;
 }
 
+/* -o stats: where the counts go at the end, opened before the daemon
+ * lets go of its caller's stderr (and its working directory's names
+ * still mean what the caller meant). NULL (said) when it cannot be. */
+static FILE *stats_open(const struct vo_opts *o)
+{
+	FILE *f;
+	int fd;
+
+	if (o->stats_file)
+		fd = open(o->stats_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	else
+		fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "%s: stats=%s: %s\n", vu_progname,
+			o->stats_file ? o->stats_file : "(stderr)", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	stats_enable();
+	return f;
+}
+
 static int serve(struct fuse_session *se, const struct vo_opts *o)
 {
 	struct fuse_loop_config *cfg;
@@ -180,6 +203,7 @@ int main(int argc, char **argv)
 	char mntopts[128];
 	struct fuse_session *se;
 	struct vo_opts o;
+	FILE *stats = NULL;
 	int status, rfd = -1, err, i;
 	const char *env;
 
@@ -245,6 +269,10 @@ int main(int argc, char **argv)
 		}
 	}
 	raise_nofile();
+	if (o.stats && !(stats = stats_open(&o))) {
+		status = VO_EXIT_USAGE;
+		goto fail;
+	}
 	status = stack_open(&o);
 	if (status)
 		goto fail;
@@ -300,10 +328,17 @@ int main(int argc, char **argv)
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);	/* its destroy stops the core */
 	core_stop();	/* (or here, when the kernel never said INIT) */
+	if (stats) {
+		stats_print(stats);
+		if (fclose(stats))	/* the mount is gone: all it can do is say so */
+			vu_warn("stats: %s", strerror(errno));
+	}
 	fuse_opt_free_args(&args);
 	free(o.mountpoint);
 	return status;
 fail:
+	if (stats)
+		fclose(stats);
 	core_stop();
 	ready(rfd, status);
 	return status;

@@ -36,6 +36,8 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("uring", uring, 1),
 	OPT("nouring", uring, 0),
 	OPT("nodirahead", nodirahead, 1),
+	OPT("stats", stats, 1),
+	OPT("stats=%s", stats_file, 0),
 	OPT("rootowner=%s", rootowner, 0),
 	/* fuse-overlayfs's and the kernel overlay's (opts_compat.c) */
 	OPT("workdir=%s", compat.workdir, 0),
@@ -185,6 +187,9 @@ void opts_usage(const char *prog)
 	       "                              on where the kernel offers it; see vuovl(1))\n"
 	       "    -o nodirahead             no resolving of the directories a listing\n"
 	       "                              shows ahead of the walk that reads them next\n"
+	       "    -o stats[=FILE]           at unmount, write the requests the kernel\n"
+	       "                              sent, by opcode, with their errors, to FILE\n"
+	       "                              (default: stderr; see vuovl(1))\n"
 	       "    -o rootowner=UID:GID      who stands for root in a new upper layer\n"
 	       "                              whose lowers say nothing (see vuovl-sidecar(5))\n"
 	       "    -o volatile               no fsync of copied-up data (faster; a\n"
@@ -255,6 +260,12 @@ int opts_parse(struct fuse_args *args, struct vo_opts *o)
 		o->root_uid = (uid_t)u;
 		o->root_gid = (gid_t)g;
 	}
+	if (o->stats_file && !*o->stats_file) {
+		fprintf(stderr, "%s: stats=: no file given\n", vu_progname);
+		return -EINVAL;
+	}
+	if (o->stats_file)
+		o->stats = 1;
 	o->spin = VO_SPIN_DEFAULT_US;
 	if (o->spin_arg) {
 		char *end;

@@ -42,6 +42,7 @@ static bool killpriv, passthrough;		/* negotiated */
 static __thread bool kill_pending;
 static __thread int32_t backing_pending;
 static __thread uint64_t serving;	/* the request this thread read last */
+static __thread uint32_t serving_op;	/* ...and its opcode (-o stats) */
 
 /* The little-endian u32 at off in the request body, or 0. */
 static uint32_t body_u32(const void *buf, ssize_t n, size_t off)
@@ -64,6 +65,9 @@ uint32_t devio_note_request(const void *buf, size_t len)
 		return 0;
 	memcpy(&h, buf, sizeof(h));
 	serving = h.unique;
+	serving_op = h.opcode;
+	if (stats_on)
+		stats_count_request(h.opcode);
 	switch (h.opcode) {
 	case WIRE_OP_WRITE:
 		kill_pending = body_u32(buf, n, WIRE_WRITE_IN_FLAGS) & WIRE_WRITE_KILL_SUIDGID;
@@ -185,6 +189,24 @@ static ssize_t open_reply(int fd, struct iovec *iov, int count, int32_t id)
 	return send_body(fd, iov, body, n);
 }
 
+/* -o stats: an error, or a LOOKUP's entry of node 0 (fuse_entry_out
+ * starts with the node id). Notifications (unique 0) are no replies. */
+static void count_reply(const struct iovec *iov, int count)
+{
+	struct wire_out_header h;
+	uint64_t node = 1;
+
+	if (iov[0].iov_len != sizeof(h))
+		return;
+	memcpy(&h, iov[0].iov_base, sizeof(h));
+	if (!h.unique || h.unique != serving)
+		return;
+	if (!h.error && serving_op == WIRE_OP_LOOKUP && count > 1 &&
+	    iov[1].iov_len >= sizeof(node))
+		memcpy(&node, iov[1].iov_base, sizeof(node));
+	stats_count_reply(serving_op, h.error, node == 0);
+}
+
 static ssize_t dev_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
 	struct wire_out_header h;
@@ -192,6 +214,8 @@ static ssize_t dev_writev(int fd, struct iovec *iov, int count, void *userdata)
 
 	(void)userdata;
 	backing_pending = 0;
+	if (stats_on && count > 0)
+		count_reply(iov, count);
 	if (count < 2 || iov[0].iov_len != sizeof(h))
 		return out_writev(fd, iov, count);
 	memcpy(&h, iov[0].iov_base, sizeof(h));

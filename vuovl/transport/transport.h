@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* What main asks of the transport (from the command line). */
 struct transport_conf {
@@ -63,6 +64,13 @@ bool transport_backing_usable(void);
 /* A backing id for the host fd (> 0), or 0: serve this open ourselves. */
 int32_t transport_backing_open(int fd);
 void transport_backing_close(uint32_t id);
+
+/* stats.c: requests counted by opcode (-o stats) */
+/* Counts from now on (before the session starts). */
+void stats_enable(void);
+/* One line per opcode seen, with its errors (and negative LOOKUP
+ * entries); once the session ended. */
+void stats_print(FILE *f);
 
 /* uring.c */
 /* The ring's payload buffer of this thread's request, if it is a ring's

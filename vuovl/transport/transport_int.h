@@ -22,6 +22,14 @@ static inline int64_t transport_now_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+/* stats.c: whether -o stats counts (set before the session starts,
+ * read only after) */
+extern bool stats_on;
+void stats_count_request(uint32_t opcode);
+/* A reply to a request of opcode: an error, or for a LOOKUP an entry of
+ * node 0 (negative). */
+void stats_count_reply(uint32_t opcode, int32_t error, bool negative);
+
 /* devio.c */
 /* A request's kill flags (FUSE_HANDLE_KILLPRIV_V2), noted for the
  * handler that runs next on this thread; returns its opcode (0: short). */

@@ -15,6 +15,7 @@
 
 /* The opcodes the transport looks at. */
 enum {
+	WIRE_OP_LOOKUP = 1,
 	WIRE_OP_FORGET = 2,
 	WIRE_OP_SETATTR = 4,
 	WIRE_OP_OPEN = 14,
