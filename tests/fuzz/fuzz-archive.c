@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz-archive — vutar's reading side under libFuzzer: the bytes as an
- * archive, listed (vutar -tv) and extracted (vutar -x) into a scratch
- * directory that is removed after each input. What must hold: no crash,
- * no sanitizer report, and nothing written outside the scratch
- * directory (its parent is checked to stay empty).
+ * archive, listed (vutar -tv), extracted (vutar -x) into a scratch
+ * directory, then applied over that as a layer diff (vutar -x --layer:
+ * its whiteouts remove, through whatever the first pass planted), the
+ * directory removed after each input. What must hold: no crash, no
+ * sanitizer report, nothing written outside the scratch directory (its
+ * parent is checked to hold nothing else) and nothing removed outside
+ * it (a file beside it must stay).
  */
 #include "config.h"
 #include "vuar.h"
@@ -51,7 +54,7 @@ static void setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vuar_opts o = { .report = quiet };
-	char path[64], dir[128];
+	char path[64], dir[128], keep[128];
 	const char *msg;
 	FILE *null;
 	int fd;
@@ -70,11 +73,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(dir, sizeof(dir), "%s/x", top);
 	if (mkdir(dir, 0700) < 0)
 		abort();
+	snprintf(keep, sizeof(keep), "%s/keep", top);
+	if (mknod(keep, S_IFREG | 0600, 0) < 0)
+		abort();
+	vuar_extract(path, dir, &o, &msg);
+	o.layer = 1;
 	vuar_extract(path, dir, &o, &msg);
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	close(fd);
-	/* nothing may have landed beside the scratch directory */
-	if (rmdir(top) < 0)
+	/* nothing removed beside the scratch directory, nothing landed */
+	if (unlink(keep) < 0 || rmdir(top) < 0)
 		abort();
 	if (mkdir(top, 0700) < 0)
 		abort();
