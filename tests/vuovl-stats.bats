@@ -7,11 +7,6 @@ load vuovl-helpers
 
 setup() { vo_setup; }
 
-# The view's owners do not matter here; nopermcheck lets the kernel send
-# each request whoever runs the suite (unprivileged, the caller's files
-# show as root's, and the kernel would refuse the writes itself).
-mnt() { vo_mount_stack -o nopermcheck "$@"; }
-
 # count OP FIELD FILE: the field of OP's line ("requests", "errors",
 # "negative"), 0 when OP never came
 count() {
@@ -32,7 +27,7 @@ workload() {
 }
 
 @test "stats=FILE counts missing names, creates and opens at unmount" {
-	mnt -o "stats=$T/stats"
+	vo_mount_stack -o "stats=$T/stats"
 	workload
 	vo_umount "$T/m"
 	cat "$T/stats"
@@ -48,7 +43,7 @@ workload() {
 }
 
 @test "a request the view refuses counts as an error of its opcode" {
-	mnt -o "stats=$T/stats"
+	vo_mount_stack -o "stats=$T/stats"
 	run rmdir "$T/m/d"	# not empty
 	[ "$status" -ne 0 ]
 	vo_umount "$T/m"
@@ -57,7 +52,7 @@ workload() {
 }
 
 @test "stats without a file goes to the stderr vuovl started with" {
-	"$VUOVL_BIN" -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u,nopermcheck,stats" "$T/m" 2>"$T/err"
+	"$VUOVL_BIN" -o "lowerdir=$T/l1:$T/l2,upperdir=$T/u,stats" "$T/m" 2>"$T/err"
 	VU_MOUNTS+=("$T/m")
 	ls "$T/m/d" >/dev/null
 	vo_umount "$T/m"
@@ -67,7 +62,7 @@ workload() {
 }
 
 @test "no stats file is written without the option" {
-	mnt
+	vo_mount_stack
 	workload
 	vo_umount "$T/m"
 	[ ! -e "$T/stats" ]
