@@ -21,7 +21,10 @@
  *     kernel's EPERM;
  *  5. answer the caller with the result, as if its own mknod ran.
  * fifos and sockets never come here: the filter matches S_IFCHR and
- * S_IFBLK only, and the view makes those itself.
+ * S_IFBLK only, and the view makes those itself. A node of a device the
+ * session's /dev holds gets that device bound over it (devbind.c), so
+ * it opens; unlink and unlinkat of files come here too, for that bind
+ * to go first, and are otherwise let through as they are.
  */
 #include "config.h"
 #include "vuchroot.h"
@@ -90,6 +93,11 @@ int supervise_install(int sock)
 		r = add_rule(ctx, SCMP_SYS(mknodat), 2, S_IFCHR);
 	if (!r)
 		r = add_rule(ctx, SCMP_SYS(mknodat), 2, S_IFBLK);
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(unlink), 0);
+	if (!r)	/* rmdir's (AT_REMOVEDIR) never reach a device node */
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(unlinkat), 1,
+				      SCMP_CMP(2, SCMP_CMP_MASKED_EQ, AT_REMOVEDIR, 0));
 	if (!r)
 		r = seccomp_load(ctx);
 	fd = r ? -1 : seccomp_notify_fd(ctx);
@@ -178,8 +186,9 @@ static int read_status(struct caller *c)
 }
 
 /* Step 3: this thread stands where the caller stands; returns the
- * directory the relative part of its path starts from. */
-static int enter_caller(const struct caller *c)
+ * directory the relative part of its path starts from, and in *nsroot
+ * (when not NULL) the root of its mount namespace (O_PATH). */
+static int enter_caller(const struct caller *c, int *nsroot)
 {
 	char name[48];
 	int fd, root, base;
@@ -195,6 +204,9 @@ static int enter_caller(const struct caller *c)
 		return -e;
 	}
 	close(fd);
+	/* setns put this thread at the namespace's root */
+	if (nsroot && (*nsroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
 	snprintf(name, sizeof(name), "%d/root", c->pid);
 	root = openat(proc_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0 || fchdir(root) < 0 || chroot(".") < 0) {
@@ -202,17 +214,24 @@ static int enter_caller(const struct caller *c)
 
 		if (root >= 0)
 			close(root);
+		if (nsroot)
+			close(*nsroot);
 		return -e;
 	}
 	close(root);
 	if (c->path[0] == '/')
 		return open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->nr == SCMP_SYS(mknodat) && c->dirfd != AT_FDCWD)
+	if (c->dirfd != AT_FDCWD)
 		snprintf(name, sizeof(name), "%d/fd/%d", c->pid, c->dirfd);
 	else
 		snprintf(name, sizeof(name), "%d/cwd", c->pid);
 	base = openat(proc_fd, name, O_PATH | O_CLOEXEC);
-	return base < 0 ? -errno : base;
+	if (base < 0) {
+		base = -errno;
+		if (nsroot)
+			close(*nsroot);
+	}
+	return base;
 }
 
 /* Steps 3 and 4: 0 or a negative errno for the caller. */
@@ -224,7 +243,7 @@ static int make_node(const struct caller *c)
 	};
 	char dir[PATH_MAX], *slash, *name;
 	size_t len = strlen(c->path);
-	int base, pfd, r;
+	int base, pfd, r, nsroot;
 
 	/* trailing slashes name a directory: mknod says what it says */
 	if (len && c->path[len - 1] == '/')
@@ -237,7 +256,7 @@ static int make_node(const struct caller *c)
 	if (strlen(name) >= sizeof(req.name))
 		return -ENAMETOOLONG;
 	memcpy(req.name, name, strlen(name) + 1);
-	base = enter_caller(c);
+	base = enter_caller(c, &nsroot);
 	if (base < 0)
 		return base;
 	if (slash) {
@@ -248,12 +267,47 @@ static int make_node(const struct caller *c)
 	}
 	r = pfd < 0 ? -errno : 0;
 	close(base);
-	if (r)
+	if (r) {
+		close(nsroot);
 		return r;
+	}
 	r = ioctl(pfd, VUOVL_CTL_MKNOD, &req) < 0 ? -errno : 0;
+	/* tolerated: the node stays, as a node that does not open */
+	if (r == 0 && devbind_after_mknod(nsroot, pfd, req.name, c->mode, c->rdev) < 0)
+		vu_debug(VU_CAT_NS, "%s: no bind of the session's device over it", c->path);
+	close(nsroot);
 	close(pfd);
 	/* not on the view (a tmpfs, /proc): the kernel's own answer */
 	return r == -ENOTTY || r == -ENOSYS ? -EPERM : r;
+}
+
+/* handle()'s answer: let the caller's own call run (unlink). */
+#define LET_THROUGH 1
+
+/* unlink, unlinkat: a device bound here is unbound first. */
+static int handle_unlink(int fd, const struct seccomp_notif *n)
+{
+	struct caller c = { .pid = (pid_t)n->pid, .nr = n->data.nr, .dirfd = AT_FDCWD };
+	int r, base;
+
+	if (!devbind_any())
+		return LET_THROUGH;
+	if (c.nr == SCMP_SYS(unlinkat)) {
+		c.dirfd = (int)n->data.args[0];
+		r = read_path(&c, n->data.args[1]);
+	} else {
+		r = read_path(&c, n->data.args[0]);
+	}
+	if (r || seccomp_notify_id_valid(fd, n->id) != 0)
+		return LET_THROUGH;	/* the kernel's own checks answer */
+	base = enter_caller(&c, NULL);
+	if (base < 0)
+		return LET_THROUGH;
+	r = devbind_before_unlink(base, c.path);
+	close(base);
+	if (r < 0)
+		vu_debug(VU_CAT_NS, "unlink %s: the bind stays: %s", c.path, strerror(-r));
+	return LET_THROUGH;
 }
 
 static int handle(int fd, const struct seccomp_notif *n)
@@ -261,6 +315,8 @@ static int handle(int fd, const struct seccomp_notif *n)
 	struct caller c = { .pid = (pid_t)n->pid, .nr = n->data.nr };
 	int r;
 
+	if (c.nr == SCMP_SYS(unlink) || c.nr == SCMP_SYS(unlinkat))
+		return handle_unlink(fd, n);
 	if (c.nr == SCMP_SYS(mknodat)) {
 		c.dirfd = (int)n->data.args[0];
 		r = read_path(&c, n->data.args[1]);
@@ -307,6 +363,10 @@ static void *loop(void *arg)
 		memset(resp, 0, sizeof(*resp));
 		resp->id = req->id;
 		resp->error = handle(listener, req);
+		if (resp->error == LET_THROUGH) {
+			resp->error = 0;
+			resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		}
 		/* tolerated: the caller died meanwhile (ENOENT) */
 		(void)seccomp_notify_respond(listener, resp);
 	}

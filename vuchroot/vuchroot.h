@@ -146,6 +146,13 @@ int mounts_populate(const struct vc_plan *plan, const char *root);
 int fs_remove_tree(const char *path);
 int mounts_temp_upper(struct vc_plan *plan);
 
+/* devbind.c: the session's null, zero, full, random, urandom, tty bound
+ * over such nodes made inside (the supervisor's thread, in the caller's
+ * namespace and root): after the view made pfd/name; before an unlink
+ * of base/path. 0 or -errno. */
+int devbind_after_mknod(int nsroot, int pfd, const char *name, mode_t mode, dev_t rdev);
+int devbind_before_unlink(int base, const char *path);
+bool devbind_any(void);
 /* supervise.c: mknod of device nodes inside, made by the view. */
 /* The command: installs the filter, sends its listener over sock. */
 int supervise_install(int sock);
