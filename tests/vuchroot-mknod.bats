@@ -106,3 +106,23 @@ PY
 	[ "${lines[0]}" = "/target/null character special file 1,3 666" ]
 	[ "${lines[1]}" = "/target/sda block special file 8,0 660" ]
 }
+
+@test "a bound node takes chmod, chown and touch as the view's node, with the kernel's rules for who may" {
+	run vc --cow="$T/up" "$R" /bin/sh -c '
+		mknod /root/n c 1 3 && chown 5:6 /root/n && chmod 604 /root/n &&
+		touch -d "2020-01-02 03:04:05" /root/n && echo done
+		mknod /tmp/u c 1 5 && chmod 666 /tmp/u
+		su user -c "chmod 600 /tmp/u" 2>&1; echo "chmod=$?"
+		su user -c "chown user /tmp/u" 2>&1; echo "chown=$?"
+		su user -c "head -c 1 /tmp/u | od -An -c"'
+	echo "$output"
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = done ]
+	[[ "$output" == *"Operation not permitted"*"chmod=1"* ]]
+	[[ "$output" == *"Operation not permitted"*"chown=1"* ]]
+	[[ "${lines[-1]}" == *'\0'* ]]
+	run sh -c "'$VUTAR' -c --stack -o 'lowerdir=$R,upperdir=$T/up' -f - root/n tmp/u | tar -tvf - --numeric-owner"
+	echo "$output"
+	[[ "${lines[0]}" == "crw----r-- 5/6 "*"1,3 2020-01-02 03:04 root/n" ]]
+	[[ "${lines[1]}" == "crw-rw-rw- 0/0 "*"1,5 "*"tmp/u" ]]
+}

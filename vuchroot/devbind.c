@@ -10,8 +10,11 @@
  * the caller's mount namespace: opens reach the host device, stat shows
  * a character device, and the view keeps its own node (what vutar -c
  * packs). An unlink of such a node is handed to the supervisor too: the
- * bind goes first, then the caller's own unlink runs. Only binds made
- * here are ever taken away.
+ * bind goes first, then the caller's own unlink runs. A chmod, chown or
+ * utimensat of it (mknod -m, tar xp) would reach the host's device,
+ * which nobody inside owns: they are applied to the view's node instead,
+ * with the caller's rights checked as the kernel checks them. Only binds
+ * made here are ever taken away or stood in for.
  */
 #include "config.h"
 #include "vuchroot.h"
@@ -30,6 +33,12 @@
 
 #include "log.h"
 
+/* Linux 6.6's chmod of an fd's own file (AT_EMPTY_PATH); one number on
+ * every architecture, as every syscall added since 5.1 */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
 /* The devices a session's /dev holds (mounts.c), by number. */
 static const struct { unsigned maj, min; const char *name; } passed[] = {
 	{ 1, 3, "null" }, { 1, 5, "zero" }, { 1, 7, "full" },
@@ -40,7 +49,10 @@ static const struct { unsigned maj, min; const char *name; } passed[] = {
 
 /* The mount ids of the binds made (the supervisor's one thread uses
  * them; the count is read by it alone too). */
-static uint64_t bound[DEVBIND_MAX];
+static struct bind {
+	uint64_t mnt_id;
+	int view_fd;	/* O_PATH of the view's node, beneath the bind */
+} bound[DEVBIND_MAX];
 static unsigned nbound;
 
 static const char *passed_name(dev_t rdev)
@@ -73,20 +85,30 @@ int devbind_after_mknod(int nsroot, int pfd, const char *name, mode_t mode, dev_
 	mode_t m;
 	int tree, r;
 
+	int view_fd;
+
 	if (!dev || nbound == DEVBIND_MAX)
 		return 0;	/* a node the view keeps, not opened */
+	view_fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (view_fd < 0)
+		return -errno;
 	snprintf(src, sizeof(src), "dev/%s", dev);
 	/* the session's node, from its mount namespace's root (the
 	 * caller's root may be a chroot holding the very node made) */
 	tree = (int)syscall(SYS_open_tree, nsroot, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 			    AT_SYMLINK_NOFOLLOW);
-	if (tree < 0)
-		return -errno;
+	if (tree < 0) {
+		r = -errno;
+		close(view_fd);
+		return r;
+	}
 	r = (int)syscall(SYS_move_mount, tree, "", pfd, name, MOVE_MOUNT_F_EMPTY_PATH);
 	r = r < 0 ? -errno : 0;
 	close(tree);
 	if (r == 0 && mount_id(pfd, name, &id, &root, &m) == 0)
-		bound[nbound++] = id;
+		bound[nbound++] = (struct bind){ id, view_fd };
+	else
+		close(view_fd);
 	vu_debug(VU_CAT_NS, "bind of /dev/%s over %s: %s", dev, name, r ? strerror(-r) : "done");
 	return r;
 }
@@ -105,12 +127,62 @@ int devbind_before_unlink(int base, const char *path)
 
 	if (mount_id(base, path, &id, &root, &m) < 0 || !root || !S_ISCHR(m))
 		return 0;	/* the caller's unlink says what it says */
-	for (i = 0; i < nbound && bound[i] != id; i++)
+	for (i = 0; i < nbound && bound[i].mnt_id != id; i++)
 		;
 	if (i == nbound)
 		return 0;	/* not ours: a mount point, EBUSY as ever */
 	if (fchdir(base) < 0 || umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
 		return -errno;
+	close(bound[i].view_fd);
 	bound[i] = bound[--nbound];
 	return 0;
+}
+
+/* The view's node under dfd/path when it is a bind made here, else -1. */
+static int bound_view_fd(int dfd, const char *path, bool follow)
+{
+	struct statx stx;
+	unsigned i;
+
+	if (statx(dfd, path, follow ? 0 : AT_SYMLINK_NOFOLLOW, STATX_MNT_ID | STATX_TYPE,
+		  &stx) < 0 || !S_ISCHR(stx.stx_mode) ||
+	    !(stx.stx_attributes & stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return -1;
+	for (i = 0; i < nbound; i++)
+		if (bound[i].mnt_id == stx.stx_mnt_id)
+			return bound[i].view_fd;
+	return -1;
+}
+
+int devbind_metadata(int dfd, const char *path, bool follow, const struct devbind_change *c)
+{
+	int vfd = bound_view_fd(dfd, path, follow), r;
+	struct stat st;
+
+	if (vfd < 0)
+		return DEVBIND_NOT_OURS;
+	if (fstat(vfd, &st) < 0)
+		return -errno;
+	/* the kernel's rules (chmod(2), chown(2), utimensat(2)) */
+	switch (c->kind) {
+	case DEVBIND_CHMOD:
+		if (c->fsuid != st.st_uid && !c->fowner)
+			return -EPERM;
+		r = (int)syscall(SYS_fchmodat2, vfd, "", c->mode, AT_EMPTY_PATH);
+		break;
+	case DEVBIND_CHOWN:
+		if (!c->chown && ((c->uid != (uid_t)-1 && c->uid != st.st_uid) ||
+				  c->fsuid != st.st_uid))
+			return -EPERM;
+		r = fchownat(vfd, "", c->uid, c->gid, AT_EMPTY_PATH);
+		break;
+	default:
+		if (c->fsuid != st.st_uid && !c->fowner)
+			return -EPERM;
+		r = utimensat(vfd, "", c->now ? NULL : c->times, AT_EMPTY_PATH);
+		/* a kernel without AT_EMPTY_PATH here: the times stay */
+		if (r < 0 && errno == EINVAL)
+			r = 0;
+	}
+	return r < 0 ? -errno : 0;
 }

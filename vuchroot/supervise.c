@@ -72,6 +72,12 @@ static int add_rule(scmp_filter_ctx ctx, int nr, unsigned mode_arg, mode_t type)
 				SCMP_CMP(mode_arg, SCMP_CMP_MASKED_EQ, S_IFMT, type));
 }
 
+/* The calls that change a path's metadata (utimensat aside). */
+static const int meta_calls[] = {
+	SCMP_SYS(chmod), SCMP_SYS(fchmodat), SCMP_SYS(chown), SCMP_SYS(lchown),
+	SCMP_SYS(fchownat),
+};
+
 int supervise_install(int sock)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -98,6 +104,13 @@ int supervise_install(int sock)
 	if (!r)	/* rmdir's (AT_REMOVEDIR) never reach a device node */
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(unlinkat), 1,
 				      SCMP_CMP(2, SCMP_CMP_MASKED_EQ, AT_REMOVEDIR, 0));
+	/* a chmod, chown or utimensat by path (devbind.c); utimensat with
+	 * no path is futimens */
+	for (size_t i = 0; !r && i < sizeof(meta_calls) / sizeof(meta_calls[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, meta_calls[i], 0);
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(utimensat), 1,
+				      SCMP_CMP(1, SCMP_CMP_NE, 0));
 	if (!r)
 		r = seccomp_load(ctx);
 	fd = r ? -1 : seccomp_notify_fd(ctx);
@@ -310,6 +323,82 @@ static int handle_unlink(int fd, const struct seccomp_notif *n)
 	return LET_THROUGH;
 }
 
+/* The times utimensat was given (NULL: now), from the caller's memory. */
+static int read_times(const struct caller *c, uint64_t addr, struct devbind_change *ch)
+{
+	char name[32];
+	ssize_t n;
+	int fd;
+
+	ch->now = addr == 0;
+	if (ch->now)
+		return 0;
+	snprintf(name, sizeof(name), "%d/mem", c->pid);
+	fd = openat(proc_fd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, ch->times, sizeof(ch->times), (off_t)addr);
+	close(fd);
+	return n == (ssize_t)sizeof(ch->times) ? 0 : -EFAULT;
+}
+
+/* chmod, chown, utimensat: on a device bound here, done on the view's
+ * node (devbind.c); anything else runs as the caller asked. */
+static int handle_meta(int fd, const struct seccomp_notif *n)
+{
+	struct caller c = { .pid = (pid_t)n->pid, .nr = n->data.nr, .dirfd = AT_FDCWD };
+	struct devbind_change ch = { 0 };
+	const __u64 *a = n->data.args;
+	uint64_t path = a[0], flags = 0;
+	char rest[PATH_MAX + 32];
+	int r, base;
+
+	if (!devbind_any())
+		return LET_THROUGH;
+	if (c.nr == SCMP_SYS(chmod)) {
+		ch.kind = DEVBIND_CHMOD;
+		ch.mode = (mode_t)a[1];
+	} else if (c.nr == SCMP_SYS(fchmodat)) {
+		ch.kind = DEVBIND_CHMOD;
+		c.dirfd = (int)a[0], path = a[1], ch.mode = (mode_t)a[2];
+	} else if (c.nr == SCMP_SYS(chown) || c.nr == SCMP_SYS(lchown)) {
+		ch.kind = DEVBIND_CHOWN;
+		ch.uid = (uid_t)a[1], ch.gid = (gid_t)a[2];
+		flags = c.nr == SCMP_SYS(lchown) ? AT_SYMLINK_NOFOLLOW : 0;
+	} else if (c.nr == SCMP_SYS(fchownat)) {
+		ch.kind = DEVBIND_CHOWN;
+		c.dirfd = (int)a[0], path = a[1], ch.uid = (uid_t)a[2], ch.gid = (gid_t)a[3];
+		flags = a[4];
+	} else {
+		ch.kind = DEVBIND_TIMES;
+		c.dirfd = (int)a[0], path = a[1], flags = a[3];
+	}
+	if (flags & AT_EMPTY_PATH)
+		return LET_THROUGH;	/* an fd's own file: never our bind's path */
+	r = read_path(&c, path);
+	if (!r)
+		r = read_status(&c);
+	if (!r && ch.kind == DEVBIND_TIMES)
+		r = read_times(&c, a[2], &ch);
+	if (r || seccomp_notify_id_valid(fd, n->id) != 0)
+		return LET_THROUGH;	/* the kernel's own checks answer */
+	ch.fsuid = c.fsuid;
+	ch.fowner = c.cap_eff & (1ull << CAP_FOWNER);
+	ch.chown = c.cap_eff & (1ull << CAP_CHOWN);
+	/* glibc's lchmod goes through /proc/self/fd/N: the caller's self */
+	if (!strncmp(c.path, "/proc/self/", 11) || !strncmp(c.path, "/proc/thread-self/", 18)) {
+		snprintf(rest, sizeof(rest), "%d/%s", c.pid, strchr(c.path + 6, '/') + 1);
+		r = devbind_metadata(proc_fd, rest, !(flags & AT_SYMLINK_NOFOLLOW), &ch);
+	} else {
+		base = enter_caller(&c, NULL);
+		if (base < 0)
+			return LET_THROUGH;
+		r = devbind_metadata(base, c.path, !(flags & AT_SYMLINK_NOFOLLOW), &ch);
+		close(base);
+	}
+	return r == DEVBIND_NOT_OURS ? LET_THROUGH : r;
+}
+
 static int handle(int fd, const struct seccomp_notif *n)
 {
 	struct caller c = { .pid = (pid_t)n->pid, .nr = n->data.nr };
@@ -317,6 +406,8 @@ static int handle(int fd, const struct seccomp_notif *n)
 
 	if (c.nr == SCMP_SYS(unlink) || c.nr == SCMP_SYS(unlinkat))
 		return handle_unlink(fd, n);
+	if (c.nr != SCMP_SYS(mknod) && c.nr != SCMP_SYS(mknodat))
+		return handle_meta(fd, n);
 	if (c.nr == SCMP_SYS(mknodat)) {
 		c.dirfd = (int)n->data.args[0];
 		r = read_path(&c, n->data.args[1]);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "idmap.h"
 
@@ -153,6 +154,23 @@ int mounts_temp_upper(struct vc_plan *plan);
 int devbind_after_mknod(int nsroot, int pfd, const char *name, mode_t mode, dev_t rdev);
 int devbind_before_unlink(int base, const char *path);
 bool devbind_any(void);
+/* A chmod, chown or utimensat of dfd/path (follow: its last symlink),
+ * when that is a bind made here, applied to the view's node with the
+ * caller's rights: 0 or -errno for the caller; DEVBIND_NOT_OURS when
+ * the caller's own call is to run. */
+enum devbind_kind { DEVBIND_CHMOD, DEVBIND_CHOWN, DEVBIND_TIMES };
+struct devbind_change {
+	enum devbind_kind kind;
+	mode_t mode;
+	uid_t uid;		/* -1: unchanged */
+	gid_t gid;
+	struct timespec times[2];
+	bool now;		/* utimensat's NULL times */
+	uid_t fsuid;		/* the caller's */
+	bool fowner, chown;	/* its CAP_FOWNER, CAP_CHOWN */
+};
+#define DEVBIND_NOT_OURS 1
+int devbind_metadata(int dfd, const char *path, bool follow, const struct devbind_change *c);
 /* supervise.c: mknod of device nodes inside, made by the view. */
 /* The command: installs the filter, sends its listener over sock. */
 int supervise_install(int sock);
