@@ -138,8 +138,7 @@ int devbind_before_unlink(int base, const char *path)
 	return 0;
 }
 
-/* The view's node under dfd/path when it is a bind made here, else -1. */
-static int bound_view_fd(int dfd, const char *path, bool follow)
+int devbind_lookup(int dfd, const char *path, bool follow)
 {
 	struct statx stx;
 	unsigned i;
@@ -154,13 +153,11 @@ static int bound_view_fd(int dfd, const char *path, bool follow)
 	return -1;
 }
 
-int devbind_metadata(int dfd, const char *path, bool follow, const struct devbind_change *c)
+int devbind_metadata(int vfd, const struct devbind_change *c)
 {
-	int vfd = bound_view_fd(dfd, path, follow), r;
 	struct stat st;
+	int r;
 
-	if (vfd < 0)
-		return DEVBIND_NOT_OURS;
 	if (fstat(vfd, &st) < 0)
 		return -errno;
 	/* the kernel's rules (chmod(2), chown(2), utimensat(2)) */

@@ -206,17 +206,28 @@ static int enter_caller(const struct caller *c, int *nsroot)
 	char name[48];
 	int fd, root, base;
 
+	static dev_t in_dev;	/* the mount namespace this thread is in */
+	static ino_t in_ino;
+	struct stat st;
+
 	snprintf(name, sizeof(name), "%d/ns/mnt", c->pid);
 	fd = openat(proc_fd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (setns(fd, CLONE_NEWNS) < 0) {
+	/* the namespace of the last caller (the usual case): no setns, the
+	 * chroot below moves us anyway; nsroot wants setns's fresh root */
+	if (!nsroot && fstat(fd, &st) == 0 && st.st_ino == in_ino && st.st_dev == in_dev) {
+		close(fd);
+	} else if (setns(fd, CLONE_NEWNS) < 0) {
 		int e = errno;
 
 		close(fd);
 		return -e;
+	} else {
+		in_ino = fstat(fd, &st) == 0 ? st.st_ino : 0;
+		in_dev = in_ino ? st.st_dev : 0;
+		close(fd);
 	}
-	close(fd);
 	/* setns put this thread at the namespace's root */
 	if (nsroot && (*nsroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -errno;
@@ -351,7 +362,7 @@ static int handle_meta(int fd, const struct seccomp_notif *n)
 	const __u64 *a = n->data.args;
 	uint64_t path = a[0], flags = 0;
 	char rest[PATH_MAX + 32];
-	int r, base;
+	int r, base, vfd;
 
 	if (!devbind_any())
 		return LET_THROUGH;
@@ -375,28 +386,30 @@ static int handle_meta(int fd, const struct seccomp_notif *n)
 	}
 	if (flags & AT_EMPTY_PATH)
 		return LET_THROUGH;	/* an fd's own file: never our bind's path */
-	r = read_path(&c, path);
-	if (!r)
-		r = read_status(&c);
-	if (!r && ch.kind == DEVBIND_TIMES)
-		r = read_times(&c, a[2], &ch);
-	if (r || seccomp_notify_id_valid(fd, n->id) != 0)
+	if (read_path(&c, path) || seccomp_notify_id_valid(fd, n->id) != 0)
 		return LET_THROUGH;	/* the kernel's own checks answer */
-	ch.fsuid = c.fsuid;
-	ch.fowner = c.cap_eff & (1ull << CAP_FOWNER);
-	ch.chown = c.cap_eff & (1ull << CAP_CHOWN);
 	/* glibc's lchmod goes through /proc/self/fd/N: the caller's self */
 	if (!strncmp(c.path, "/proc/self/", 11) || !strncmp(c.path, "/proc/thread-self/", 18)) {
 		snprintf(rest, sizeof(rest), "%d/%s", c.pid, strchr(c.path + 6, '/') + 1);
-		r = devbind_metadata(proc_fd, rest, !(flags & AT_SYMLINK_NOFOLLOW), &ch);
+		vfd = devbind_lookup(proc_fd, rest, !(flags & AT_SYMLINK_NOFOLLOW));
 	} else {
 		base = enter_caller(&c, NULL);
 		if (base < 0)
 			return LET_THROUGH;
-		r = devbind_metadata(base, c.path, !(flags & AT_SYMLINK_NOFOLLOW), &ch);
+		vfd = devbind_lookup(base, c.path, !(flags & AT_SYMLINK_NOFOLLOW));
 		close(base);
 	}
-	return r == DEVBIND_NOT_OURS ? LET_THROUGH : r;
+	if (vfd < 0)
+		return LET_THROUGH;	/* not a bind of ours: the usual case */
+	r = read_status(&c);
+	if (!r && ch.kind == DEVBIND_TIMES)
+		r = read_times(&c, a[2], &ch);
+	if (r || seccomp_notify_id_valid(fd, n->id) != 0)
+		return r ? r : -ESRCH;
+	ch.fsuid = c.fsuid;
+	ch.fowner = c.cap_eff & (1ull << CAP_FOWNER);
+	ch.chown = c.cap_eff & (1ull << CAP_CHOWN);
+	return devbind_metadata(vfd, &ch);
 }
 
 static int handle(int fd, const struct seccomp_notif *n)

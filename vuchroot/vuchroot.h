@@ -154,10 +154,11 @@ int mounts_temp_upper(struct vc_plan *plan);
 int devbind_after_mknod(int nsroot, int pfd, const char *name, mode_t mode, dev_t rdev);
 int devbind_before_unlink(int base, const char *path);
 bool devbind_any(void);
-/* A chmod, chown or utimensat of dfd/path (follow: its last symlink),
- * when that is a bind made here, applied to the view's node with the
- * caller's rights: 0 or -errno for the caller; DEVBIND_NOT_OURS when
- * the caller's own call is to run. */
+/* The view's node (O_PATH, devbind's own) beneath dfd/path (follow:
+ * its last symlink) when that is a bind made here, else -1. */
+int devbind_lookup(int dfd, const char *path, bool follow);
+/* A chmod, chown or utimensat applied to that node with the caller's
+ * rights: 0 or -errno for the caller. */
 enum devbind_kind { DEVBIND_CHMOD, DEVBIND_CHOWN, DEVBIND_TIMES };
 struct devbind_change {
 	enum devbind_kind kind;
@@ -169,8 +170,7 @@ struct devbind_change {
 	uid_t fsuid;		/* the caller's */
 	bool fowner, chown;	/* its CAP_FOWNER, CAP_CHOWN */
 };
-#define DEVBIND_NOT_OURS 1
-int devbind_metadata(int dfd, const char *path, bool follow, const struct devbind_change *c);
+int devbind_metadata(int vfd, const struct devbind_change *c);
 /* supervise.c: mknod of device nodes inside, made by the view. */
 /* The command: installs the filter, sends its listener over sock. */
 int supervise_install(int sock);
