@@ -214,10 +214,12 @@ PY
 	[ -z "$(ls -A "$T/d" | grep -v '^\.vuovl$')" ]
 }
 
-@test "SIGUSR1 asks for a progress line; it does not kill vutar" {
-	head -c 50M /dev/zero >"$T/big"
-	mkfifo "$T/fifo"
-	"$VUTAR" -cf - -C "$T" big >"$T/fifo" 2>"$T/err" &
+# usr1 ARGS...: vutar ARGS writing its data to a fifo read slowly, sent
+# SIGUSR1 after the first MiB; its stderr in $T/err.
+usr1() {
+	local pid
+	[ -p "$T/fifo" ] || mkfifo "$T/fifo"
+	"$VUTAR" "$@" >"$T/fifo" 2>"$T/err" &
 	pid=$!
 	exec 7<"$T/fifo"
 	head -c 1M <&7 >/dev/null
@@ -225,16 +227,14 @@ PY
 	cat <&7 >/dev/null
 	exec 7<&-
 	wait "$pid"
+}
+
+@test "SIGUSR1 asks for a progress line; it does not kill vutar" {
+	head -c 50M /dev/zero >"$T/big"
+	usr1 -cf - -C "$T" big
 	grep -q '^vutar: [0-9]* entr[a-z]*, [0-9.]*[KMG]*i*B, [0-9.]*[KMG]*i*B/s$' "$T/err"
 	# reading a file, its size is known: how far, and how long is left, as pv
 	"$VUTAR" -cf "$T/big.tar" -C "$T" big
-	"$VUTAR" -xOf "$T/big.tar" >"$T/fifo" 2>"$T/err" &
-	pid=$!
-	exec 7<"$T/fifo"
-	head -c 1M <&7 >/dev/null
-	kill -USR1 "$pid"
-	cat <&7 >/dev/null
-	exec 7<&-
-	wait "$pid"
+	usr1 -xOf "$T/big.tar"
 	grep -q '^vutar: 1 entry, [0-9.]*[KMG]*i*B, [0-9.]*[KMG]*i*B/s, [0-9]*% of 51MiB, [0-9]*:[0-9][0-9] left$' "$T/err"
 }
