@@ -601,8 +601,6 @@ static int check_oci(struct plan *p)
 		why = "--oci-base goes with -c --oci";
 	else if (p->view.given && !(p->mode == 'c' && p->o.layer))
 		why = "-o names layers for -c --layer --oci";
-	else if (p->view.given && p->view.upperdir)
-		why = "-c --layer: the upper layer is -C DIR, not upperdir=";
 	if (why) {
 		fprintf(stderr, "vutar: %s\n", why);
 		return EXIT_USAGE;
@@ -628,6 +626,15 @@ static int check_plan(struct plan *p)
 		fprintf(stderr, "vutar: --layer goes with -x or -c\n");
 		return EXIT_USAGE;
 	}
+	/* -c --layer over lowers: the upper is DIR; the whole of it */
+	if (p->o.layer && p->view.given && p->view.upperdir) {
+		fprintf(stderr, "vutar: -c --layer: the upper layer is -C DIR, not upperdir=\n");
+		return EXIT_USAGE;
+	}
+	if (p->o.layer && p->view.given && (p->names.n || p->files_from)) {
+		fprintf(stderr, "vutar: -c --layer packs the whole upper layer: no NAMEs\n");
+		return EXIT_USAGE;
+	}
 	if (p->oci)
 		return check_oci(p);
 	if (p->stack && p->mode != 'c') {
@@ -649,10 +656,6 @@ static int check_plan(struct plan *p)
 	}
 	if (p->view.given && !p->stack && !(p->mode == 'c' && p->o.layer)) {
 		fprintf(stderr, "vutar: -o names layers for -c --stack or -c --layer\n");
-		return EXIT_USAGE;
-	}
-	if (p->o.layer && p->view.given && p->view.upperdir) {
-		fprintf(stderr, "vutar: -c --layer: the upper layer is -C DIR, not upperdir=\n");
 		return EXIT_USAGE;
 	}
 	if (p->to_stdout && p->mode != 'x') {
@@ -782,14 +785,8 @@ static int run(struct plan *p, const char **msg)
 		return vutar_pack_stack(p->archive, &p->view,
 					p->names.n || p->files_from ? p->names.v : dot,
 					p->names.n || p->files_from ? p->names.n : 1, &p->o, msg);
-	if (p->o.layer && p->view.given) {
-		if (p->names.n || p->files_from) {
-			fprintf(stderr, "vutar: -c --layer packs the whole upper layer: no NAMEs\n");
-			return -EINVAL;
-		}
-		return vutar_pack_layer(p->archive, p->dir, &p->view,
-					&p->o, msg);
-	}
+	if (p->o.layer && p->view.given)
+		return vutar_pack_layer(p->archive, p->dir, &p->view, &p->o, msg);
 	/* the whole directory when no path is named (an empty -T list
 	 * names none: an empty archive, as GNU tar makes) */
 	if (p->names.n == 0 && !p->files_from)

@@ -105,10 +105,17 @@ int devbind_after_mknod(int nsroot, int pfd, const char *name, mode_t mode, dev_
 	r = (int)syscall(SYS_move_mount, tree, "", pfd, name, MOVE_MOUNT_F_EMPTY_PATH);
 	r = r < 0 ? -errno : 0;
 	close(tree);
-	if (r == 0 && mount_id(pfd, name, &id, &root, &m) == 0)
+	if (r == 0 && mount_id(pfd, name, &id, &root, &m) == 0) {
 		bound[nbound++] = (struct bind){ id, view_fd };
-	else
+	} else {
+		/* a bind we could not note could never be taken off for an
+		 * unlink: none, the node stays as made */
+		if (r == 0 && (fchdir(pfd) < 0 || umount2(name, MNT_DETACH | UMOUNT_NOFOLLOW) < 0))
+			r = -errno;
+		else if (r == 0)
+			r = -EIO;
 		close(view_fd);
+	}
 	vu_debug(VU_CAT_NS, "bind of /dev/%s over %s: %s", dev, name, r ? strerror(-r) : "done");
 	return r;
 }
