@@ -32,6 +32,8 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("writeback", writeback, 1),
 	OPT("nowriteback", writeback, 0),
 	OPT("passthrough", passthrough, 1),
+	OPT("open", opens, 1),
+	OPT("noopen", opens, 0),
 	OPT("spin=%s", spin_arg, 0),
 	OPT("uring", uring, 1),
 	OPT("nouring", uring, 0),
@@ -181,6 +183,9 @@ void opts_usage(const char *prog)
 	       "                              without rules, passthrough or timeout<60)\n"
 	       "    -o passthrough            open files' reads and writes go from the\n"
 	       "                              kernel to the host copy (root; see vuovl(1))\n"
+	       "    -o open, noopen           every open(2) of a file asks the daemon, or\n"
+	       "                              none does (default: noopen, where the kernel\n"
+	       "                              and the view allow it; see vuovl(1))\n"
 	       "    -o spin=USEC              one thread polls for the next request that\n"
 	       "                              long before it sleeps (default 50; 0: off)\n"
 	       "    -o uring, nouring         FUSE over io_uring, one queue per CPU (default:\n"

@@ -28,6 +28,7 @@ struct vo_opts {
 	int ro, kernel_markers, nopermcheck, volatile_, passthrough;
 	int writeback;		/* -o (no)writeback, else its default */
 	int nodirahead;		/* -o nodirahead */
+	int opens;		/* -o open / noopen (the default) */
 	int stats;		/* -o stats[=FILE]: requests by opcode at the end */
 	char *stats_file;	/* ...to FILE, as given (else stderr) */
 	char *rootowner;	/* -o rootowner=UID:GID, as given */

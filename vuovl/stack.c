@@ -336,6 +336,7 @@ enum vo_exit stack_open(const struct vo_opts *o)
 	vo.dirahead = !o->nodirahead;
 	vo.writeback = o->writeback;
 	vo.passthrough = o->passthrough;
+	vo.opens = o->opens;
 	memcpy(vo.uidmap, o->compat.uidmap, sizeof(vo.uidmap));
 	memcpy(vo.gidmap, o->compat.gidmap, sizeof(vo.gidmap));
 	vo.nuidmap = o->compat.nuidmap;

@@ -15,6 +15,7 @@
  *   child vnode lock   (v->lock; copy-up: the parent's is released first)
  *   durable's list lock (durable.c: durable_add under v->lock)
  *   vo.tab.lock        (names, refcounts, the hash and inode index)
+ *   iofd's io_lock     (iofd.c: a leaf, under v->lock at most)
  *   a sidecar's lock   (lib/sidecar.c: takes no other lock)
  *
  * dirahead's queue lock (dirahead.c) is taken alone: refs it drops are
@@ -143,6 +144,8 @@ struct vnode {
 	unsigned pt_opens;	/* opens the kernel serves from the backing */
 	unsigned npt_opens;	/* opens the daemon serves */
 	int32_t pt_id;		/* the backing id while pt_opens */
+	struct iofd *io;	/* -o noopen: its cached host fd (iofd.c),
+				   protected by iofd's io_lock */
 	int pt_layer;		/* the layer of the backing file */
 };
 
@@ -179,6 +182,8 @@ struct vo {
 	bool volatile_;		/* -o volatile: no fsync of copied-up data */
 	bool writeback;		/* -o writeback: the kernel's writeback cache */
 	bool passthrough;	/* -o passthrough: the kernel does file I/O */
+	bool opens;		/* -o open: every open(2) reaches the daemon */
+	bool noopen;		/* at INIT: the kernel opens files itself (iofd.c) */
 	bool aliased;		/* inview binds: one directory, two vnodes */
 	double timeout;		/* entry/attr cache seconds (-o timeout=) */
 	bool timeout_given;	/* ...else per source: vnode_timeout() */
@@ -283,6 +288,26 @@ int vnode_touch_ctime(struct vnode *v);
 /* Keeps an O_PATH fd on v's object before its name goes (unlink,
  * rename over): an open file is still stat-able. */
 int vnode_pin(struct vnode *v);
+
+/* iofd.c: host fds for requests without a file handle (-o noopen) */
+struct iofd;
+/* Sizes the cache from RLIMIT_NOFILE. */
+void iofd_init(void);
+/* An fd on v's data, read-write when write (a lower file is copied up
+ * first), for one request: give *h back with iofd_put. fd or -errno. */
+int iofd_get(struct vnode *v, bool write, struct iofd **h);
+void iofd_put(struct iofd *h);
+/* A new file's fd from CREATE, kept for the requests that follow. */
+void iofd_offer(struct vnode *v, int fd, bool rw);
+/* Before v's name goes (unlink, rename over; vnode_pin, v->lock held):
+ * fd, an I/O fd on its copy in layer (read-write when rw), is kept for
+ * the open files that go on reading and writing it; iofd owns fd. */
+int iofd_pin(struct vnode *v, int fd, int layer, bool rw);
+/* A stat of v found host inode hino under its name: a cached fd on
+ * another file (replaced from outside) goes. */
+void iofd_check(struct vnode *v, ino_t hino);
+/* v is freed: its fd goes (when its last user is done). */
+void iofd_forget(struct vnode *v);
 
 /* meta.c: virtual metadata */
 /* Reads the sidecars for v at path into v->meta. */
@@ -454,6 +479,10 @@ void rules_print(FILE *f);
 bool rules_is_except(const struct vnode *v);
 /* True when dir/name is an except path. */
 bool rules_is_except_name(struct vnode *dir, const char *name);
+/* True when some part of the view refuses writes a writable mount lets
+ * through (no upper, ro rules, read-only binds): only an OPEN can say so
+ * at open(2), so -o noopen is off. */
+bool rules_refuse_writes(void);
 /* Stat of a directory only rules make. */
 void rules_virt_stat(const struct vnode *v, struct stat *st);
 

@@ -137,14 +137,29 @@ int vnode_touch_ctime(struct vnode *v)
 int vnode_pin(struct vnode *v)
 {
 	struct vloc l;
-	int err, fd;
+	int err, fd = -1, io;
+	bool rw = false;
 
 	if (v->dirfds || v->fd >= 0)
 		return 0;
 	err = locate(v, v->layer, &l);
 	if (err)
 		return err;
-	fd = openat(l.dfd, l.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	/* -o noopen: the daemon does not know which files are open, and
+	 * after the name goes it cannot open the file again; an I/O fd
+	 * taken now serves the open ones (iofd.c) */
+	if (vo.noopen && S_ISREG(v->type) && v->layer == v->dlayer) {
+		rw = v->layer == v->scope->wlayer;
+		fd = openat(l.dfd, l.name, (rw ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && rw) {
+			rw = false;
+			fd = openat(l.dfd, l.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd >= 0 && (io = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0)
+			iofd_pin(v, io, v->layer, rw);	/* ENOMEM: no pin, still a stat */
+	}
+	if (fd < 0)
+		fd = openat(l.dfd, l.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	err = fd < 0 ? -errno : 0;
 	vnode_unref(l.p);
 	if (!err)

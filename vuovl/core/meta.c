@@ -111,6 +111,8 @@ int vnode_stat(struct vnode *v, struct stat *st)
 
 	pthread_mutex_lock(&v->lock);
 	err = vnode_hstat(v, v->layer, st);
+	if (!err && vo.noopen && !v->dirfds && v->layer == v->dlayer)
+		iofd_check(v, st->st_ino);
 	if (!err) {
 		/* the owner of a file without a row (vuovl-sidecar(5)) */
 		if (!v->virt)

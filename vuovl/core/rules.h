@@ -20,6 +20,7 @@ struct rules {
 	struct rnode root;
 	struct scope root_scope;
 	unsigned node_count, scope_count;
+	bool some_ro;			/* some scope is not writable */
 	struct timespec started;	/* virtual directories' times */
 };
 

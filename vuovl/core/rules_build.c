@@ -83,6 +83,7 @@ static int finish(struct rnode *n, const struct scope *above)
 		}
 		if (ns->writable && ro_after(n, n->rules[k]))
 			ns->writable = false;
+		rules.some_ro |= !ns->writable;
 		s = ns;
 	}
 	n->scope = s;
@@ -193,6 +194,7 @@ enum vo_exit rules_open(const struct view *view)
 	rules.root_scope.id = 0;
 	rules.root_scope.wlayer = 0;
 	rules.root_scope.writable = vo.has_upper && !vo.ro;
+	rules.some_ro = !rules.root_scope.writable;
 	for (i = 0; i < view->n; i++)
 		if ((view->rules[i].kind == VIEW_BIND && !view->rules[i].inview) ||
 		    view->rules[i].kind == VIEW_MERGE)
@@ -358,4 +360,10 @@ void rules_print(FILE *f)
 			fprintf(f, " except=%s", r->except[e]);
 		fprintf(f, "   [%s]\n", r->origin);
 	}
+}
+
+bool rules_refuse_writes(void)
+{
+	/* -o ro mounts read-only: the kernel refuses every write itself */
+	return rules.some_ro && !vo.ro;
 }

@@ -75,6 +75,7 @@ void vnode_free(struct vnode *v)
 		listing_free(v->rd);
 		free(v->rd);
 	}
+	iofd_forget(v);
 	if (v->fd >= 0)
 		close(v->fd);
 	if (v->dirfds) {

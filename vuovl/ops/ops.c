@@ -37,6 +37,17 @@ void vo_init(void *userdata, struct fuse_conn_info *conn)
 	if ((conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) &&
 	    (!vo.timeout_given || vo.timeout >= VO_LONG_TIMEOUT))
 		vo.zero_opendir = true;
+	/* -o noopen (iofd.c): OPEN answered ENOSYS once, after which the
+	 * kernel opens and closes files without a round trip. Not with
+	 * passthrough (its opens name a backing file), nor where a part of
+	 * the view refuses writes (only an OPEN refuses them at open(2)).
+	 * O_TRUNC then comes as a SETATTR, not inside the OPEN we never see. */
+	if (!vo.opens && !vo.passthrough && !rules_refuse_writes() &&
+	    (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT)) {
+		vo.noopen = true;
+		conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+		iofd_init();
+	}
 	conn->max_write = 1u << 20;
 	conn->max_readahead = 1u << 20;
 	core_start();

@@ -22,6 +22,18 @@ static inline int vo_fh_fd(const struct fuse_file_info *fi)
 	return (int)(fi->fh & ~VO_FH_PT);
 }
 
+/* The host fd a request on an open file goes through: its handle's, or
+ * under -o noopen the vnode's (iofd.c: give *h back with iofd_put, NULL
+ * here otherwise). fd or -errno. */
+static inline int req_fd(fuse_ino_t ino, const struct fuse_file_info *fi, bool write,
+			 struct iofd **h)
+{
+	*h = NULL;
+	if (!vo.noopen)
+		return vo_fh_fd(fi);
+	return iofd_get(vnode_get(ino), write, h);
+}
+
 /* The ids of the caller of req, which own what it makes, as the layers
  * store them (meta_id_in). */
 static inline uid_t caller_uid(fuse_req_t req)

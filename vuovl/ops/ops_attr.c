@@ -30,9 +30,19 @@ void vo_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static int set_size(struct vnode *v, off_t size, struct fuse_file_info *fi)
 {
 	int fd, err = 0;
+	struct iofd *h;
 
-	if (fi)
+	if (fi && !vo.noopen)
 		return ftruncate(vo_fh_fd(fi), size) < 0 ? -errno : 0;
+	if (fi) {
+		/* an open file, perhaps unlinked: the vnode's fd (iofd.c) */
+		fd = iofd_get(v, true, &h);
+		if (fd < 0)
+			return fd;
+		err = ftruncate(fd, size) < 0 ? -errno : 0;
+		iofd_put(h);
+		return err;
+	}
 	if (v->dirfds)
 		return -EISDIR;
 	err = copyup_data(v);

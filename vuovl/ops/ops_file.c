@@ -4,6 +4,9 @@
  * beneath the parent's layer directory (never re-opened through /proc,
  * which a pivot_root would break). Opening for writing copies the file
  * up first; reads of a placeholder go to the layer holding the data.
+ * Under -o noopen (the default) the kernel opens files without us: no
+ * handle, and each request goes through the vnode's fd (iofd.c), the
+ * first write copying up.
  */
 #include "config.h"
 #include "ops.h"
@@ -41,6 +44,11 @@ void vo_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	bool kill = devio_take_kill(req);	/* O_TRUNC without CAP_FSETID */
 	int layer = v->dlayer;
 
+	/* ENOSYS once: the kernel stops sending OPEN and RELEASE (iofd.c) */
+	if (vo.noopen) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	if (wants_write(fi->flags)) {
 		if (vnode_ro(v))
 			err = -EROFS;
@@ -106,10 +114,21 @@ void vo_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	if (err)
 		goto fail;
-	fi->fh = fd;
+	if (vo.noopen) {
+		/* no RELEASE will come for a handle: the vnode keeps the fd
+		 * for the writes that follow, when it can also read */
+		if ((host_flags(fi->flags) & O_ACCMODE) == O_RDWR)
+			iofd_offer(v, fd, true);
+		else
+			close(fd);
+		fd = -1;
+		fi->fh = 0;
+	} else {
+		fi->fh = fd;
+	}
 	fi->keep_cache = 1;
 	fi->noflush = 1;
-	err = pt_open(v, 0, fi);	/* a new file: never busy */
+	err = vo.noopen ? 0 : pt_open(v, 0, fi);	/* a new file: never busy */
 	if (err) {
 		vnode_forget(v, 1);
 		goto fail;
@@ -127,41 +146,58 @@ void vo_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
 	void *ring = uring_payload(size);
+	struct iofd *h;
+	int fd = req_fd(ino, fi, false, &h);
 
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
 	/* a ring's reply cannot splice: read into the ring's buffer */
 	if (ring) {
-		ssize_t n = pread(vo_fh_fd(fi), ring, size, off);
+		ssize_t n = pread(fd, ring, size, off);
 
 		if (n < 0)
 			fuse_reply_err(req, errno);
 		else
 			fuse_reply_buf(req, ring, n);
+		iofd_put(h);
 		return;
 	}
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	buf.buf[0].fd = vo_fh_fd(fi);
+	buf.buf[0].fd = fd;
 	buf.buf[0].pos = off;
 	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+	iofd_put(h);
 }
 
 void vo_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
 		  off_t off, struct fuse_file_info *fi)
 {
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	bool kill = devio_take_kill(req);
+	struct iofd *h;
 	ssize_t n;
+	int fd = req_fd(ino, fi, true, &h);	/* may copy up: before the kill */
 
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
 	/* a writer without CAP_FSETID (devio.c) */
-	if (devio_take_kill(req) && (n = attr_kill_priv(vnode_get(ino), false)) != 0) {
+	if (kill && (n = attr_kill_priv(vnode_get(ino), false)) != 0) {
 		if (n < 0) {
+			iofd_put(h);
 			fuse_reply_err(req, -n);
 			return;
 		}
 		devio_attr_changed(ino);
 	}
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	out.buf[0].fd = vo_fh_fd(fi);
+	out.buf[0].fd = fd;
 	out.buf[0].pos = off;
 	n = fuse_buf_copy(&out, in, 0);
+	iofd_put(h);
 	if (n < 0)
 		fuse_reply_err(req, -n);
 	else
@@ -170,16 +206,27 @@ void vo_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
 
 void vo_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	pt_release(vnode_get(ino), fi->fh);
-	close(vo_fh_fd(fi));
+	/* -o noopen: a CREATE's before the kernel learnt it (fh 0, no fd) */
+	if (!vo.noopen) {
+		pt_release(vnode_get(ino), fi->fh);
+		close(vo_fh_fd(fi));
+	}
 	fuse_reply_err(req, 0);
 }
 
 void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	      struct fuse_file_info *fi)
 {
-	int fd = vo_fh_fd(fi), err = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? errno : 0;
+	struct iofd *h;
+	int fd = req_fd(ino, fi, false, &h), err;
 	struct vnode *v = vnode_get(ino);
+
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
+	err = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? errno : 0;
+	iofd_put(h);
 
 	/* a copy still marked a placeholder becomes durable now */
 	if (!err)
@@ -193,7 +240,16 @@ void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 void vo_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		  off_t length, struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, fallocate(vo_fh_fd(fi), mode, offset, length) < 0 ? errno : 0);
+	struct iofd *h;
+	int fd = req_fd(ino, fi, true, &h), err;
+
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
+	err = fallocate(fd, mode, offset, length) < 0 ? errno : 0;
+	iofd_put(h);
+	fuse_reply_err(req, err);
 }
 
 void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
@@ -201,12 +257,19 @@ void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 			off_t off_out, struct fuse_file_info *fi_out,
 			size_t len, int flags)
 {
-	/* both ends are host files: the host copies (reflink or in-kernel) */
-	ssize_t n = copy_file_range(vo_fh_fd(fi_in), &off_in, vo_fh_fd(fi_out), &off_out,
-				    len, flags);
+	struct iofd *hin = NULL, *hout = NULL;
+	int in = req_fd(ino_in, fi_in, false, &hin), out = -1;
+	ssize_t n = in;
 
+	if (in >= 0 && (out = req_fd(ino_out, fi_out, true, &hout)) < 0)
+		n = out;
+	/* both ends are host files: the host copies (reflink or in-kernel) */
+	if (n >= 0 && (n = copy_file_range(in, &off_in, out, &off_out, len, flags)) < 0)
+		n = -errno;
+	iofd_put(hin);
+	iofd_put(hout);
 	if (n < 0)
-		fuse_reply_err(req, errno);
+		fuse_reply_err(req, -n);
 	else
 		fuse_reply_write(req, n);
 }
@@ -214,10 +277,15 @@ void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 void vo_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	      struct fuse_file_info *fi)
 {
-	off_t r = lseek(vo_fh_fd(fi), off, whence);
+	struct iofd *h;
+	int fd = req_fd(ino, fi, false, &h);
+	off_t r = fd < 0 ? fd : lseek(fd, off, whence);
 
+	if (fd >= 0 && r < 0)
+		r = -errno;
+	iofd_put(h);
 	if (r < 0)
-		fuse_reply_err(req, errno);
+		fuse_reply_err(req, (int)-r);
 	else
 		fuse_reply_lseek(req, r);
 }
