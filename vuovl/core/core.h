@@ -309,6 +309,10 @@ void iofd_check(struct vnode *v, ino_t hino);
 /* v is freed: its fd goes (when its last user is done). */
 void iofd_forget(struct vnode *v);
 
+/* lookup.c: the host stat of v the lookup that made it took on this
+ * thread, once (the entry reply's vnode_stat). */
+bool lookup_stashed(const struct vnode *v, struct stat *st);
+
 /* meta.c: virtual metadata */
 /* Reads the sidecars for v at path into v->meta. */
 void meta_load(struct vnode *v, const char *path, const struct stat *host);

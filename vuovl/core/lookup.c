@@ -200,6 +200,37 @@ static void refresh_wdir(struct vnode *dir)
 		dir->dirfds[0] = fd;
 }
 
+/* The host stat a lookup just took, for the entry reply that follows on
+ * the same thread (vnode_stat): a cold LOOKUP then stats its file once.
+ * Keyed by the vnode and its generation (a freed vnode's address comes
+ * back); taken once. */
+static _Thread_local struct {
+	const struct vnode *v;
+	uint64_t gen;
+	struct stat st;
+} stash;
+
+bool lookup_stashed(const struct vnode *v, struct stat *st)
+{
+	if (stash.v != v || stash.gen != v->gen)
+		return false;
+	stash.v = NULL;
+	*st = stash.st;
+	return true;
+}
+
+/* What vnode_stat would stat again: the object of v's own layer (a rule
+ * may have put another there; the inode and type say). */
+static void keep(struct vnode *v, const struct stat *st)
+{
+	if (!v->virt && !v->dirfds && v->layer == v->dlayer &&
+	    st->st_ino == v->hino && (st->st_mode & S_IFMT) == v->type) {
+		stash.v = v;
+		stash.gen = v->gen;
+		stash.st = *st;
+	}
+}
+
 static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
 {
 	struct stat st;
@@ -219,8 +250,10 @@ static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
 	if (!present)
 		return -ENOENT;
 	v->ino ^= vnode_ctx_bits(v);	/* one object, seen through an inview bind */
-	if (!vo.any_sidecar || v->virt)
+	if (!vo.any_sidecar || v->virt) {
+		keep(v, &st);
 		return 0;
+	}
 	path = v->spath ? strdup(v->spath) : vnode_child_spath(dir, name);
 	if (!path)
 		return -ENOMEM;
@@ -230,6 +263,8 @@ static int resolve_locked(struct vnode *dir, const char *name, struct vnode *v)
 	if (is_placeholder(v, &st))
 		err = find_data(dir, v, name);
 	free(path);
+	if (!err)
+		keep(v, &st);
 	return err;
 }
 

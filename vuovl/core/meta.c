@@ -110,7 +110,8 @@ int vnode_stat(struct vnode *v, struct stat *st)
 	int err = 0;
 
 	pthread_mutex_lock(&v->lock);
-	err = vnode_hstat(v, v->layer, st);
+	if (!lookup_stashed(v, st))
+		err = vnode_hstat(v, v->layer, st);
 	if (!err && vo.noopen && !v->dirfds && v->layer == v->dlayer)
 		iofd_check(v, st->st_ino);
 	if (!err) {
