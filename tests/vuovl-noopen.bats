@@ -124,3 +124,21 @@ mount_plain() {
 	cat "$T/stats"
 	[ "$(count OPEN "$T/stats")" -ge 2 ]
 }
+
+@test "a file created O_APPEND is written at the offset another opener asks, writeback cache on and off" {
+	for wb in writeback nowriteback; do
+		mount_plain -o "$wb"
+		run python3 -c 'import os, sys
+a = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR | os.O_APPEND, 0o644)
+os.write(a, b"0123456789")
+b = os.open(sys.argv[1], os.O_WRONLY)
+os.pwrite(b, b"AB", 2)
+os.close(b)
+os.write(a, b"!")
+os.close(a)
+print(open(sys.argv[1], "rb").read().decode())' "$T/m/app-$wb"
+		echo "$wb: $output"
+		[ "$output" = "01AB456789!" ]
+		vo_umount "$T/m"
+	done
+}

@@ -116,8 +116,11 @@ void vo_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		goto fail;
 	if (vo.noopen) {
 		/* no RELEASE will come for a handle: the vnode keeps the fd
-		 * for the writes that follow, when it can also read */
-		if ((host_flags(fi->flags) & O_ACCMODE) == O_RDWR)
+		 * for the requests that follow, when it can read and write
+		 * at any offset for any opener (no O_APPEND, no O_SYNC) */
+		int hf = host_flags(fi->flags);
+
+		if ((hf & O_ACCMODE) == O_RDWR && !(hf & (O_APPEND | O_SYNC | O_DSYNC)))
 			iofd_offer(v, fd, true);
 		else
 			close(fd);
