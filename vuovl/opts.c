@@ -82,18 +82,13 @@ static const struct fuse_opt opt_spec[] = {
  * at close instead of one per write(2)), but then the kernel keeps a
  * file's size and times itself and no longer takes them from vuovl:
  * right only where vuovl is the layers' only writer. So it is on unless
- * the view shows host paths (bind and merge rules; hide and ro rules
- * show none: vuchroot --cow / hides its stage), or short timeouts say
- * others write the layers (vuchroot on a live NEWROOT), or passthrough
- * is asked.
+ * the view shows host paths (rules), or short timeouts say others write
+ * the layers (vuchroot on a live NEWROOT), or passthrough is asked.
  */
 static int writeback_default(const struct vo_opts *o)
 {
-	if (o->passthrough)
+	if (o->view.n || o->passthrough)
 		return 0;
-	for (size_t i = 0; i < o->view.n; i++)
-		if (o->view.rules[i].kind == VIEW_BIND || o->view.rules[i].kind == VIEW_MERGE)
-			return 0;
 	return isnan(o->timeout) || o->timeout >= VO_LONG_TIMEOUT;
 }
 
@@ -185,8 +180,7 @@ void opts_usage(const char *prog)
 	       "                              check the virtual owners and modes\n"
 	       "    -o kernel_markers         also read kernel overlayfs opaque xattrs\n"
 	       "    -o writeback, nowriteback the kernel's writeback cache (default: on\n"
-	       "                              without bind or merge rules, passthrough or\n"
-	       "                              timeout<60)\n"
+	       "                              without rules, passthrough or timeout<60)\n"
 	       "    -o passthrough            open files' reads and writes go from the\n"
 	       "                              kernel to the host copy (root; see vuovl(1))\n"
 	       "    -o open, noopen           every open(2) of a file asks the daemon, or\n"
