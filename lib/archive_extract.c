@@ -299,6 +299,34 @@ static int record_acl(void *arg, const char *name, const void *value, size_t siz
 	return r;
 }
 
+/* True when a row would say nothing the file does not show without one
+ * (vuovl-sidecar(5)): the layer's root owner stands for the owner, the
+ * host mode is the archive's, the names are those vutar -c writes for
+ * these ids, and there is no device number or ACL. A root file system's
+ * sidecar then holds only its exceptions: fewer rows to write here, and
+ * to load at every mount of the layer. Not when the name has a row
+ * already (it is updated), nor for a file with other links (a row of
+ * its inode may stand for them all). */
+static bool row_adds_nothing(struct xctx *x, const char *rel, const struct stat *st,
+			     const struct vmeta *m, struct archive_entry *e)
+{
+	struct stat shown = *st;
+	struct vmeta old;
+
+	if ((!S_ISDIR(st->st_mode) && st->st_nlink != 1) ||
+	    sidecar_get(x->sc, rel, NULL, &old) == 0)
+		return false;
+	if ((m->mask & VMETA_RDEV) ||
+	    archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS |
+				       ARCHIVE_ENTRY_ACL_TYPE_DEFAULT) > 0)
+		return false;
+	sidecar_owner_of(x->sc, &shown);
+	if (shown.st_uid != m->uid || shown.st_gid != m->gid || shown.st_mode != m->mode)
+		return false;
+	return (!(m->mask & VMETA_UNAME) || !strcmp(m->uname, vuar_user_name(m->uid))) &&
+	       (!(m->mask & VMETA_GNAME) || !strcmp(m->gname, vuar_group_name(m->gid)));
+}
+
 static void record(struct xctx *x, const char *rel, const struct stat *st,
 		   struct archive_entry *e, const char *entry)
 {
@@ -307,6 +335,8 @@ static void record(struct xctx *x, const char *rel, const struct stat *st,
 	int r;
 
 	vmeta_from_entry(e, x->o->numeric_owner, &m);
+	if (row_adds_nothing(x, rel, st, &m, e))
+		return;
 	r = sidecar_set(x->sc, rel, st, &m);
 	if (r < 0)
 		report(x, entry, "cannot record metadata: %s", strerror(-r));
