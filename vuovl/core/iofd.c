@@ -306,8 +306,9 @@ void iofd_offer(struct vnode *v, int fd, bool rw)
 {
 	if (data_layer(v) >= vo.nstack)
 		close(fd);	/* a rule's host path: never cached */
-	else if (!install(v, fd, data_layer(v), rw, false, false))
-		return;	/* ENOMEM: fd closed; the next request opens one */
+	else
+		/* on ENOMEM install closes fd: the next request opens one */
+		install(v, fd, data_layer(v), rw, false, false);
 }
 
 int iofd_pin(struct vnode *v, int fd, int layer, bool rw)

@@ -112,7 +112,12 @@ int vnode_stat(struct vnode *v, struct stat *st)
 	pthread_mutex_lock(&v->lock);
 	if (!lookup_stashed(v, st))
 		err = vnode_hstat(v, v->layer, st);
-	if (!err && vo.noopen && !v->dirfds && v->layer == v->dlayer)
+	/* where others may write the layers (short timeouts: a live
+	 * NEWROOT), a file replaced under its name must not be read
+	 * through the old one's cached fd; the stack's layers change only
+	 * through us, and GETATTR need not take io_lock for them */
+	if (!err && vo.noopen && !v->dirfds && v->layer == v->dlayer &&
+	    vnode_timeout(v) < VO_LONG_TIMEOUT)
 		iofd_check(v, st->st_ino);
 	if (!err) {
 		/* the owner of a file without a row (vuovl-sidecar(5)) */

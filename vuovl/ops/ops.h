@@ -25,13 +25,13 @@ static inline int vo_fh_fd(const struct fuse_file_info *fi)
 /* The host fd a request on an open file goes through: its handle's, or
  * under -o noopen the vnode's (iofd.c: give *h back with iofd_put, NULL
  * here otherwise). fd or -errno. */
-static inline int req_fd(fuse_ino_t ino, const struct fuse_file_info *fi, bool write,
+static inline int req_fd(struct vnode *v, const struct fuse_file_info *fi, bool write,
 			 struct iofd **h)
 {
 	*h = NULL;
 	if (!vo.noopen)
 		return vo_fh_fd(fi);
-	return iofd_get(vnode_get(ino), write, h);
+	return iofd_get(v, write, h);
 }
 
 /* The ids of the caller of req, which own what it makes, as the layers

@@ -32,11 +32,10 @@ static int set_size(struct vnode *v, off_t size, struct fuse_file_info *fi)
 	int fd, err = 0;
 	struct iofd *h;
 
-	if (fi && !vo.noopen)
-		return ftruncate(vo_fh_fd(fi), size) < 0 ? -errno : 0;
 	if (fi) {
-		/* an open file, perhaps unlinked: the vnode's fd (iofd.c) */
-		fd = iofd_get(v, true, &h);
+		/* an open file, perhaps unlinked: its handle's fd, or under
+		 * -o noopen the vnode's (iofd.c) */
+		fd = req_fd(v, fi, true, &h);
 		if (fd < 0)
 			return fd;
 		err = ftruncate(fd, size) < 0 ? -errno : 0;

@@ -150,7 +150,7 @@ void vo_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
 	void *ring = uring_payload(size);
 	struct iofd *h;
-	int fd = req_fd(ino, fi, false, &h);
+	int fd = req_fd(vnode_get(ino), fi, false, &h);
 
 	if (fd < 0) {
 		fuse_reply_err(req, -fd);
@@ -181,7 +181,7 @@ void vo_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
 	bool kill = devio_take_kill(req);
 	struct iofd *h;
 	ssize_t n;
-	int fd = req_fd(ino, fi, true, &h);	/* may copy up: before the kill */
+	int fd = req_fd(vnode_get(ino), fi, true, &h);	/* may copy up: before the kill */
 
 	if (fd < 0) {
 		fuse_reply_err(req, -fd);
@@ -221,7 +221,7 @@ void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	      struct fuse_file_info *fi)
 {
 	struct iofd *h;
-	int fd = req_fd(ino, fi, false, &h), err;
+	int fd = req_fd(vnode_get(ino), fi, false, &h), err;
 	struct vnode *v = vnode_get(ino);
 
 	if (fd < 0) {
@@ -244,7 +244,7 @@ void vo_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		  off_t length, struct fuse_file_info *fi)
 {
 	struct iofd *h;
-	int fd = req_fd(ino, fi, true, &h), err;
+	int fd = req_fd(vnode_get(ino), fi, true, &h), err;
 
 	if (fd < 0) {
 		fuse_reply_err(req, -fd);
@@ -261,10 +261,10 @@ void vo_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 			size_t len, int flags)
 {
 	struct iofd *hin = NULL, *hout = NULL;
-	int in = req_fd(ino_in, fi_in, false, &hin), out = -1;
+	int in = req_fd(vnode_get(ino_in), fi_in, false, &hin), out = -1;
 	ssize_t n = in;
 
-	if (in >= 0 && (out = req_fd(ino_out, fi_out, true, &hout)) < 0)
+	if (in >= 0 && (out = req_fd(vnode_get(ino_out), fi_out, true, &hout)) < 0)
 		n = out;
 	/* both ends are host files: the host copies (reflink or in-kernel) */
 	if (n >= 0 && (n = copy_file_range(in, &off_in, out, &off_out, len, flags)) < 0)
@@ -281,7 +281,7 @@ void vo_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	      struct fuse_file_info *fi)
 {
 	struct iofd *h;
-	int fd = req_fd(ino, fi, false, &h);
+	int fd = req_fd(vnode_get(ino), fi, false, &h);
 	off_t r = fd < 0 ? fd : lseek(fd, off, whence);
 
 	if (fd >= 0 && r < 0)
