@@ -14,7 +14,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#define LOCK_WAIT_DEFAULT_MS 10000
+/* A daemon's last syncfs, on a disk busy with another writer, was seen
+ * to take over 10 s: a remount right after an unmount waits it out. */
+#define LOCK_WAIT_DEFAULT_MS 30000
 
 /* How long to wait for a layer in use: VUOVL_LOCK_WAIT (seconds, 0: do
  * not wait) when set and valid, else LOCK_WAIT_DEFAULT_MS. */

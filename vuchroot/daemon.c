@@ -22,7 +22,8 @@
 
 #include "log.h"
 
-#define DAEMON_READY_MS 20000	/* how long a mount may take to appear */
+#define DAEMON_READY_MS 45000	/* how long a mount may take to appear:
+				   vuovl may wait 30 s for a layer's lock */
 #define DAEMON_STOP_MS 5000	/* how long a flush at exit may take */
 
 /* vuovl's -o cannot carry these in a path (overlayfs-style lists). */
