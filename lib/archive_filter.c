@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The one sentence a fatal error leaves for the program to print. */
 int vuar_fail(const char **msg, int err, const char *fmt, ...)
@@ -238,4 +239,52 @@ int vuar_open_write(const char *archive, const struct vuar_opts *o,
 	}
 	*out = a;
 	return 0;
+}
+
+/* libarchive's raw format: one entry, its data the whole stream */
+int vuar_compress_fd(int in, int out, enum vuar_filter f, const char **msg)
+{
+	static char buf[1 << 16];
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	ssize_t n = 0;
+	int r;
+
+	if (!a || !e) {
+		archive_write_free(a);
+		archive_entry_free(e);
+		return vuar_fail(msg, -ENOMEM, "cannot compress: %s", strerror(ENOMEM));
+	}
+	r = archive_write_set_format_raw(a);
+	if (r == ARCHIVE_OK)
+		r = add_filter(a, f);
+	if (r == ARCHIVE_OK && f == VUAR_FILTER_GZIP)
+		r = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
+	if (r == ARCHIVE_OK)
+		r = archive_write_set_bytes_in_last_block(a, 1);
+	if (r == ARCHIVE_OK)
+		r = archive_write_open_fd(a, out);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_pathname(e, "data");
+	if (r == ARCHIVE_OK)
+		r = archive_write_header(a, e);
+	while (r == ARCHIVE_OK && (n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (archive_write_data(a, buf, (size_t)n) != n)
+			r = ARCHIVE_FATAL;
+	}
+	if (n < 0) {
+		r = -errno;
+		vuar_fail(msg, r, "cannot read what to compress: %s", strerror(-r));
+	} else if (r != ARCHIVE_OK || (r = archive_write_close(a)) != ARCHIVE_OK) {
+		r = archive_errno(a) > 0 ? -archive_errno(a) : -EIO;
+		vuar_fail(msg, r, "cannot compress: %s",
+			  archive_error_string(a) ? archive_error_string(a) : strerror(-r));
+	}
+	archive_entry_free(e);
+	archive_write_free(a);
+	return r;
 }

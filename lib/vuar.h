@@ -151,5 +151,9 @@ int vuar_cat(const char *archive, int fd, const struct vuar_opts *o,
  * empty archive. */
 int vuar_create(const char *archive, const char *dir, char *const *paths,
 		int npaths, const struct vuar_opts *o, const char **msg);
+/* The bytes of fd in (from its offset to its end) compressed with f
+ * into fd out, the same bytes each time (gzip's header holds no time):
+ * an image layer's blob. 0, or -errno with *msg. */
+int vuar_compress_fd(int in, int out, enum vuar_filter f, const char **msg);
 
 #endif

@@ -334,6 +334,47 @@ PY
 	diff <(tree_listing "$T/root") <(tree_listing "$T/back")
 }
 
+@test "-c -z and --zstd --oci write compressed layers: the diff_id is the tar's digest" {
+	vutar_mktar "$T/a.tar" "d d" "f d/f hello" "l d/l f"
+	"$VUTAR" -x -f "$T/a.tar" -C "$T/root"
+	"$VUTAR" -c --oci "$T/plain:t" --mtime @1700000000 -C "$T/root"
+	for z in -z --zstd; do
+		rm -rf "$T/out" "$T/out2" "$T/back"
+		"$VUTAR" -c $z --oci "$T/out:t" --mtime @1700000000 -C "$T/root"
+		"$VUTAR" -c $z --oci "$T/out2:t" --mtime @1700000000 -C "$T/root"
+		cmp "$T/out/index.json" "$T/out2/index.json"
+		(cd "$T/out/blobs/sha256" && for f in *; do [ "$(sha256sum <"$f" | cut -c1-64)" = "$f" ]; done)
+		[ -z "$(find "$T/out" -name '.*vutar*')" ]
+		python3 - "$T/out" "$T/plain" "$z" <<'PY'
+import gzip, hashlib, json, subprocess, sys
+d, plain, z = sys.argv[1:]
+b = lambda d, desc: json.load(open(d + "/blobs/sha256/" + desc["digest"][7:]))
+m = b(d, json.load(open(d + "/index.json"))["manifests"][0])
+c = b(d, m["config"])
+layer = m["layers"][0]
+raw = open(d + "/blobs/sha256/" + layer["digest"][7:], "rb").read()
+if z == "-z":
+    assert layer["mediaType"] == "application/vnd.oci.image.layer.v1.tar+gzip", layer
+    tar = gzip.decompress(raw)
+else:
+    assert layer["mediaType"] == "application/vnd.oci.image.layer.v1.tar+zstd", layer
+    tar = subprocess.run(["zstd", "-dc"], input=raw, capture_output=True, check=True).stdout
+assert len(tar) > len(raw), (len(tar), len(raw))
+# the diff_id is the uncompressed tar's, the very tar -c --oci writes without -z
+assert c["rootfs"]["diff_ids"] == ["sha256:" + hashlib.sha256(tar).hexdigest()], c
+mp = b(plain, json.load(open(plain + "/index.json"))["manifests"][0])
+assert c["rootfs"]["diff_ids"] == [mp["layers"][0]["digest"]]
+PY
+		mkdir "$T/back"
+		"$VUTAR" -x --oci "$T/out:t" -C "$T/back"
+		diff <(tree_listing "$T/root") <(tree_listing "$T/back")
+	done
+	run "$VUTAR" -c -J --oci "$T/out3:t" -C "$T/root"
+	[ "$status" -eq 1 ]
+	[ "$output" = "vutar: an image's layer is gzip (-z), zstd (--zstd) or not compressed" ]
+	[ ! -e "$T/out3" ]
+}
+
 @test "-c --oci replaces its tag's image in the index and keeps the others" {
 	mkdir -p "$T/src"
 	echo 1 >"$T/src/f"
@@ -449,12 +490,17 @@ with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
         t.addfile(ti, io.BytesIO(b"x\n") if ti.size else None)
 PY
 	"$VUTAR" -x -f "$T/a.tar" -C "$T/root"
-	"$VUTAR" -c --oci "$T/out:t1" -C "$T/root"
-	run pm_listing "$(pm_pull out:t1)"
-	echo "$output"
-	[[ "$output" == *"drwxr-xr-x 0/1 data/"* ]]
-	[[ "$output" == *"-rw-r----- 1234/1235 data/f"* ]]
-	[[ "$output" == *"-rwsr-xr-x 0/1 data/g"* ]]
+	# podman checks a compressed layer's diff_id against what it unpacks
+	for z in "" -z --zstd; do
+		rm -rf "$T/out"
+		"$VUTAR" -c $z --oci "$T/out:t1" -C "$T/root"
+		run pm_listing "$(pm_pull out:t1)"
+		echo "$z: $output"
+		[[ "$output" == *"drwxr-xr-x 0/1 data/"* ]]
+		[[ "$output" == *"-rw-r----- 1234/1235 data/f"* ]]
+		[[ "$output" == *"-rwsr-xr-x 0/1 data/g"* ]]
+		pm rmi -f localhost/out:t1 >/dev/null 2>&1 || true
+	done
 }
 
 @test "podman's saved image extracts to the tree podman exports" {

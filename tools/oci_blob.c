@@ -225,6 +225,19 @@ static int same_blob(const struct oci_layout *l, const struct oci_desc *d, const
 	return 0;
 }
 
+int oci_blob_hash(int fd, char hex[SHA256_HEX_SIZE])
+{
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	r = hash_fd(fd, st.st_size, hex, NULL);
+	if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
+		r = -errno;
+	return r;
+}
+
 int oci_blob_commit(const struct oci_layout *l, int fd, const char *tmp,
 		    struct oci_desc *d, const char **msg)
 {

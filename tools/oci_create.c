@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * oci_create — vutar -c --oci DIR:TAG -C SRC [--oci-base=TAG0]. In order:
- * the layer (SRC packed by vuar_create: pax, uncompressed, names sorted,
- * so its diff_id is its digest), the config, the manifest, each stored as
+ * the layer (SRC packed by vuar_create: pax, names sorted; its diff_id is
+ * the digest of that tar, then compressed with -z or --zstd into the
+ * blob), the config, the manifest, each stored as
  * a blob (oci_blob.c), and last index.json replaced whole by a rename:
  * until then no image is named, and a failure leaves DIR's index as it
  * was. The layout is locked (flock on DIR) from index read to index
@@ -28,6 +29,8 @@ struct build {
 	const char *tag;
 	const struct oci_image *base;	/* NULL without --oci-base */
 	struct oci_desc layer, config, manifest;
+	char diff_id[SHA256_HEX_SIZE];	/* the layer's before compression */
+	const char *layer_media;
 	char created[32];		/* RFC 3339 */
 	char **names;			/* SRC's entries */
 	int nnames;
@@ -67,6 +70,36 @@ static int list_src(struct build *b, const char *src, const char **msg)
 	return 0;
 }
 
+/* The tar in *fd (blob tmp) hashed for its diff_id, then compressed into
+ * a new temporary blob that takes its place in *fd and tmp. */
+static int compress_layer(struct build *b, int *fd, char tmp[32], enum vuar_filter f,
+			  const char **msg)
+{
+	char ztmp[32];
+	int zfd, r = oci_blob_hash(*fd, b->diff_id);
+
+	if (r < 0) {
+		unlinkat(b->l.blobs, tmp, 0);	/* nothing names it */
+		return oci_fail(msg, r, "%s: cannot read the layer back: %s", b->l.name,
+				strerror(-r));
+	}
+	r = oci_blob_tmp(&b->l, &zfd, ztmp, msg);
+	if (r == 0 && (r = vuar_compress_fd(*fd, zfd, f, msg)) < 0) {
+		unlinkat(b->l.blobs, ztmp, 0);
+		close(zfd);
+		r = oci_fail(msg, r, "%s: the layer: %s", b->l.name, *msg);
+	}
+	unlinkat(b->l.blobs, tmp, 0);	/* the tar: only its digest is kept */
+	close(*fd);
+	*fd = -1;
+	if (r < 0)
+		return r;
+	*fd = zfd;
+	memcpy(tmp, ztmp, 32);
+	b->layer_media = f == VUAR_FILTER_GZIP ? OCI_MT_LAYER "+gzip" : OCI_MT_LAYER "+zstd";
+	return 0;
+}
+
 static int make_layer(struct build *b, const char *src, const struct oci_opts *oo,
 		      const struct vuar_opts *o, const char **msg)
 {
@@ -92,9 +125,17 @@ static int make_layer(struct build *b, const char *src, const struct oci_opts *o
 		return r < 0 ? r : oci_fail(msg, -EIO, "%s: some files could not be packed: "
 					    "no image made", src);
 	}
-	r = oci_blob_commit(&b->l, fd, tmp, &b->layer, msg);
-	close(fd);
-	b->layer.media = OCI_MT_LAYER;
+	if (o->filter == VUAR_FILTER_GZIP || o->filter == VUAR_FILTER_ZSTD)
+		r = compress_layer(b, &fd, tmp, o->filter, msg);
+	else
+		b->layer_media = OCI_MT_LAYER;
+	if (r == 0)
+		r = oci_blob_commit(&b->l, fd, tmp, &b->layer, msg);
+	if (fd >= 0)
+		close(fd);
+	b->layer.media = b->layer_media;
+	if (r == 0 && !b->layer_media[strlen(OCI_MT_LAYER)])
+		memcpy(b->diff_id, b->layer.hex, sizeof(b->diff_id));
 	return r;
 }
 
@@ -116,7 +157,7 @@ static void put_rootfs(FILE *f, const struct build *b)
 		json_write(f, e);
 		fputc(',', f);
 	}
-	fprintf(f, "\"sha256:%s\"]}", b->layer.hex);
+	fprintf(f, "\"sha256:%s\"]}", b->diff_id);
 }
 
 static void put_history(FILE *f, const struct build *b, const struct json *old)
@@ -206,7 +247,7 @@ static void put_manifest(FILE *f, const struct build *b)
 		put_base_layer(f, &b->base->layers[i]);
 		fputc(',', f);
 	}
-	put_desc(f, OCI_MT_LAYER, &b->layer);
+	put_desc(f, b->layer_media, &b->layer);
 	fputs("}]}", f);
 }
 

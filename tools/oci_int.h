@@ -77,6 +77,8 @@ int oci_blob_json(const struct oci_layout *l, const struct oci_desc *d, size_t m
 /* A new file in blobs/sha256 for a blob to come: fd in *fd, its name in
  * tmp (32 bytes). */
 int oci_blob_tmp(const struct oci_layout *l, int *fd, char tmp[32], const char **msg);
+/* The digest of fd's bytes (all of them), fd left at offset 0. */
+int oci_blob_hash(int fd, char hex[SHA256_HEX_SIZE]);
 /* The temporary blob tmp (fd, written) hashed, synced and renamed to its
  * digest, never over a different file; its digest and size in d. */
 int oci_blob_commit(const struct oci_layout *l, int fd, const char *tmp,

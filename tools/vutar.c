@@ -601,6 +601,9 @@ static int check_oci(struct plan *p)
 		why = "--oci-base goes with -c --oci";
 	else if (p->view.given && !(p->mode == 'c' && p->o.layer))
 		why = "-o names layers for -c --layer --oci";
+	else if (p->mode == 'c' && p->o.filter > VUAR_FILTER_NONE &&
+		 p->o.filter != VUAR_FILTER_GZIP && p->o.filter != VUAR_FILTER_ZSTD)
+		why = "an image's layer is gzip (-z), zstd (--zstd) or not compressed";
 	if (why) {
 		fprintf(stderr, "vutar: %s\n", why);
 		return EXIT_USAGE;
