@@ -288,3 +288,38 @@ int vuar_compress_fd(int in, int out, enum vuar_filter f, const char **msg)
 	archive_write_free(a);
 	return r;
 }
+
+int vuar_decompress_fd(int in, int (*sink)(void *arg, const void *buf, size_t len),
+		       void *arg, const char **msg)
+{
+	static char buf[1 << 16];
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	la_ssize_t n;
+	int r;
+
+	if (!a)
+		return vuar_fail(msg, -ENOMEM, "cannot decompress: %s", strerror(ENOMEM));
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	r = archive_read_open_fd(a, in, sizeof(buf));
+	if (r == ARCHIVE_OK)
+		r = archive_read_next_header(a, &e);
+	if (r != ARCHIVE_OK)
+		goto fail;
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+		if ((r = sink(arg, buf, (size_t)n)) < 0) {
+			archive_read_free(a);
+			return r;
+		}
+	if (n == 0) {
+		archive_read_free(a);
+		return 0;
+	}
+fail:
+	r = archive_errno(a) > 0 ? -archive_errno(a) : -EIO;
+	vuar_fail(msg, r, "cannot decompress: %s",
+		  archive_error_string(a) ? archive_error_string(a) : strerror(-r));
+	archive_read_free(a);
+	return r;
+}

@@ -155,5 +155,11 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
  * into fd out, the same bytes each time (gzip's header holds no time):
  * an image layer's blob. 0, or -errno with *msg. */
 int vuar_compress_fd(int in, int out, enum vuar_filter f, const char **msg);
+/* The bytes of fd in (from its offset), decompressed with whatever
+ * compression libarchive finds (none too), handed to sink piece by
+ * piece; a sink's negative return stops and is returned. 0, or -errno
+ * with *msg. */
+int vuar_decompress_fd(int in, int (*sink)(void *arg, const void *buf, size_t len),
+		       void *arg, const char **msg);
 
 #endif

@@ -252,7 +252,7 @@ json.dump(index, open(d + "/index.json", "w"))
 PY
 }
 
-@test "a layer of an unknown media type, or a config that lies about its layers, is refused" {
+@test "a layer of an unknown media type, or a config that lies about its layers, is refused, compressed layers too" {
 	vutar_mktar "$T/a.tar" "f a"
 	oci_mk "$T/img" t "$T/a.tar"
 	cp -r "$T/img" "$T/img2"
@@ -270,6 +270,13 @@ PY
 	run "$VUTAR" -x --oci "$T/img3" -C "$T/root"
 	[ "$status" -eq 1 ]
 	[ "$output" = "vutar: $T/img3: config: diff_id 1, sha256:$(printf '1%.0s' {1..64}), is not the digest of its uncompressed layer" ]
+	# a compressed one's is the digest of what it inflates to, checked
+	# before anything is applied
+	GZ=1 oci_mk "$T/img4" t "$T/a.tar" "$T/a.tar"
+	oci_edit_image "$T/img4" 'c["rootfs"]["diff_ids"][1] = "sha256:" + "2" * 64'
+	run "$VUTAR" -x --oci "$T/img4" -C "$T/root"
+	[ "$status" -eq 1 ]
+	[ "$output" = "vutar: $T/img4: config: diff_id 2, sha256:$(printf '2%.0s' {1..64}), is not the digest of its uncompressed layer" ]
 	[ -z "$(ls -A "$T/root")" ]
 }
 

@@ -200,9 +200,16 @@ static int find_manifest(const struct oci_layout *l, const struct json *desc,
 	return r;
 }
 
+static bool is_uncompressed(const char *media)
+{
+	return !strcmp(media, OCI_MT_LAYER) ||
+	       !strcmp(media, "application/vnd.oci.image.layer.nondistributable.v1.tar") ||
+	       !strcmp(media, "application/vnd.docker.image.rootfs.diff.tar");
+}
+
 /* An uncompressed layer's diff_id is its digest, checked already: one
- * that differs is a lie. (A compressed layer's would need the layer
- * inflated first; the manifest's digest covers the bytes read.) */
+ * that differs is a lie. A compressed layer's is checked once its blob
+ * is (check_inflated). */
 static int check_diff_ids(const struct oci_layout *l, const struct oci_image *img,
 			  const struct json *id, const char **msg)
 {
@@ -214,8 +221,7 @@ static int check_diff_ids(const struct oci_layout *l, const struct oci_image *im
 		if (!s)
 			return oci_fail(msg, -EINVAL, "%s: config: diff_id %d is not a string",
 					l->name, i + 1);
-		if ((!strcmp(img->layers[i].media, OCI_MT_LAYER) ||
-		     !strcmp(img->layers[i].media, "application/vnd.docker.image.rootfs.diff.tar")) &&
+		if (is_uncompressed(img->layers[i].media) &&
 		    (strncmp(s, "sha256:", 7) || strcmp(s + 7, img->layers[i].hex)))
 			return oci_fail(msg, -EINVAL, "%s: config: diff_id %d, %s, is not the digest "
 					"of its uncompressed layer", l->name, i + 1, oci_q(s));
@@ -274,14 +280,48 @@ static int load_layers(const struct oci_layout *l, struct oci_image *img, const 
 	return 0;
 }
 
+static int hash_sink(void *arg, const void *buf, size_t len)
+{
+	sha256_update(arg, buf, len);
+	return 0;
+}
+
+/* A compressed layer's diff_id (id), checked against what it inflates
+ * to: one more pass over it, as podman makes when it pulls. fd is left
+ * at offset 0. */
+static int check_inflated(const struct oci_layout *l, int i, int fd, const char *id,
+			  const char **msg)
+{
+	char hex[SHA256_HEX_SIZE];
+	uint8_t d[SHA256_SIZE];
+	struct sha256 s;
+	int r;
+
+	sha256_init(&s);
+	r = vuar_decompress_fd(fd, hash_sink, &s, msg);
+	if (r < 0)
+		return oci_fail(msg, r, "%s: layer %d: %s", l->name, i + 1, *msg);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return oci_fail(msg, -errno, "%s: layer %d: %s", l->name, i + 1, strerror(errno));
+	sha256_final(&s, d);
+	sha256_hex(d, hex);
+	if (strncmp(id, "sha256:", 7) || strcmp(id + 7, hex))
+		return oci_fail(msg, -EINVAL, "%s: config: diff_id %d, %s, is not the digest "
+				"of its uncompressed layer", l->name, i + 1, oci_q(id));
+	return 0;
+}
+
 /* Each layer's blob checked and left open: nothing is applied until all
  * are good. */
 static int open_layers(const struct oci_layout *l, struct oci_image *img, const char **msg)
 {
+	const struct json *id = json_get(json_get(img->config, "rootfs"), "diff_ids")->child;
 	int i, r;
 
-	for (i = 0; i < img->nlayers; i++) {
+	for (i = 0; i < img->nlayers; i++, id = id->next) {
 		r = oci_blob_open(l, &img->layers[i], &img->layer_fd[i], msg);
+		if (r == 0 && !is_uncompressed(img->layers[i].media))
+			r = check_inflated(l, i, img->layer_fd[i], json_str(id), msg);
 		if (r < 0)
 			return r;
 	}
