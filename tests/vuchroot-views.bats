@@ -39,6 +39,38 @@ CHANGES='echo new > /etc/new; rm /etc/group; echo more >> /etc/passwd;
 	[ -e "$R/etc/group" ]
 }
 
+@test "--cow=UPPER: a daemon slow to write its last changes is waited for, and they are kept" {
+	[ "$VC_VIEW" = vuovl ] || skip "the bind view has no daemon"
+	# a lower file changed (copied up, its copy not yet marked durable),
+	# then the daemon held up as it ends, as a disk busy with other
+	# writers holds its last sync up: vuchroot must wait, not kill it
+	echo orig >"$R/home/f"
+	mkfifo "$T/fifo"
+	exec 5<>"$T/fifo"
+	"$VUCHROOT" --cow="$T/up" "$R" /bin/sh -c \
+		'echo changed > /home/f; echo > /ready; read x' <"$T/fifo" >"$T/out" 2>&1 &
+	pid=$!
+	VU_PIDS+=("$pid")
+	for _ in $(seq 200); do [ -e "$T/up/ready" ] && break; sleep 0.05; done
+	d=$(pgrep -u "$(id -u)" -f "vuovl.*$T/up" | head -1)
+	[ -n "$d" ]
+	kill -STOP "$d"
+	VU_PIDS+=("$d")	# teardown: SIGKILL ends it stopped too
+	echo go >&5	# the command ends; vuchroot asks the daemon to stop
+	sleep 7
+	kill -CONT "$d" 2>/dev/null || true	# killed already: the checks below say so
+	exec 5>&-
+	s=0
+	wait "$pid" || s=$?
+	cat "$T/out"
+	[ "$s" = 0 ]
+	grep -q "^vuchroot: waiting for vuovl (pid $d) to write its last changes to $T/up\$" "$T/out"
+	[[ "$(cat "$T/out")" != *killed* ]]
+	run vc --cow="$T/up" "$R" /bin/cat /home/f
+	[ "$output" = changed ]
+	[ "$(cat "$R/home/f")" = orig ]
+}
+
 @test "--ro refuses writes" {
 	before=$(vc_manifest "$R")
 	run vc --ro "$R" /bin/sh -c 'touch /etc/x'

@@ -24,7 +24,12 @@
 
 #define DAEMON_READY_MS 45000	/* how long a mount may take to appear:
 				   vuovl may wait 30 s for a layer's lock */
-#define DAEMON_STOP_MS 5000	/* how long a flush at exit may take */
+/* A daemon ends with a sync of its upper layer's file system, which
+ * waits for other writers' data too: on a busy disk, seconds. Killed
+ * before it is done, the copies of its last second read as the lower
+ * files they replaced (durable.c): it is waited for, and said so. */
+#define DAEMON_SLOW_MS 5000	/* then vuchroot says why it waits */
+#define DAEMON_STOP_MS 120000	/* then it is taken as hung, and killed */
 
 /* vuovl's -o cannot carry these in a path (overlayfs-style lists). */
 static int check_opt_path(const char *what, const char *path)
@@ -293,6 +298,7 @@ int daemon_stop(const struct vc_plan *plan, pid_t pid)
 	/* Short steps first: a clean exit takes a few ms, a flush longer. */
 	while (waited_us < DAEMON_STOP_MS * 1000L) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
+		long before = waited_us;
 
 		if (w == pid)	/* vuovl(1): a signal ends it with status 0 */
 			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
@@ -302,8 +308,12 @@ int daemon_stop(const struct vc_plan *plan, pid_t pid)
 		waited_us += step_us;
 		if (step_us < 10000)
 			step_us *= 2;
+		if (before < DAEMON_SLOW_MS * 1000L && waited_us >= DAEMON_SLOW_MS * 1000L)
+			vu_warn("waiting for vuovl (pid %ld) to write its last changes to %s",
+				(long)pid, plan->upper ? plan->upper : plan->newroot);
 	}
-	vu_warn("vuovl did not stop in %d ms: killed", DAEMON_STOP_MS);
+	vu_warn("vuovl did not stop in %d s: killed; its last changes may be lost",
+		DAEMON_STOP_MS / 1000);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return -ETIMEDOUT;
