@@ -66,10 +66,12 @@ not_mounted() {
 	! is_mounted "$1"
 }
 
-# The daemon exits shortly after the unmount: allow it 5 s.
+# The daemon exits once its last sync is done, which a disk busy with
+# other writers can stretch past 10 s (syncfs waits for theirs too):
+# allow it 30 s, the time a new mount waits for its lock (lock.h).
 no_daemon_for() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 300); do
 		pgrep -f "vuovl.*$1" >/dev/null || return 0
 		sleep 0.1
 	done
@@ -99,7 +101,7 @@ vo_fakeroot() {
 mnt() { \"\$V\" -o \"lowerdir=\$T/l1:\$T/l2,upperdir=\$T/u\" \"\$@\" \"\$T/m\"; }
 umnt() {
 	fusermount3 -u \"\$T/m\"
-	for i in \$(seq 50); do pgrep -f \"vuovl.*\$T/m\" >/dev/null || return 0; sleep 0.1; done
+	for i in \$(seq 300); do pgrep -f \"vuovl.*\$T/m\" >/dev/null || return 0; sleep 0.1; done
 	return 1
 }
 trap 'fusermount3 -u -z \"\$T/m\" 2>/dev/null || true; chown -R 0:0 \"\$T\" 2>/dev/null || true' EXIT
