@@ -7,7 +7,8 @@
  * the mark goes. A crash before that shows the lower file as it was,
  * never a half-written copy; fsync through the view makes one file
  * durable at once. One fsync per copy-up cost more than the copy itself
- * for small files: a batch costs one syncfs a second.
+ * for small files: a batch costs one syncfs a second (the last batch, if
+ * small, an fsync per copy).
  * Owns the list of unsynced copies (each holds a vnode ref) and the
  * thread that syncs them.
  */
@@ -22,6 +23,11 @@
 #include <unistd.h>
 
 #define DURABLE_BATCH 4096	/* a sync sooner than the second */
+/* A syncfs waits for every writer of the file system. At the end of a
+ * view, which its user waits for, a few copies left are synced one by
+ * one instead: on a disk busy with others' data (another build) that
+ * takes milliseconds, not seconds. */
+#define DURABLE_FSYNC_MAX 32
 
 static struct {
 	pthread_mutex_t lock;
@@ -89,7 +95,43 @@ static int sync_layer(int l)
 	return err;
 }
 
-static void flush_batch(void)
+/* Caller holds v->lock: v's data durable by an fsync of its own, then
+ * the mark goes. */
+static int sync_one(struct vnode *v)
+{
+	int fd, err = 0;
+
+	if (!v->unsynced || v->layer != 0 || v->dlayer != 0)
+		return clear_mark(v);
+	fd = vnode_open_host(v, 0, O_RDONLY | O_NONBLOCK, 0);
+	if (fd < 0)	/* removed meanwhile: no name a crash could show */
+		return fd == -ESTALE || fd == -ENOENT ? (v->unsynced = false, 0) : fd;
+	if (fdatasync(fd) < 0)
+		err = -errno;
+	close(fd);
+	return err ? err : clear_mark(v);
+}
+
+/* The last batch, when small: each copy synced on its own. */
+static void flush_each(struct vnode **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int err;
+
+		pthread_mutex_lock(&v[i]->lock);
+		err = sync_one(v[i]);
+		pthread_mutex_unlock(&v[i]->lock);
+		if (err)
+			vu_warn("cannot sync a copy (it keeps its placeholder mark): %s",
+				strerror(-err));
+		vnode_unref(v[i]);
+	}
+	free(v);
+}
+
+static void flush_batch(bool last)
 {
 	struct vnode **v;
 	size_t n, i;
@@ -103,6 +145,10 @@ static void flush_batch(void)
 	pthread_mutex_unlock(&d.lock);
 	if (!n)
 		return;
+	if (last && n <= DURABLE_FSYNC_MAX) {
+		flush_each(v, n);
+		return;
+	}
 	/* one syncfs per write layer in the batch */
 	synced = calloc(vo.nlayers, sizeof(*synced));
 	for (i = 0; i < n; i++) {
@@ -145,8 +191,10 @@ static void *loop(void *arg)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
 		pthread_cond_timedwait(&d.cond, &d.lock, &ts);
+		if (d.stop)
+			break;	/* the last batch is durable_stop's */
 		pthread_mutex_unlock(&d.lock);
-		flush_batch();
+		flush_batch(false);
 		pthread_mutex_lock(&d.lock);
 	}
 	pthread_mutex_unlock(&d.lock);
@@ -176,7 +224,7 @@ void durable_stop(void)
 		pthread_join(d.thread, NULL);
 		d.running = false;
 	}
-	flush_batch();
+	flush_batch(true);
 }
 
 int durable_sync(struct vnode *v)
