@@ -153,12 +153,12 @@ int vuar_create(const char *archive, const char *dir, char *const *paths,
 		int npaths, const struct vuar_opts *o, const char **msg);
 /* The bytes of fd in (from its offset to its end) compressed with f
  * into fd out, the same bytes each time (gzip's header holds no time):
- * an image layer's blob. 0, or -errno with *msg. */
+ * an image layer's blob. 0, or -errno with *msg. Not thread-safe. */
 int vuar_compress_fd(int in, int out, enum vuar_filter f, const char **msg);
 /* The bytes of fd in (from its offset), decompressed with whatever
  * compression libarchive finds (none too), handed to sink piece by
- * piece; a sink's negative return stops and is returned. 0, or -errno
- * with *msg. */
+ * piece; a sink's negative return stops it and is returned as is (no
+ * *msg). 0, or -errno with *msg. Not thread-safe (one static buffer). */
 int vuar_decompress_fd(int in, int (*sink)(void *arg, const void *buf, size_t len),
 		       void *arg, const char **msg);
 
