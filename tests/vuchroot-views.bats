@@ -52,7 +52,11 @@ CHANGES='echo new > /etc/new; rm /etc/group; echo more >> /etc/passwd;
 	pid=$!
 	VU_PIDS+=("$pid")
 	for _ in $(seq 200); do [ -e "$T/up/ready" ] && break; sleep 0.05; done
-	d=$(pgrep -u "$(id -u)" -f "vuovl.*$T/up" | head -1)
+	# the daemon by its name: CI's build path holds "vuovl" too
+	d=
+	for p in $(pgrep -u "$(id -u)" -x vuovl); do
+		tr '\0' ' ' <"/proc/$p/cmdline" | grep -qF "upperdir=$T/up" && d=$p
+	done
 	[ -n "$d" ]
 	kill -STOP "$d"
 	VU_PIDS+=("$d")	# teardown: SIGKILL ends it stopped too
