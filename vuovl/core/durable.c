@@ -112,45 +112,12 @@ static int sync_one(struct vnode *v)
 	return err ? err : clear_mark(v);
 }
 
-/* The last batch, when small: each copy synced on its own. */
-static void flush_each(struct vnode **v, size_t n)
+/* One syncfs per write layer of the batch v: false if one failed. */
+static bool sync_layers(struct vnode **v, size_t n)
 {
+	bool *synced = calloc(vo.nlayers, sizeof(*synced)), ok = true;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		int err;
-
-		pthread_mutex_lock(&v[i]->lock);
-		err = sync_one(v[i]);
-		pthread_mutex_unlock(&v[i]->lock);
-		if (err)
-			vu_warn("cannot sync a copy (it keeps its placeholder mark): %s",
-				strerror(-err));
-		vnode_unref(v[i]);
-	}
-	free(v);
-}
-
-static void flush_batch(bool last)
-{
-	struct vnode **v;
-	size_t n, i;
-	bool *synced, failed = false;
-
-	pthread_mutex_lock(&d.lock);
-	v = d.v;
-	n = d.n;
-	d.v = NULL;
-	d.n = d.cap = 0;
-	pthread_mutex_unlock(&d.lock);
-	if (!n)
-		return;
-	if (last && n <= DURABLE_FSYNC_MAX) {
-		flush_each(v, n);
-		return;
-	}
-	/* one syncfs per write layer in the batch */
-	synced = calloc(vo.nlayers, sizeof(*synced));
 	for (i = 0; i < n; i++) {
 		int l = v[i]->scope->wlayer, err;
 
@@ -160,21 +127,43 @@ static void flush_batch(bool last)
 		if (err < 0) {
 			vu_err("cannot sync the layer %s: %s (its copies keep their "
 			       "placeholder mark)", vo.layers[l].path, strerror(-err));
-			failed = true;
+			ok = false;
 		}
 		if (synced)
 			synced[l] = true;
 	}
 	free(synced);
+	return ok;
+}
+
+static void flush_batch(bool last)
+{
+	struct vnode **v;
+	size_t n, i;
+	bool each, synced;
+
+	pthread_mutex_lock(&d.lock);
+	v = d.v;
+	n = d.n;
+	d.v = NULL;
+	d.n = d.cap = 0;
+	pthread_mutex_unlock(&d.lock);
+	if (!n)
+		return;
+	/* the last batch, when small: each copy synced on its own */
+	each = last && n <= DURABLE_FSYNC_MAX;
+	synced = !each && sync_layers(v, n);
 	for (i = 0; i < n; i++) {
 		int err = 0;
 
 		pthread_mutex_lock(&v[i]->lock);
-		if (!failed)
+		if (each)
+			err = sync_one(v[i]);
+		else if (synced)
 			err = clear_mark(v[i]);
 		pthread_mutex_unlock(&v[i]->lock);
 		if (err)
-			vu_warn("cannot clear the placeholder mark of a copy: %s",
+			vu_warn("cannot make a copy durable or clear its placeholder mark: %s",
 				strerror(-err));
 		vnode_unref(v[i]);
 	}
