@@ -220,9 +220,9 @@ void vo_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 void vo_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	      struct fuse_file_info *fi)
 {
-	struct iofd *h;
-	int fd = req_fd(vnode_get(ino), fi, false, &h), err;
 	struct vnode *v = vnode_get(ino);
+	struct iofd *h;
+	int fd = req_fd(v, fi, false, &h), err;
 
 	if (fd < 0) {
 		fuse_reply_err(req, -fd);
