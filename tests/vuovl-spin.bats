@@ -90,3 +90,32 @@ cpu_ticks() {
 	for i in $(seq 3000); do [ ! -e "$T/m/d/none$i" ]; done
 	[[ "$last" == *"one reader"* ]] || tail -n +$((n + 1)) "$T/daemon.log" | grep -q "spin: one reader"
 }
+
+@test "programs that compute between requests on every CPU get all threads reading, one in a row one reader" {
+	mkdir -p "$T/l1/d"
+	VUOVL_DEBUG=general vo_mount_fg "$T/m" -o "nouring,lowerdir=$T/l1,upperdir=$T/u" 2>"$T/daemon.log"
+	# as make -j: one compiler per CPU, each looking a new name up, then
+	# working 0.3 ms on the CPU (longer than the default 50 us spin)
+	cat >"$T/cc.py" <<'PY'
+import os, sys, time
+for i in range(800):
+    os.path.exists(os.path.join(sys.argv[1], "gap%s-%d" % (sys.argv[2], i)))
+    end = time.perf_counter() + 0.0003
+    while time.perf_counter() < end:
+        pass
+PY
+	cc=()
+	for j in $(seq "$(nproc)"); do
+		python3 "$T/cc.py" "$T/m/d" "$j" &
+		cc+=($!)
+	done
+	wait "${cc[@]}"
+	grep "spin:" "$T/daemon.log" || true
+	grep -q "spin: all threads read" "$T/daemon.log"
+	# then new names one after another: one reader again, unless it
+	# already was (a suite's load beside this one may switch it later)
+	last=$(grep "spin:" "$T/daemon.log" | tail -n1)
+	n=$(wc -l <"$T/daemon.log")
+	for i in $(seq 3000); do [ ! -e "$T/m/d/none$i" ]; done
+	[[ "$last" == *"one reader"* ]] || tail -n +$((n + 1)) "$T/daemon.log" | grep -q "spin: one reader"
+}

@@ -25,13 +25,21 @@
  * others. The watcher sleeps for good once no request has come for
  * IDLE_NS; the first request after that wakes it again.
  *
- * Programs that keep several requests in flight (parallel readers, a
- * make -j) are better served by every thread sleeping on the device,
- * as libfuse has it: each request then wakes a thread at once. So every
- * WINDOW requests the mode is chosen again from how many of them came
- * while another was in progress: more than half, and the device is made
- * blocking and all threads read it; under an eighth, and it is back to
- * one reader.
+ * Two kinds of load are better served by every thread sleeping on the
+ * device, as libfuse has it. Programs that keep several requests in
+ * flight (parallel readers): each request then wakes a thread at once.
+ * And programs that compute between requests on every CPU (make -j):
+ * their next request comes after the spin has ended, and the spin took
+ * its CPU time from them. A single program that computes between
+ * requests (python's imports, dpkg) loses nothing to the spin, as a CPU
+ * is free for it. So every WINDOW requests the mode is chosen again
+ * from how many of them came while another was in progress, and how
+ * many came more than the spin after the daemon fell idle while at
+ * least as many tasks ran as there are CPUs (/proc/loadavg, this thread
+ * and the one the reply wakes included): more than half of the first or
+ * a quarter of the second, and the device is made blocking and all
+ * threads read it; under an eighth of each, and it is back to one
+ * reader.
  *
  * With -o clone_fd every thread reads its own fd, and nothing spins.
  */
@@ -44,6 +52,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,23 +70,34 @@ static bool help_wanted;	/* requests are queued: a waiter is to help */
 static bool blocking;		/* all threads sleep on the device */
 static unsigned nbusy;		/* threads handling a request */
 static unsigned win_n, win_hits; /* requests, and those with another in progress */
+static unsigned win_late;	/* requests a spin missed, with every CPU wanted */
+static int64_t idle_since;	/* when the last busy thread was done */
 static __thread bool busy;	/* this thread handles a request */
 static bool handling;		/* the reader is handling a request... */
 static int64_t handling_since;	/* ...since then */
 static int64_t last_request;
 static struct fuse_session *session;
 static int spin_fd = -1;
+static int loadavg_fd = -1;	/* /proc/loadavg, if it can be read */
+static long ncpu;
 static int64_t spin_ns;
 static __thread char self;	/* its address names the thread */
+
+/* Under the lock: this thread is done with its request, if it had one */
+static void done_request(void)
+{
+	if (busy) {
+		busy = false;
+		if (!--nbusy)
+			idle_since = transport_now_ns();
+	}
+}
 
 /* libfuse ends surplus workers after a request: the reader may be one */
 static void thread_exit(void *me)
 {
 	pthread_mutex_lock(&lock);
-	if (busy) {
-		busy = false;
-		nbusy--;
-	}
+	done_request();
 	if (reader == me) {
 		reader = NULL;
 		pthread_cond_signal(&turn);
@@ -90,7 +111,8 @@ int spinread_init(struct fuse_session *se, int fd, unsigned usec)
 	int fl, err;
 
 	/* on one CPU the spinning would only delay the program it waits for */
-	if (!usec || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (!usec || ncpu < 2)
 		return 0;
 	if ((err = pthread_condattr_init(&ca)) ||
 	    (err = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) ||
@@ -101,6 +123,8 @@ int spinread_init(struct fuse_session *se, int fd, unsigned usec)
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
+	/* without it, a spin is never thought to take CPU time from others */
+	loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
 	session = se;
 	spin_fd = fd;
 	spin_ns = (int64_t)usec * 1000;
@@ -193,24 +217,47 @@ static void set_blocking(bool on)
 		pthread_cond_broadcast(&turn);
 }
 
-/* Under the lock: this thread took a request; hit: it came while another
- * was in progress. Every WINDOW requests the mode is chosen again. */
-static void took_request(bool hit)
+/* Whether at least ncpu tasks run now, this thread included: then the
+ * caller this request woke from will want a CPU, and a spin after the
+ * reply would take one from somebody (0.8 us a read). The fourth field
+ * of /proc/loadavg is "running/total". */
+static bool cpus_wanted(void)
 {
-	bool want;
+	char buf[128], *p = buf;
+	ssize_t n;
+	int i;
 
+	if (loadavg_fd < 0 || (n = pread(loadavg_fd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return false;
+	buf[n] = '\0';
+	for (i = 0; i < 3 && p; i++)
+		if ((p = strchr(p, ' ')))
+			p++;
+	return p && strtol(p, NULL, 10) >= ncpu;
+}
+
+/* Under the lock: this thread took a request at t; hit: it came while
+ * another was in progress. Every WINDOW requests the mode is chosen
+ * again. */
+static void took_request(bool hit, int64_t t)
+{
+	unsigned crowd, late;
+
+	if (!hit && !nbusy && t - idle_since > spin_ns && cpus_wanted())
+		win_late++;
 	busy = true;
 	nbusy++;
 	win_hits += hit;
 	if (++win_n < WINDOW)
 		return;
-	want = blocking ? win_hits >= WINDOW / 8 : win_hits > WINDOW / 2;
-	if (want != blocking) {
-		vu_debug(VU_CAT_GENERAL, "spin: %s (%u of %u requests came with another in progress)",
-			 want ? "all threads read" : "one reader", win_hits, win_n);
-		set_blocking(want);
+	crowd = blocking ? WINDOW / 8 : WINDOW / 2;
+	late = blocking ? WINDOW / 8 : WINDOW / 4;
+	if ((win_hits > crowd || win_late > late) != blocking) {
+		vu_debug(VU_CAT_GENERAL, "spin: %s (of %u requests %u came with another in progress, %u after a spin with every CPU wanted)",
+			 blocking ? "one reader" : "all threads read", win_n, win_hits, win_late);
+		set_blocking(!blocking);
 	}
-	win_n = win_hits = 0;
+	win_n = win_hits = win_late = 0;
 }
 
 /* Under the lock: more requests may be queued than this thread takes */
@@ -232,10 +279,7 @@ ssize_t spinread(int fd, void *buf, size_t len)
 	if (fd != spin_fd)
 		return read(fd, buf, len);
 	pthread_mutex_lock(&lock);
-	if (busy) {
-		busy = false;
-		nbusy--;
-	}
+	done_request();
 	pthread_setspecific(exit_key, me);
 	while (reader != me || blocking) {
 		/* a helper, a reader that was taken over, or any thread
@@ -249,7 +293,7 @@ ssize_t spinread(int fd, void *buf, size_t len)
 			err = errno;
 			if (n > 0) {
 				pthread_mutex_lock(&lock);
-				took_request(others || !was_blocking);
+				took_request(others || !was_blocking, transport_now_ns());
 				if (!blocking)
 					ask_help();
 				pthread_mutex_unlock(&lock);
@@ -274,7 +318,7 @@ ssize_t spinread(int fd, void *buf, size_t len)
 		/* a new burst: a waiter is to watch again */
 		if (t - last_request >= IDLE_NS && !watcher)
 			pthread_cond_signal(&turn);
-		took_request(queued || nbusy > 0);
+		took_request(queued || nbusy > 0, t);
 		if (queued)
 			ask_help();
 		handling = true;
