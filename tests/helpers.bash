@@ -24,10 +24,24 @@ vu_teardown() {
 		fusermount3 -u -z "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
 	done
 	for p in "${VU_PIDS[@]}"; do
+		daemon_ends "$p"
 		kill -9 "$p" 2>/dev/null || true
 	done
 	[ -n "${T:-}" ] && { chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"; }
 	return 0
+}
+
+# daemon_ends PID: a vuovl unmounted ends by itself once it has written
+# its sidecar: it is given 10 s for that before the SIGKILL that follows
+# (at once for any other process, or a stopped or ended one).
+daemon_ends() {
+	local i st
+	for i in $(seq 200); do
+		[ "$(cat "/proc/$1/comm" 2>/dev/null)" = vuovl ] || return 0
+		st=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+		[[ "$st" == [RSD] ]] || return 0
+		sleep 0.05
+	done
 }
 
 # Every suite's teardown unless it needs more (then it calls vu_teardown).
