@@ -70,7 +70,10 @@ cpu_ticks() {
 	for i in $(seq 800); do echo "file $i" >"$T/many/d/f$i"; done
 	# -o open: each cat's OPEN and RELEASE keep the daemon busy from
 	# eight programs at once (under noopen the page cache serves most)
-	VUOVL_DEBUG=general vo_mount_fg "$T/m" -o "nouring,open,lowerdir=$T/many,upperdir=$T/u" 2>"$T/daemon.log"
+	# (VUOVL_SPIN_CPUS: a suite's load beside this one would keep all
+	# threads reading, as it should, but this test is about overlap)
+	VUOVL_SPIN_CPUS=100000 VUOVL_DEBUG=general \
+		vo_mount_fg "$T/m" -o "nouring,open,lowerdir=$T/many,upperdir=$T/u" 2>"$T/daemon.log"
 	# eight readers at once, each over every file: the contents must hold
 	readers=()
 	for j in $(seq 8); do
@@ -91,16 +94,17 @@ cpu_ticks() {
 	[[ "$last" == *"one reader"* ]] || tail -n +$((n + 1)) "$T/daemon.log" | grep -q "spin: one reader"
 }
 
-@test "programs that compute between requests on every CPU get all threads reading, one in a row one reader" {
+@test "programs that compute between requests on every CPU get all threads reading" {
 	mkdir -p "$T/l1/d"
 	VUOVL_DEBUG=general vo_mount_fg "$T/m" -o "nouring,lowerdir=$T/l1,upperdir=$T/u" 2>"$T/daemon.log"
 	# as make -j: one compiler per CPU, each looking a new name up, then
-	# working 0.3 ms on the CPU (longer than the default 50 us spin)
+	# working 1 ms on the CPU (far longer than the default 50 us spin,
+	# and so seldom at the same time as another's request)
 	cat >"$T/cc.py" <<'PY'
 import os, sys, time
-for i in range(800):
+for i in range(600):
     os.path.exists(os.path.join(sys.argv[1], "gap%s-%d" % (sys.argv[2], i)))
-    end = time.perf_counter() + 0.0003
+    end = time.perf_counter() + 0.001
     while time.perf_counter() < end:
         pass
 PY
@@ -111,11 +115,10 @@ PY
 	done
 	wait "${cc[@]}"
 	grep "spin:" "$T/daemon.log" || true
-	grep -q "spin: all threads read" "$T/daemon.log"
-	# then new names one after another: one reader again, unless it
-	# already was (a suite's load beside this one may switch it later)
-	last=$(grep "spin:" "$T/daemon.log" | tail -n1)
-	n=$(wc -l <"$T/daemon.log")
-	for i in $(seq 3000); do [ ! -e "$T/m/d/none$i" ]; done
-	[[ "$last" == *"one reader"* ]] || tail -n +$((n + 1)) "$T/daemon.log" | grep -q "spin: one reader"
+	# for the spin's misses (more than a quarter of a window's 256), not
+	# for requests that came together
+	grep "spin: all threads read" "$T/daemon.log" |
+		sed -n 's/.* \([0-9]*\) after a spin with every CPU wanted.*/\1/p' |
+		awk '$1 > 64 { ok = 1 } END { exit !ok }'
 }
+

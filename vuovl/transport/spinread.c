@@ -80,6 +80,7 @@ static struct fuse_session *session;
 static int spin_fd = -1;
 static int loadavg_fd = -1;	/* /proc/loadavg, if it can be read */
 static long ncpu;
+static long wanted_at;		/* tasks running that want every CPU */
 static int64_t spin_ns;
 static __thread char self;	/* its address names the thread */
 
@@ -108,6 +109,8 @@ static void thread_exit(void *me)
 int spinread_init(struct fuse_session *se, int fd, unsigned usec)
 {
 	pthread_condattr_t ca;
+	const char *env;
+	char *end;
 	int fl, err;
 
 	/* on one CPU the spinning would only delay the program it waits for */
@@ -125,6 +128,13 @@ int spinread_init(struct fuse_session *se, int fd, unsigned usec)
 		return -errno;
 	/* without it, a spin is never thought to take CPU time from others */
 	loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+	wanted_at = ncpu;
+	if ((env = getenv("VUOVL_SPIN_CPUS")) && *env) {
+		long v = strtol(env, &end, 10);
+
+		if (!*end && v > 0)
+			wanted_at = v;
+	}
 	session = se;
 	spin_fd = fd;
 	spin_ns = (int64_t)usec * 1000;
@@ -217,10 +227,11 @@ static void set_blocking(bool on)
 		pthread_cond_broadcast(&turn);
 }
 
-/* Whether at least ncpu tasks run now, this thread included: then the
- * caller this request woke from will want a CPU, and a spin after the
- * reply would take one from somebody (0.8 us a read). The fourth field
- * of /proc/loadavg is "running/total". */
+/* Whether at least as many tasks run now as there are CPUs (or as
+ * VUOVL_SPIN_CPUS says), this thread included: then the caller this
+ * request woke will want a CPU too, and a spin after the reply would
+ * take one from somebody (0.8 us a read). The fourth field of
+ * /proc/loadavg is "running/total". */
 static bool cpus_wanted(void)
 {
 	char buf[128], *p = buf;
@@ -233,7 +244,7 @@ static bool cpus_wanted(void)
 	for (i = 0; i < 3 && p; i++)
 		if ((p = strchr(p, ' ')))
 			p++;
-	return p && strtol(p, NULL, 10) >= ncpu;
+	return p && strtol(p, NULL, 10) >= wanted_at;
 }
 
 /* Under the lock: this thread took a request at t; hit: it came while
