@@ -79,7 +79,6 @@ static int64_t last_request;
 static struct fuse_session *session;
 static int spin_fd = -1;
 static int loadavg_fd = -1;	/* /proc/loadavg, if it can be read */
-static long ncpu;
 static long wanted_at;		/* tasks running that want every CPU */
 static int64_t spin_ns;
 static __thread char self;	/* its address names the thread */
@@ -108,13 +107,13 @@ static void thread_exit(void *me)
 
 int spinread_init(struct fuse_session *se, int fd, unsigned usec)
 {
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_condattr_t ca;
 	const char *env;
 	char *end;
 	int fl, err;
 
 	/* on one CPU the spinning would only delay the program it waits for */
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (!usec || ncpu < 2)
 		return 0;
 	if ((err = pthread_condattr_init(&ca)) ||
